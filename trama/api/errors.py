@@ -1,0 +1,60 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def install_handlers(api):
+    """Every error the API returns is JSON: {"error": {"code", "message", "fields"}}."""
+
+    def respond(request, status, code, message, fields=None):
+        body = {"error": {"code": code, "message": str(message)}}
+        if fields:
+            body["error"]["fields"] = fields
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(ApiError)
+    def api_error(request, exc):
+        return respond(request, exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return respond(request, 404, "not_found", "Not found.")
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request, exc):
+        return respond(request, 403, "forbidden", exc.args[0] if exc.args else "Forbidden.")
+
+    @api.exception_handler(ValidationError)
+    def invalid(request, exc):
+        fields = {}
+        code = "invalid"
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                fields[field] = [{"code": e.code or "invalid", "message": " ".join(e.messages)}
+                                 for e in errors]
+                if errors and errors[0].code == "tax_code_taken":
+                    code = "tax_code_taken"
+        elif exc.code:
+            code = exc.code
+        return respond(request, 400, code, " ".join(exc.messages), fields)
+
+    from ninja.errors import AuthenticationError
+    from ninja.errors import ValidationError as NinjaValidationError
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        return respond(request, 401, "unauthenticated", "A valid API token is required.")
+
+    @api.exception_handler(NinjaValidationError)
+    def malformed(request, exc):
+        fields = {}
+        for error in exc.errors:
+            loc = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
+            fields.setdefault(loc, []).append({"code": error.get("type", "invalid"),
+                                               "message": error.get("msg", "")})
+        return respond(request, 422, "malformed_request", "The request is malformed.", fields)

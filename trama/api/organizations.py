@@ -1,0 +1,93 @@
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from trama.organizations import services
+from trama.organizations.access import MEMBER, access_organization, memberships_of
+from trama.organizations.models import Organization
+from trama.territories.forms import find_municipality
+
+from .auth import OptionalTokenAuth, TokenAuth
+from .errors import ApiError
+from .schemas import MemberOut, MeOut, OrganizationIn, OrganizationOut
+
+router = Router(tags=["organizations"])
+
+
+class OrganizationFilters(Schema):
+    q: str = ""
+    kind: Organization.Kind | None = None
+    region: str | None = None
+    province: str | None = None
+    verified: bool | None = None
+
+
+def _queryset():
+    return Organization.objects.select_related("municipality__province__region").order_by("name")
+
+
+@router.get("", response=list[OrganizationOut], auth=OptionalTokenAuth(),
+            summary="List organisations")
+@paginate(LimitOffsetPagination)
+def list_organizations(request, filters: Query[OrganizationFilters]):
+    """Public directory; `region` is an ISTAT region code, `province` an abbreviation (LC)."""
+    qs = _queryset().search(filters.q)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.region:
+        qs = qs.filter(municipality__province__region__istat_code=filters.region)
+    if filters.province:
+        qs = qs.filter(municipality__province__abbreviation__iexact=filters.province)
+    if filters.verified is not None:
+        qs = qs.filter(verified_at__isnull=not filters.verified)
+    return qs
+
+
+@router.get("/{slug}", response=OrganizationOut, auth=OptionalTokenAuth(),
+            summary="One organisation")
+def get_organization(request, slug: str):
+    return access_organization(request.user, slug).organization
+
+
+@router.get("/{slug}/members", response=list[MemberOut], auth=TokenAuth(),
+            summary="Members of an organisation (members only)")
+@paginate(LimitOffsetPagination)
+def list_members(request, slug: str):
+    org = access_organization(request.user, slug, need=MEMBER).organization
+    return [
+        MemberOut(name=m.user.get_full_name(), email=m.user.email, role=m.role, since=m.created_at)
+        for m in org.memberships.select_related("user").order_by("user__email")
+    ]
+
+
+@router.post("", response={201: OrganizationOut}, auth=TokenAuth(write=True),
+             summary="Register an organisation")
+def create_organization(request, payload: OrganizationIn):
+    """The token's owner becomes the organisation's first administrator."""
+    fields = payload.dict()
+    for name in ("municipality", "lead_municipality"):
+        text = fields.pop(name)
+        municipality = find_municipality(text) if text else None
+        if text and municipality is None:
+            raise ApiError(400, "unknown_municipality", f"Unknown municipality: {text}",
+                           {name: [{"code": "unknown", "message": f"Unknown municipality: {text}"}]})
+        fields[name] = municipality
+    if fields["municipality"] is None:
+        raise ApiError(400, "unknown_municipality", "The municipality is required.")
+    org = services.create_organization(by=request.user, **fields)
+    return 201, _queryset().get(pk=org.pk)
+
+
+me_router = Router(tags=["account"])
+
+
+@me_router.get("", response=MeOut, auth=TokenAuth(), summary="The token's owner")
+def me(request):
+    return MeOut(
+        email=request.user.email,
+        name=request.user.get_full_name(),
+        token_scope=request.api_token.scope,
+        memberships=[
+            {"organization": m.organization.slug, "name": m.organization.name, "role": m.role}
+            for m in memberships_of(request.user)
+        ],
+    )

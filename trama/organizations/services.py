@@ -1,0 +1,303 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from trama.audit.services import chain_for, record_event
+from trama.lib.mail import send_template_email
+
+from .models import Invitation, Membership, Organization, OrganizationClaim
+from .validators import normalize_tax_code
+
+EDITABLE_FIELDS = [
+    "name", "kind", "public_body_type", "legal_form", "tax_code", "vat_number", "runts_number",
+    "runts_section", "pec", "email", "website", "legal_representative", "address",
+    "municipality", "lead_municipality", "description",
+]
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "ente"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def check_organization(org: Organization) -> None:
+    """Validate an organisation's fields and the rules between them."""
+    org.tax_code = normalize_tax_code(org.tax_code) or None
+    if org.vat_number:
+        org.vat_number = org.vat_number.replace(" ", "").upper().removeprefix("IT")
+    errors = {}
+    if org.kind != Organization.Kind.PUBLIC_BODY:
+        org.public_body_type = ""
+    elif not org.public_body_type:
+        errors["public_body_type"] = _("Say which type of public body this is.")
+    is_ambito = org.public_body_type == Organization.PublicBodyType.AMBITO
+    if not org.tax_code and not is_ambito:
+        errors["tax_code"] = _("The tax code is required (only a social district may have none).")
+    if is_ambito and not org.lead_municipality_id:
+        errors["lead_municipality"] = _("A social district names its lead municipality.")
+    if org.runts_section and not org.runts_number:
+        errors["runts_number"] = _("Give the RUNTS number for the chosen section.")
+    try:
+        org.full_clean(exclude=["slug", "tax_code"] if errors.get("tax_code") else ["slug"],
+                       validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if org.tax_code and "tax_code" not in errors:
+        taken = Organization.objects.filter(tax_code=org.tax_code).exclude(pk=org.pk).first()
+        if taken is not None:
+            raise ValidationError(
+                {"tax_code": ValidationError(
+                    _("This tax code is already registered for %(name)s. If you represent it, "
+                      "ask to join it instead of creating a copy."),
+                    code="tax_code_taken", params={"name": taken.name, "slug": taken.slug},
+                )}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_organization(*, by, **fields) -> Organization:
+    """Create an organisation; its creator becomes its first administrator."""
+    members = fields.pop("member_municipalities", None)
+    org = Organization(**fields)
+    check_organization(org)
+    org.slug = _unique_slug(org.name)
+    try:
+        with transaction.atomic():
+            org.save()
+            if members is not None:
+                org.member_municipalities.set(members)
+            Membership.objects.create(organization=org, user=by, role=Membership.Role.ADMIN)
+            record_event(chain_for(org), "organization.created", by=by, target=org,
+                         data={"name": org.name, "tax_code": org.tax_code or ""})
+    except IntegrityError:
+        # Two people registering the same tax code at once: the database keeps one.
+        raise ValidationError(
+            {"tax_code": _("This tax code was registered a moment ago. Reload and try again.")}
+        ) from None
+    return org
+
+
+def update_organization(org: Organization, *, by, **fields) -> Organization:
+    """Change an organisation's profile; changes to tax code reset verification."""
+    members = fields.pop("member_municipalities", None)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        before = {f: str(getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or "")
+                  for f in fields}
+        for key, value in fields.items():
+            if key not in EDITABLE_FIELDS:
+                raise ValueError(f"{key} cannot be edited")
+            setattr(org, key, value)
+        check_organization(org)
+        changed = [f for f in fields if str(getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or "") != before[f]]
+        # A verified identity no longer holds once its identifying fields change.
+        if org.verified_at and {"tax_code", "kind", "name"} & set(changed):
+            org.verified_at = None
+            org.verified_by = None
+            changed += ["verified_at", "verified_by"]
+        if changed:
+            org.save()
+        if members is not None:
+            org.member_municipalities.set(members)
+        record_event(chain_for(org), "organization.updated", by=by, target=org,
+                     data={"fields": sorted(set(changed))})
+    return org
+
+
+def verify_organization(org: Organization, *, by, verified: bool = True) -> Organization:
+    """Platform staff confirm (or withdraw) that an organisation is who it says it is."""
+    if not by.is_staff:
+        raise PermissionDenied(_("Only platform staff verify organisations."))
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        org.verified_at = timezone.now() if verified else None
+        org.verified_by = by if verified else None
+        org.save(update_fields=["verified_at", "verified_by"])
+        record_event(chain_for(org), "organization.verified" if verified else "organization.unverified",
+                     by=by, target=org)
+    return org
+
+
+def set_require_2fa(org: Organization, *, by, required: bool) -> Organization:
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        org.require_2fa = required
+        org.save(update_fields=["require_2fa"])
+        record_event(chain_for(org), "organization.require_2fa", by=by, target=org,
+                     data={"required": required})
+    return org
+
+
+def invite_member(org: Organization, *, by, email: str, role: str = Membership.Role.MEMBER,
+                  language: str = "it") -> Invitation:
+    """Invite a person by e-mail; the e-mail leaves once the invitation is saved."""
+    email = (email or "").strip().lower()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}},
+                              code="already_member")
+    token = Invitation.new_token()
+    with transaction.atomic():
+        # A new invitation to the same address replaces any pending one.
+        Invitation.objects.pending().filter(organization=org, email=email).update(
+            revoked_at=timezone.now()
+        )
+        invitation = Invitation(
+            organization=org, email=email, role=role, token_hash=Invitation.hash_token(token),
+            invited_by=by, expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        invitation.full_clean(exclude=["token_hash", "invited_by"])
+        invitation.save()
+        record_event(chain_for(org), "invitation.sent", by=by, target=invitation,
+                     data={"email": email, "role": role})
+        send_template_email(
+            "organizations/email/invitation", email,
+            {"organization": org, "invited_by": by, "invitation": invitation,
+             "url": settings.SITE_URL + reverse("organizations:invitation", args=[token])},
+            language=language,
+        )
+    invitation.token = token  # available to the caller, never stored
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation:
+    """The invitation a link points to, or a ValidationError saying why it no longer works."""
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=Invitation.hash_token(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid")
+    if invitation.accepted_at:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    if invitation.revoked_at:
+        raise ValidationError(_("This invitation was withdrawn."), code="revoked")
+    if invitation.expires_at <= timezone.now():
+        raise ValidationError(
+            _("This invitation has expired. Ask the organisation for a new one."), code="expired"
+        )
+    return invitation
+
+
+def accept_invitation(token: str, *, user) -> Membership:
+    """Accept an invitation: the signed-in person joins the organisation."""
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:  # accepted by a concurrent request
+            raise ValidationError(_("This invitation has already been used."), code="used")
+        if invitation.email.lower() != user.email.lower():
+            raise ValidationError(
+                _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+                % {"email": invitation.email},
+                code="wrong_account",
+            )
+        membership, created = Membership.objects.get_or_create(
+            organization=invitation.organization, user=user, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        record_event(chain_for(invitation.organization), "invitation.accepted", by=user,
+                     target=invitation, data={"email": invitation.email, "role": membership.role})
+    return membership
+
+
+def revoke_invitation(invitation: Invitation, *, by) -> None:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending:
+            return
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        record_event(chain_for(invitation.organization), "invitation.revoked", by=by,
+                     target=invitation, data={"email": invitation.email})
+
+
+def _check_keeps_an_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        organization=membership.organization, role=Membership.Role.ADMIN
+    ).exclude(pk=membership.pk)
+    if membership.is_admin and not others.exists():
+        raise ValidationError(
+            _("An organisation needs at least one administrator. Appoint another one first."),
+            code="last_admin",
+        )
+
+
+def change_member_role(membership: Membership, *, by, role: str) -> Membership:
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Unknown role."))
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(organization=membership.organization).exists()
+        membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
+        if role != Membership.Role.ADMIN:
+            _check_keeps_an_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record_event(chain_for(membership.organization), "membership.role_changed", by=by,
+                     target=membership, data={"user": membership.user_id, "role": role})
+    return membership
+
+
+def remove_member(membership: Membership, *, by) -> None:
+    with transaction.atomic():
+        list(Membership.objects.select_for_update().filter(organization=membership.organization))
+        membership = Membership.objects.select_related("organization").get(pk=membership.pk)
+        _check_keeps_an_admin(membership)
+        org = membership.organization
+        record_event(chain_for(org), "membership.removed", by=by, target=membership,
+                     data={"user": membership.user_id})
+        membership.delete()
+
+
+def claim_organization(org: Organization, *, by, message: str) -> OrganizationClaim:
+    """Ask platform staff to be let into an organisation already registered by someone else."""
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": _("Tell the staff who you are and your role in the body.")})
+    if Membership.objects.filter(organization=org, user=by).exists():
+        raise ValidationError(_("You are already a member of this organisation."))
+    if OrganizationClaim.objects.filter(organization=org, user=by,
+                                        status=OrganizationClaim.Status.PENDING).exists():
+        raise ValidationError(_("Your request is already with the platform staff."))
+    with transaction.atomic():
+        claim = OrganizationClaim.objects.create(organization=org, user=by, message=message[:4000])
+        record_event(chain_for(org), "claim.created", by=by, target=claim)
+    return claim
+
+
+def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> OrganizationClaim:
+    """Staff approve a claim (the claimant becomes an administrator) or reject it."""
+    if not by.is_staff:
+        raise PermissionDenied(_("Only platform staff decide on claims."))
+    with transaction.atomic():
+        claim = OrganizationClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.status != OrganizationClaim.Status.PENDING:
+            return claim
+        claim.status = OrganizationClaim.Status.APPROVED if approve else OrganizationClaim.Status.REJECTED
+        claim.decided_at = timezone.now()
+        claim.decided_by = by
+        claim.save(update_fields=["status", "decided_at", "decided_by"])
+        if approve:
+            Membership.objects.update_or_create(
+                organization=claim.organization, user=claim.user,
+                defaults={"role": Membership.Role.ADMIN},
+            )
+        record_event(chain_for(claim.organization), "claim.decided", by=by, target=claim,
+                     data={"status": claim.status, "user": claim.user_id})
+    return claim

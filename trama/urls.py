@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from trama.api.api import api
+
+urlpatterns = [
+    path("", include("trama.pages.urls")),
+    path("", include("trama.organizations.urls")),
+    path("", include("trama.accounts.urls")),
+    path("account/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "trama.pages.errors.bad_request"
+handler403 = "trama.pages.errors.permission_denied"
+handler404 = "trama.pages.errors.page_not_found"
+handler500 = "trama.pages.errors.server_error"
