@@ -11,8 +11,11 @@ class ProfileForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=80,
-                           help_text=_("What the token is for, e.g. “open data dashboard”."))
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What the token is for, e.g. “open data dashboard”."),
+    )
     scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices)
 
 

@@ -23,8 +23,13 @@ def create_api_token(user, *, name: str, scope: str) -> tuple[ApiToken, str]:
         token = ApiToken.objects.create(
             user=user, name=name[:80], scope=scope, key_hash=ApiToken.hash_key(key), hint=key[-4:]
         )
-        record_event(chain_for(user), "api_token.created", by=user, target=token,
-                     data={"name": token.name, "scope": scope})
+        record_event(
+            chain_for(user),
+            "api_token.created",
+            by=user,
+            target=token,
+            data={"name": token.name, "scope": scope},
+        )
     return token, key
 
 

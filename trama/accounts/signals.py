@@ -41,17 +41,32 @@ def on_password_reset(sender, request, user, **kwargs):
 @receiver(email_confirmed)
 def on_email_confirmed(sender, request, email_address, **kwargs):
     user = email_address.user
-    record_event(chain_for(user), "account.email_verified", by=user, target=user,
-                 data={"email": email_address.email})
+    record_event(
+        chain_for(user),
+        "account.email_verified",
+        by=user,
+        target=user,
+        data={"email": email_address.email},
+    )
 
 
 @receiver(authenticator_added)
 def on_mfa_added(sender, request, user, authenticator, **kwargs):
-    record_event(chain_for(user), "account.mfa_added", by=user, target=user,
-                 data={"type": authenticator.type})
+    record_event(
+        chain_for(user),
+        "account.mfa_added",
+        by=user,
+        target=user,
+        data={"type": authenticator.type},
+    )
 
 
 @receiver(authenticator_removed)
 def on_mfa_removed(sender, request, user, authenticator, **kwargs):
-    record_event(chain_for(user), "account.mfa_removed", by=user, target=user,
-                 data={"type": authenticator.type})
+    record_event(
+        chain_for(user),
+        "account.mfa_removed",
+        by=user,
+        target=user,
+        data={"type": authenticator.type},
+    )

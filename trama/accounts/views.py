@@ -18,7 +18,9 @@ def profile(request):
         form.save()
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -63,4 +65,6 @@ def delete_account(request):
         messages.success(request, _("Your account was deleted."))
         return redirect("pages:home")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/delete.html", {"form": form, "blocked": blocked}, status=status)
+    return render(
+        request, "accounts/delete.html", {"form": form, "blocked": blocked}, status=status
+    )

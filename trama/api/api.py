@@ -11,7 +11,7 @@ api = NinjaAPI(
     description=(
         "API pubblica di Trama. Letture anonime dei dati pubblici; le operazioni personali e "
         "le scritture richiedono un token personale (`Authorization: Bearer trm_…`) creato "
-        "nel profilo. Errori: `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'nel profilo. Errori: `{"error": {"code", "message", "fields"}}`.'
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",

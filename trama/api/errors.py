@@ -35,8 +35,9 @@ def install_handlers(api):
         code = "invalid"
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
-                fields[field] = [{"code": e.code or "invalid", "message": " ".join(e.messages)}
-                                 for e in errors]
+                fields[field] = [
+                    {"code": e.code or "invalid", "message": " ".join(e.messages)} for e in errors
+                ]
                 if errors and errors[0].code == "tax_code_taken":
                     code = "tax_code_taken"
         elif exc.code:
@@ -55,6 +56,7 @@ def install_handlers(api):
         fields = {}
         for error in exc.errors:
             loc = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
-            fields.setdefault(loc, []).append({"code": error.get("type", "invalid"),
-                                               "message": error.get("msg", "")})
+            fields.setdefault(loc, []).append(
+                {"code": error.get("type", "invalid"), "message": error.get("msg", "")}
+            )
         return respond(request, 422, "malformed_request", "The request is malformed.", fields)

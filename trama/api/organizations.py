@@ -25,8 +25,9 @@ def _queryset():
     return Organization.objects.select_related("municipality__province__region").order_by("name")
 
 
-@router.get("", response=list[OrganizationOut], auth=OptionalTokenAuth(),
-            summary="List organisations")
+@router.get(
+    "", response=list[OrganizationOut], auth=OptionalTokenAuth(), summary="List organisations"
+)
 @paginate(LimitOffsetPagination)
 def list_organizations(request, filters: Query[OrganizationFilters]):
     """Public directory; `region` is an ISTAT region code, `province` an abbreviation (LC)."""
@@ -42,14 +43,19 @@ def list_organizations(request, filters: Query[OrganizationFilters]):
     return qs
 
 
-@router.get("/{slug}", response=OrganizationOut, auth=OptionalTokenAuth(),
-            summary="One organisation")
+@router.get(
+    "/{slug}", response=OrganizationOut, auth=OptionalTokenAuth(), summary="One organisation"
+)
 def get_organization(request, slug: str):
     return access_organization(request.user, slug).organization
 
 
-@router.get("/{slug}/members", response=list[MemberOut], auth=TokenAuth(),
-            summary="Members of an organisation (members only)")
+@router.get(
+    "/{slug}/members",
+    response=list[MemberOut],
+    auth=TokenAuth(),
+    summary="Members of an organisation (members only)",
+)
 @paginate(LimitOffsetPagination)
 def list_members(request, slug: str):
     org = access_organization(request.user, slug, need=MEMBER).organization
@@ -59,8 +65,12 @@ def list_members(request, slug: str):
     ]
 
 
-@router.post("", response={201: OrganizationOut}, auth=TokenAuth(write=True),
-             summary="Register an organisation")
+@router.post(
+    "",
+    response={201: OrganizationOut},
+    auth=TokenAuth(write=True),
+    summary="Register an organisation",
+)
 def create_organization(request, payload: OrganizationIn):
     """The token's owner becomes the organisation's first administrator."""
     fields = payload.dict()
@@ -68,8 +78,12 @@ def create_organization(request, payload: OrganizationIn):
         text = fields.pop(name)
         municipality = find_municipality(text) if text else None
         if text and municipality is None:
-            raise ApiError(400, "unknown_municipality", f"Unknown municipality: {text}",
-                           {name: [{"code": "unknown", "message": f"Unknown municipality: {text}"}]})
+            raise ApiError(
+                400,
+                "unknown_municipality",
+                f"Unknown municipality: {text}",
+                {name: [{"code": "unknown", "message": f"Unknown municipality: {text}"}]},
+            )
         fields[name] = municipality
     if fields["municipality"] is None:
         raise ApiError(400, "unknown_municipality", "The municipality is required.")

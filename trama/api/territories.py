@@ -43,5 +43,6 @@ def list_municipalities(request, filters: Query[MunicipalityFilters]):
 def get_municipality(request, istat_code: str):
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(Municipality.objects.select_related("province__region"),
-                             istat_code=istat_code)
+    return get_object_or_404(
+        Municipality.objects.select_related("province__region"), istat_code=istat_code
+    )

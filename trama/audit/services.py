@@ -54,7 +54,9 @@ def verify_chain(chain: str) -> ChainReport:
         if event.seq != expected_seq:
             return ChainReport(chain, count, False, f"event #{expected_seq} is missing")
         if event.prev_hash != prev:
-            return ChainReport(chain, count, False, f"event #{event.seq} does not follow #{event.seq - 1}")
+            return ChainReport(
+                chain, count, False, f"event #{event.seq} does not follow #{event.seq - 1}"
+            )
         if event.compute_hash() != event.hash:
             return ChainReport(chain, count, False, f"event #{event.seq} was altered")
         prev = event.hash

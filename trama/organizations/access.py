@@ -33,7 +33,11 @@ def access_organization(user, slug: str, *, need: str = VIEW) -> OrganizationAcc
     whoever is not a member gets a 404, as if they did not exist. Acts reserved to the
     organisation's administrators give members a 403.
     """
-    org = Organization.objects.select_related("municipality__province__region").filter(slug=slug).first()
+    org = (
+        Organization.objects.select_related("municipality__province__region")
+        .filter(slug=slug)
+        .first()
+    )
     if org is None:
         raise Http404(_("No such organisation."))
     membership = None
@@ -51,6 +55,8 @@ def memberships_of(user):
     """The user's memberships with their organisations, for the header and dashboard."""
     if user is None or not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(user=user).select_related("organization").order_by(
-        "organization__name"
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
     )

@@ -8,16 +8,32 @@ from trama.territories.models import Province, Region
 from .models import Membership, Organization
 
 PROFILE_FIELDS = [
-    "name", "kind", "public_body_type", "legal_form", "tax_code", "vat_number", "runts_section",
-    "runts_number", "pec", "email", "website", "legal_representative", "address", "municipality",
-    "lead_municipality", "description",
+    "name",
+    "kind",
+    "public_body_type",
+    "legal_form",
+    "tax_code",
+    "vat_number",
+    "runts_section",
+    "runts_number",
+    "pec",
+    "email",
+    "website",
+    "legal_representative",
+    "address",
+    "municipality",
+    "lead_municipality",
+    "description",
 ]
 
 
 class OrganizationForm(forms.ModelForm):
-    municipality = MunicipalityField(label=_("Municipality"), help_text=_("Where the body has its seat."))
+    municipality = MunicipalityField(
+        label=_("Municipality"), help_text=_("Where the body has its seat.")
+    )
     lead_municipality = MunicipalityField(
-        label=_("Lead municipality"), required=False,
+        label=_("Lead municipality"),
+        required=False,
         help_text=_("Only for a social district (ambito)."),
     )
 
@@ -45,10 +61,15 @@ class DirectoryFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Organization.Kind.choices]
     )
     region = forms.ModelChoiceField(
-        label=_("Region"), required=False, queryset=Region.objects.all(), empty_label=_("All regions")
+        label=_("Region"),
+        required=False,
+        queryset=Region.objects.all(),
+        empty_label=_("All regions"),
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), required=False, queryset=Province.objects.all(),
+        label=_("Province"),
+        required=False,
+        queryset=Province.objects.all(),
         empty_label=_("All provinces"),
     )
     verified = forms.BooleanField(label=_("Verified only"), required=False)
@@ -81,6 +102,7 @@ class TwoFactorPolicyForm(forms.Form):
 
 class ClaimForm(forms.Form):
     message = forms.CharField(
-        label=_("Who you are and your role in the body"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Who you are and your role in the body"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )

@@ -77,7 +77,11 @@ class Organization(models.Model):
     )
     legal_form = models.CharField(_("legal form"), max_length=24, choices=LegalForm)
     tax_code = models.CharField(
-        _("tax code"), max_length=16, unique=True, null=True, blank=True,
+        _("tax code"),
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_tax_code],
         help_text=_("Codice fiscale; a social district (ambito) may have none."),
     )
@@ -94,12 +98,18 @@ class Organization(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=150, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT,
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
         related_name="organizations",
     )
     lead_municipality = models.ForeignKey(
-        Municipality, verbose_name=_("lead municipality"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="led_ambiti",
+        Municipality,
+        verbose_name=_("lead municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_ambiti",
         help_text=_("For a social district (ambito): its lead municipality."),
     )
     member_municipalities = models.ManyToManyField(
@@ -107,7 +117,8 @@ class Organization(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     require_2fa = models.BooleanField(
-        _("require two-factor authentication"), default=False,
+        _("require two-factor authentication"),
+        default=False,
         help_text=_("Members must set up an authenticator app before using Trama."),
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
@@ -154,8 +165,12 @@ class Membership(models.Model):
         ADMIN = "ADMIN", _("Administrator")
         MEMBER = "MEMBER", _("Member")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=8, choices=Role, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -176,17 +191,25 @@ class Membership(models.Model):
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
 
 
 class Invitation(models.Model):
     """An e-mail invitation to join an organisation; the link carries a secret token."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail"))
-    role = models.CharField(_("role"), max_length=8, choices=Membership.Role, default=Membership.Role.MEMBER)
+    role = models.CharField(
+        _("role"), max_length=8, choices=Membership.Role, default=Membership.Role.MEMBER
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -242,7 +265,8 @@ class OrganizationClaim(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "user"], condition=Q(status="PENDING"),
+                fields=["organization", "user"],
+                condition=Q(status="PENDING"),
                 name="claim_one_pending_per_user",
             )
         ]

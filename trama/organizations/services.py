@@ -15,9 +15,22 @@ from .models import Invitation, Membership, Organization, OrganizationClaim
 from .validators import normalize_tax_code
 
 EDITABLE_FIELDS = [
-    "name", "kind", "public_body_type", "legal_form", "tax_code", "vat_number", "runts_number",
-    "runts_section", "pec", "email", "website", "legal_representative", "address",
-    "municipality", "lead_municipality", "description",
+    "name",
+    "kind",
+    "public_body_type",
+    "legal_form",
+    "tax_code",
+    "vat_number",
+    "runts_number",
+    "runts_section",
+    "pec",
+    "email",
+    "website",
+    "legal_representative",
+    "address",
+    "municipality",
+    "lead_municipality",
+    "description",
 ]
 
 
@@ -48,8 +61,10 @@ def check_organization(org: Organization) -> None:
     if org.runts_section and not org.runts_number:
         errors["runts_number"] = _("Give the RUNTS number for the chosen section.")
     try:
-        org.full_clean(exclude=["slug", "tax_code"] if errors.get("tax_code") else ["slug"],
-                       validate_unique=False)
+        org.full_clean(
+            exclude=["slug", "tax_code"] if errors.get("tax_code") else ["slug"],
+            validate_unique=False,
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, messages[0])
@@ -57,11 +72,16 @@ def check_organization(org: Organization) -> None:
         taken = Organization.objects.filter(tax_code=org.tax_code).exclude(pk=org.pk).first()
         if taken is not None:
             raise ValidationError(
-                {"tax_code": ValidationError(
-                    _("This tax code is already registered for %(name)s. If you represent it, "
-                      "ask to join it instead of creating a copy."),
-                    code="tax_code_taken", params={"name": taken.name, "slug": taken.slug},
-                )}
+                {
+                    "tax_code": ValidationError(
+                        _(
+                            "This tax code is already registered for %(name)s. If you represent it, "
+                            "ask to join it instead of creating a copy."
+                        ),
+                        code="tax_code_taken",
+                        params={"name": taken.name, "slug": taken.slug},
+                    )
+                }
             )
     if errors:
         raise ValidationError(errors)
@@ -79,8 +99,13 @@ def create_organization(*, by, **fields) -> Organization:
             if members is not None:
                 org.member_municipalities.set(members)
             Membership.objects.create(organization=org, user=by, role=Membership.Role.ADMIN)
-            record_event(chain_for(org), "organization.created", by=by, target=org,
-                         data={"name": org.name, "tax_code": org.tax_code or ""})
+            record_event(
+                chain_for(org),
+                "organization.created",
+                by=by,
+                target=org,
+                data={"name": org.name, "tax_code": org.tax_code or ""},
+            )
     except IntegrityError:
         # Two people registering the same tax code at once: the database keeps one.
         raise ValidationError(
@@ -94,14 +119,25 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
     members = fields.pop("member_municipalities", None)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        before = {f: str(getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or "")
-                  for f in fields}
+        before = {
+            f: str(
+                getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or ""
+            )
+            for f in fields
+        }
         for key, value in fields.items():
             if key not in EDITABLE_FIELDS:
                 raise ValueError(f"{key} cannot be edited")
             setattr(org, key, value)
         check_organization(org)
-        changed = [f for f in fields if str(getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or "") != before[f]]
+        changed = [
+            f
+            for f in fields
+            if str(
+                getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or ""
+            )
+            != before[f]
+        ]
         # A verified identity no longer holds once its identifying fields change.
         if org.verified_at and {"tax_code", "kind", "name"} & set(changed):
             org.verified_at = None
@@ -111,8 +147,13 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
             org.save()
         if members is not None:
             org.member_municipalities.set(members)
-        record_event(chain_for(org), "organization.updated", by=by, target=org,
-                     data={"fields": sorted(set(changed))})
+        record_event(
+            chain_for(org),
+            "organization.updated",
+            by=by,
+            target=org,
+            data={"fields": sorted(set(changed))},
+        )
     return org
 
 
@@ -125,8 +166,12 @@ def verify_organization(org: Organization, *, by, verified: bool = True) -> Orga
         org.verified_at = timezone.now() if verified else None
         org.verified_by = by if verified else None
         org.save(update_fields=["verified_at", "verified_by"])
-        record_event(chain_for(org), "organization.verified" if verified else "organization.unverified",
-                     by=by, target=org)
+        record_event(
+            chain_for(org),
+            "organization.verified" if verified else "organization.unverified",
+            by=by,
+            target=org,
+        )
     return org
 
 
@@ -135,20 +180,27 @@ def set_require_2fa(org: Organization, *, by, required: bool) -> Organization:
         org = Organization.objects.select_for_update().get(pk=org.pk)
         org.require_2fa = required
         org.save(update_fields=["require_2fa"])
-        record_event(chain_for(org), "organization.require_2fa", by=by, target=org,
-                     data={"required": required})
+        record_event(
+            chain_for(org),
+            "organization.require_2fa",
+            by=by,
+            target=org,
+            data={"required": required},
+        )
     return org
 
 
-def invite_member(org: Organization, *, by, email: str, role: str = Membership.Role.MEMBER,
-                  language: str = "it") -> Invitation:
+def invite_member(
+    org: Organization, *, by, email: str, role: str = Membership.Role.MEMBER, language: str = "it"
+) -> Invitation:
     """Invite a person by e-mail; the e-mail leaves once the invitation is saved."""
     email = (email or "").strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}},
-                              code="already_member")
+        raise ValidationError(
+            {"email": _("%(email)s is already a member.") % {"email": email}}, code="already_member"
+        )
     token = Invitation.new_token()
     with transaction.atomic():
         # A new invitation to the same address replaces any pending one.
@@ -156,17 +208,31 @@ def invite_member(org: Organization, *, by, email: str, role: str = Membership.R
             revoked_at=timezone.now()
         )
         invitation = Invitation(
-            organization=org, email=email, role=role, token_hash=Invitation.hash_token(token),
-            invited_by=by, expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+            organization=org,
+            email=email,
+            role=role,
+            token_hash=Invitation.hash_token(token),
+            invited_by=by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         invitation.full_clean(exclude=["token_hash", "invited_by"])
         invitation.save()
-        record_event(chain_for(org), "invitation.sent", by=by, target=invitation,
-                     data={"email": email, "role": role})
+        record_event(
+            chain_for(org),
+            "invitation.sent",
+            by=by,
+            target=invitation,
+            data={"email": email, "role": role},
+        )
         send_template_email(
-            "organizations/email/invitation", email,
-            {"organization": org, "invited_by": by, "invitation": invitation,
-             "url": settings.SITE_URL + reverse("organizations:invitation", args=[token])},
+            "organizations/email/invitation",
+            email,
+            {
+                "organization": org,
+                "invited_by": by,
+                "invitation": invitation,
+                "url": settings.SITE_URL + reverse("organizations:invitation", args=[token]),
+            },
             language=language,
         )
     invitation.token = token  # available to the caller, never stored
@@ -212,8 +278,13 @@ def accept_invitation(token: str, *, user) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
-        record_event(chain_for(invitation.organization), "invitation.accepted", by=user,
-                     target=invitation, data={"email": invitation.email, "role": membership.role})
+        record_event(
+            chain_for(invitation.organization),
+            "invitation.accepted",
+            by=user,
+            target=invitation,
+            data={"email": invitation.email, "role": membership.role},
+        )
     return membership
 
 
@@ -224,8 +295,13 @@ def revoke_invitation(invitation: Invitation, *, by) -> None:
             return
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        record_event(chain_for(invitation.organization), "invitation.revoked", by=by,
-                     target=invitation, data={"email": invitation.email})
+        record_event(
+            chain_for(invitation.organization),
+            "invitation.revoked",
+            by=by,
+            target=invitation,
+            data={"email": invitation.email},
+        )
 
 
 def _check_keeps_an_admin(membership: Membership) -> None:
@@ -249,8 +325,13 @@ def change_member_role(membership: Membership, *, by, role: str) -> Membership:
             _check_keeps_an_admin(membership)
         membership.role = role
         membership.save(update_fields=["role"])
-        record_event(chain_for(membership.organization), "membership.role_changed", by=by,
-                     target=membership, data={"user": membership.user_id, "role": role})
+        record_event(
+            chain_for(membership.organization),
+            "membership.role_changed",
+            by=by,
+            target=membership,
+            data={"user": membership.user_id, "role": role},
+        )
     return membership
 
 
@@ -260,8 +341,13 @@ def remove_member(membership: Membership, *, by) -> None:
         membership = Membership.objects.select_related("organization").get(pk=membership.pk)
         _check_keeps_an_admin(membership)
         org = membership.organization
-        record_event(chain_for(org), "membership.removed", by=by, target=membership,
-                     data={"user": membership.user_id})
+        record_event(
+            chain_for(org),
+            "membership.removed",
+            by=by,
+            target=membership,
+            data={"user": membership.user_id},
+        )
         membership.delete()
 
 
@@ -269,11 +355,14 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
     """Ask platform staff to be let into an organisation already registered by someone else."""
     message = (message or "").strip()
     if not message:
-        raise ValidationError({"message": _("Tell the staff who you are and your role in the body.")})
+        raise ValidationError(
+            {"message": _("Tell the staff who you are and your role in the body.")}
+        )
     if Membership.objects.filter(organization=org, user=by).exists():
         raise ValidationError(_("You are already a member of this organisation."))
-    if OrganizationClaim.objects.filter(organization=org, user=by,
-                                        status=OrganizationClaim.Status.PENDING).exists():
+    if OrganizationClaim.objects.filter(
+        organization=org, user=by, status=OrganizationClaim.Status.PENDING
+    ).exists():
         raise ValidationError(_("Your request is already with the platform staff."))
     with transaction.atomic():
         claim = OrganizationClaim.objects.create(organization=org, user=by, message=message[:4000])
@@ -289,15 +378,23 @@ def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> Organization
         claim = OrganizationClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.status != OrganizationClaim.Status.PENDING:
             return claim
-        claim.status = OrganizationClaim.Status.APPROVED if approve else OrganizationClaim.Status.REJECTED
+        claim.status = (
+            OrganizationClaim.Status.APPROVED if approve else OrganizationClaim.Status.REJECTED
+        )
         claim.decided_at = timezone.now()
         claim.decided_by = by
         claim.save(update_fields=["status", "decided_at", "decided_by"])
         if approve:
             Membership.objects.update_or_create(
-                organization=claim.organization, user=claim.user,
+                organization=claim.organization,
+                user=claim.user,
                 defaults={"role": Membership.Role.ADMIN},
             )
-        record_event(chain_for(claim.organization), "claim.decided", by=by, target=claim,
-                     data={"status": claim.status, "user": claim.user_id})
+        record_event(
+            chain_for(claim.organization),
+            "claim.decided",
+            by=by,
+            target=claim,
+            data={"status": claim.status, "user": claim.user_id},
+        )
     return claim

@@ -14,7 +14,14 @@ from trama.audit.services import chain_for
 
 from . import services
 from .access import ADMIN, MEMBER, access_organization, memberships_of
-from .forms import ClaimForm, DirectoryFilterForm, InvitationForm, OrganizationForm, RoleForm, TwoFactorPolicyForm
+from .forms import (
+    ClaimForm,
+    DirectoryFilterForm,
+    InvitationForm,
+    OrganizationForm,
+    RoleForm,
+    TwoFactorPolicyForm,
+)
 from .models import Invitation, Membership, Organization
 
 PAGE_SIZE = 20
@@ -31,7 +38,9 @@ def directory(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "organizations/directory.html#results" if request.htmx else "organizations/directory.html"
+    template = (
+        "organizations/directory.html#results" if request.htmx else "organizations/directory.html"
+    )
     return render(request, template, context)
 
 
@@ -59,7 +68,9 @@ def create(request):
             taken = _taken_organization(exc)
         else:
             request.session["active_org"] = org.pk
-            messages.success(request, _("%(name)s is on Trama. You are its administrator.") % {"name": org.name})
+            messages.success(
+                request, _("%(name)s is on Trama. You are its administrator.") % {"name": org.name}
+            )
             return redirect(org)
     status = 400 if request.method == "POST" else 200
     return render(request, "organizations/form.html", {"form": form, "taken": taken}, status=status)
@@ -86,8 +97,12 @@ def edit(request, slug):
             messages.success(request, _("Profile saved."))
             return redirect("organizations:detail", slug=org.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "organizations/form.html", {"form": form, "org": org, "access": access},
-                  status=status)
+    return render(
+        request,
+        "organizations/form.html",
+        {"form": form, "org": org, "access": access},
+        status=status,
+    )
 
 
 @login_required
@@ -100,25 +115,35 @@ def members(request, slug):
         if invite_form.is_valid():
             try:
                 invitation = services.invite_member(
-                    org, by=request.user, email=invite_form.cleaned_data["email"],
-                    role=invite_form.cleaned_data["role"], language=get_language(),
+                    org,
+                    by=request.user,
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
+                    language=get_language(),
                 )
             except ValidationError as exc:
                 for error in exc.messages:
                     invite_form.add_error("email", error)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
                 return redirect("organizations:members", slug=slug)
     context = {
         "access": access,
         "org": org,
-        "memberships": _page(request, org.memberships.select_related("user").order_by("role", "user__email")),
-        "invitations": org.invitations.pending().select_related("invited_by") if access.is_admin else [],
+        "memberships": _page(
+            request, org.memberships.select_related("user").order_by("role", "user__email")
+        ),
+        "invitations": org.invitations.pending().select_related("invited_by")
+        if access.is_admin
+        else [],
         "invite_form": invite_form,
         "roles": Membership.Role.choices,
     }
-    return render(request, "organizations/members.html", context,
-                  status=400 if invite_form.errors else 200)
+    return render(
+        request, "organizations/members.html", context, status=400 if invite_form.errors else 200
+    )
 
 
 @login_required
@@ -176,16 +201,25 @@ def security(request, slug):
         services.set_require_2fa(org, by=request.user, required=form.cleaned_data["require_2fa"])
         messages.success(request, _("Security settings saved."))
         return redirect("organizations:security", slug=slug)
-    return render(request, "organizations/security.html", {"access": access, "org": org, "form": form})
+    return render(
+        request, "organizations/security.html", {"access": access, "org": org, "form": form}
+    )
 
 
 @login_required
 @require_GET
 def audit_trail(request, slug):
     access = access_organization(request.user, slug, need=ADMIN)
-    events = AuditEvent.objects.for_chain(chain_for(access.organization)).select_related("actor").reverse()
-    return render(request, "organizations/audit.html",
-                  {"access": access, "org": access.organization, "page": _page(request, events, 50)})
+    events = (
+        AuditEvent.objects.for_chain(chain_for(access.organization))
+        .select_related("actor")
+        .reverse()
+    )
+    return render(
+        request,
+        "organizations/audit.html",
+        {"access": access, "org": access.organization, "page": _page(request, events, 50)},
+    )
 
 
 @login_required
@@ -194,23 +228,34 @@ def claim(request, slug):
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.claim_organization(access.organization, by=request.user,
-                                        message=form.cleaned_data["message"])
+            services.claim_organization(
+                access.organization, by=request.user, message=form.cleaned_data["message"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Your request was sent to the platform staff, who will reply by e-mail."))
+            messages.success(
+                request, _("Your request was sent to the platform staff, who will reply by e-mail.")
+            )
             return redirect(access.organization)
-    return render(request, "organizations/claim.html", {"org": access.organization, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "organizations/claim.html",
+        {"org": access.organization, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def invitation(request, token):
     try:
         invitation = services.find_invitation(token)
     except ValidationError as exc:
-        return render(request, "organizations/invitation.html", {"error": exc.messages[0]}, status=410
-                      if exc.code in ("used", "expired", "revoked") else 404)
+        return render(
+            request,
+            "organizations/invitation.html",
+            {"error": exc.messages[0]},
+            status=410 if exc.code in ("used", "expired", "revoked") else 404,
+        )
     error = None
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -221,32 +266,49 @@ def invitation(request, token):
             error = exc.messages[0]
         else:
             request.session["active_org"] = membership.organization_id
-            messages.success(request, _("Welcome to %(name)s.") % {"name": membership.organization.name})
+            messages.success(
+                request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
+            )
             return redirect(membership.organization)
-    return render(request, "organizations/invitation.html",
-                  {"invitation": invitation, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "organizations/invitation.html",
+        {"invitation": invitation, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @login_required
 @require_GET
 def dashboard(request):
     memberships = list(memberships_of(request.user))
-    invitations = Invitation.objects.pending().filter(email__iexact=request.user.email).select_related(
-        "organization"
+    invitations = (
+        Invitation.objects.pending()
+        .filter(email__iexact=request.user.email)
+        .select_related("organization")
     )
-    return render(request, "organizations/dashboard.html",
-                  {"memberships": memberships, "pending_invitations": invitations})
+    return render(
+        request,
+        "organizations/dashboard.html",
+        {"memberships": memberships, "pending_invitations": invitations},
+    )
 
 
 @login_required
 @require_POST
 def switch_active(request):
-    membership = memberships_of(request.user).filter(organization_id=request.POST.get("organization")).first()
+    membership = (
+        memberships_of(request.user)
+        .filter(organization_id=request.POST.get("organization"))
+        .first()
+    )
     if membership is None:
         messages.error(request, _("You are not a member of that organisation."))
     else:
         request.session["active_org"] = membership.organization_id
-        messages.success(request, _("You are now acting for %(name)s.") % {"name": membership.organization.name})
+        messages.success(
+            request, _("You are now acting for %(name)s.") % {"name": membership.organization.name}
+        )
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("organizations:dashboard")

@@ -20,53 +20,165 @@ PBT = Organization.PublicBodyType
 
 # Public bodies carry their real tax codes; the other bodies are fictional, with valid codes.
 ORGANIZATIONS = [
-    dict(name="Comune di Lecco", kind=PB, public_body_type=PBT.MUNICIPALITY, legal_form=LF.PUBLIC_ENTITY,
-         tax_code="00623530136", municipality="Lecco (LC)", pec="comune@pec.comunedilecco.it",
-         address="Piazza Diaz 1", verified=True),
-    dict(name="Ambito distrettuale di Lecco", kind=PB, public_body_type=PBT.AMBITO,
-         legal_form=LF.PUBLIC_ENTITY, tax_code=None, municipality="Lecco (LC)",
-         lead_municipality="Lecco (LC)", verified=True,
-         description="Ufficio di piano dei comuni dell'ambito di Lecco."),
-    dict(name="Comune di Milano", kind=PB, public_body_type=PBT.MUNICIPALITY, legal_form=LF.PUBLIC_ENTITY,
-         tax_code="01199250158", municipality="Milano (MI)", verified=True),
-    dict(name="Comune di Torino", kind=PB, public_body_type=PBT.MUNICIPALITY, legal_form=LF.PUBLIC_ENTITY,
-         tax_code="00514490010", municipality="Torino (TO)", verified=True),
-    dict(name="Consorzio Lario Cooperative Sociali", kind=TS, legal_form=LF.CONSORTIUM,
-         tax_code="05260180137", runts_section=RS.SOCIAL_ENTERPRISE, runts_number="LC-IS-0001",
-         municipality="Lecco (LC)", verified=True,
-         description="Consorzio di cooperative sociali del territorio lecchese."),
-    dict(name="Cooperativa sociale Arcobaleno", kind=TS, legal_form=LF.SOCIAL_COOPERATIVE,
-         tax_code="01590830137", runts_section=RS.SOCIAL_ENTERPRISE, runts_number="LC-IS-0002",
-         municipality="Calolziocorte (LC)", verified=True),
-    dict(name="Cooperativa sociale Il Sentiero", kind=TS, legal_form=LF.SOCIAL_COOPERATIVE,
-         tax_code="00166130138", runts_section=RS.SOCIAL_ENTERPRISE, runts_number="LC-IS-0003",
-         municipality="Merate (LC)"),
-    dict(name="Cooperativa sociale La Tela", kind=TS, legal_form=LF.SOCIAL_COOPERATIVE,
-         tax_code="01860910130", runts_section=RS.SOCIAL_ENTERPRISE, runts_number="LC-IS-0004",
-         municipality="Valmadrera (LC)"),
-    dict(name="Associazione Quartieri Solidali APS", kind=TS, legal_form=LF.ASSOCIATION,
-         tax_code="03909960134", runts_section=RS.APS, runts_number="LC-APS-0101",
-         municipality="Lecco (LC)"),
-    dict(name="Volontari del Lario ODV", kind=TS, legal_form=LF.ASSOCIATION,
-         tax_code="00308240134", runts_section=RS.ODV, runts_number="LC-ODV-0202",
-         municipality="Mandello del Lario (LC)"),
-    dict(name="Fondazione Comunitaria del Lario", kind=FU, legal_form=LF.FOUNDATION,
-         tax_code="06281940137", runts_section=RS.PHILANTHROPIC, runts_number="LC-EF-0001",
-         municipality="Lecco (LC)", verified=True),
-    dict(name="Fondazione Territori Solidali", kind=FU, legal_form=LF.FOUNDATION,
-         tax_code="08219930131", municipality="Milano (MI)", verified=True),
+    dict(
+        name="Comune di Lecco",
+        kind=PB,
+        public_body_type=PBT.MUNICIPALITY,
+        legal_form=LF.PUBLIC_ENTITY,
+        tax_code="00623530136",
+        municipality="Lecco (LC)",
+        pec="comune@pec.comunedilecco.it",
+        address="Piazza Diaz 1",
+        verified=True,
+    ),
+    dict(
+        name="Ambito distrettuale di Lecco",
+        kind=PB,
+        public_body_type=PBT.AMBITO,
+        legal_form=LF.PUBLIC_ENTITY,
+        tax_code=None,
+        municipality="Lecco (LC)",
+        lead_municipality="Lecco (LC)",
+        verified=True,
+        description="Ufficio di piano dei comuni dell'ambito di Lecco.",
+    ),
+    dict(
+        name="Comune di Milano",
+        kind=PB,
+        public_body_type=PBT.MUNICIPALITY,
+        legal_form=LF.PUBLIC_ENTITY,
+        tax_code="01199250158",
+        municipality="Milano (MI)",
+        verified=True,
+    ),
+    dict(
+        name="Comune di Torino",
+        kind=PB,
+        public_body_type=PBT.MUNICIPALITY,
+        legal_form=LF.PUBLIC_ENTITY,
+        tax_code="00514490010",
+        municipality="Torino (TO)",
+        verified=True,
+    ),
+    dict(
+        name="Consorzio Lario Cooperative Sociali",
+        kind=TS,
+        legal_form=LF.CONSORTIUM,
+        tax_code="05260180137",
+        runts_section=RS.SOCIAL_ENTERPRISE,
+        runts_number="LC-IS-0001",
+        municipality="Lecco (LC)",
+        verified=True,
+        description="Consorzio di cooperative sociali del territorio lecchese.",
+    ),
+    dict(
+        name="Cooperativa sociale Arcobaleno",
+        kind=TS,
+        legal_form=LF.SOCIAL_COOPERATIVE,
+        tax_code="01590830137",
+        runts_section=RS.SOCIAL_ENTERPRISE,
+        runts_number="LC-IS-0002",
+        municipality="Calolziocorte (LC)",
+        verified=True,
+    ),
+    dict(
+        name="Cooperativa sociale Il Sentiero",
+        kind=TS,
+        legal_form=LF.SOCIAL_COOPERATIVE,
+        tax_code="00166130138",
+        runts_section=RS.SOCIAL_ENTERPRISE,
+        runts_number="LC-IS-0003",
+        municipality="Merate (LC)",
+    ),
+    dict(
+        name="Cooperativa sociale La Tela",
+        kind=TS,
+        legal_form=LF.SOCIAL_COOPERATIVE,
+        tax_code="01860910130",
+        runts_section=RS.SOCIAL_ENTERPRISE,
+        runts_number="LC-IS-0004",
+        municipality="Valmadrera (LC)",
+    ),
+    dict(
+        name="Associazione Quartieri Solidali APS",
+        kind=TS,
+        legal_form=LF.ASSOCIATION,
+        tax_code="03909960134",
+        runts_section=RS.APS,
+        runts_number="LC-APS-0101",
+        municipality="Lecco (LC)",
+    ),
+    dict(
+        name="Volontari del Lario ODV",
+        kind=TS,
+        legal_form=LF.ASSOCIATION,
+        tax_code="00308240134",
+        runts_section=RS.ODV,
+        runts_number="LC-ODV-0202",
+        municipality="Mandello del Lario (LC)",
+    ),
+    dict(
+        name="Fondazione Comunitaria del Lario",
+        kind=FU,
+        legal_form=LF.FOUNDATION,
+        tax_code="06281940137",
+        runts_section=RS.PHILANTHROPIC,
+        runts_number="LC-EF-0001",
+        municipality="Lecco (LC)",
+        verified=True,
+    ),
+    dict(
+        name="Fondazione Territori Solidali",
+        kind=FU,
+        legal_form=LF.FOUNDATION,
+        tax_code="08219930131",
+        municipality="Milano (MI)",
+        verified=True,
+    ),
 ]
 
 # One person per persona of CONVENTIONS.md (the anonymous visitor needs no account).
 PERSONAS = [
-    ("rup@demo.trama.it", "Giulia", "Ferrari", "Public-body officer, RUP", "Comune di Lecco", "ADMIN"),
-    ("valutatore@demo.trama.it", "Marco", "Colombo", "Evaluator", "Ambito distrettuale di Lecco", "MEMBER"),
-    ("ets@demo.trama.it", "Chiara", "Brambilla", "Third-Sector administrator",
-     "Consorzio Lario Cooperative Sociali", "ADMIN"),
-    ("partner@demo.trama.it", "Luca", "Mauri", "Member of a partner body", "Cooperativa sociale Arcobaleno",
-     "MEMBER"),
-    ("fondazione@demo.trama.it", "Elena", "Sala", "Funder's member", "Fondazione Comunitaria del Lario",
-     "ADMIN"),
+    (
+        "rup@demo.trama.it",
+        "Giulia",
+        "Ferrari",
+        "Public-body officer, RUP",
+        "Comune di Lecco",
+        "ADMIN",
+    ),
+    (
+        "valutatore@demo.trama.it",
+        "Marco",
+        "Colombo",
+        "Evaluator",
+        "Ambito distrettuale di Lecco",
+        "MEMBER",
+    ),
+    (
+        "ets@demo.trama.it",
+        "Chiara",
+        "Brambilla",
+        "Third-Sector administrator",
+        "Consorzio Lario Cooperative Sociali",
+        "ADMIN",
+    ),
+    (
+        "partner@demo.trama.it",
+        "Luca",
+        "Mauri",
+        "Member of a partner body",
+        "Cooperativa sociale Arcobaleno",
+        "MEMBER",
+    ),
+    (
+        "fondazione@demo.trama.it",
+        "Elena",
+        "Sala",
+        "Funder's member",
+        "Fondazione Comunitaria del Lario",
+        "ADMIN",
+    ),
     ("esterno@demo.trama.it", "Paolo", "Riva", "Outsider (no organisation)", None, None),
     ("staff@demo.trama.it", "Sara", "Conti", "Platform staff", None, None),
 ]
@@ -75,10 +187,17 @@ PERSONAS = [
 def _user(email, first, last, *, staff=False):
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last,
-                                        is_staff=staff, is_superuser=staff)
-    EmailAddress.objects.update_or_create(user=user, email=email,
-                                          defaults={"verified": True, "primary": True})
+        user = User.objects.create_user(
+            email,
+            DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            is_staff=staff,
+            is_superuser=staff,
+        )
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 
@@ -109,6 +228,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         for email, _f, _l, _label, org_name, role in PERSONAS:
             if org_name:
                 org = Organization.objects.get(name=org_name)
-                Membership.objects.get_or_create(organization=org, user=founders[email],
-                                                 defaults={"role": role})
+                Membership.objects.get_or_create(
+                    organization=org, user=founders[email], defaults={"role": role}
+                )
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]

@@ -5,7 +5,9 @@ def _error(request, status, exception=None):
     message = ""
     if exception is not None and exception.args and isinstance(exception.args[0], str):
         message = exception.args[0]
-    return render(request, "errors/error.html", {"status": status, "message": message}, status=status)
+    return render(
+        request, "errors/error.html", {"status": status, "message": message}, status=status
+    )
 
 
 def bad_request(request, exception=None):

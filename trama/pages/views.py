@@ -29,10 +29,15 @@ def accessibility(request):
 @require_GET
 def municipality_suggestions(request):
     """Up to 15 municipalities whose name starts with the typed text, as <option>s."""
-    text = (request.GET.get("municipality") or request.GET.get("lead_municipality")
-            or request.GET.get("q") or "")[:60]
+    text = (
+        request.GET.get("municipality")
+        or request.GET.get("lead_municipality")
+        or request.GET.get("q")
+        or ""
+    )[:60]
     found = (
         Municipality.objects.search(text).select_related("province")[:15]
-        if len(text.strip()) >= 2 else []
+        if len(text.strip()) >= 2
+        else []
     )
     return render(request, "pages/municipality_options.html", {"municipalities": found})

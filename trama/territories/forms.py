@@ -28,8 +28,10 @@ class MunicipalityField(forms.CharField):
     """A municipality typed by name, with suggestions; stored as the municipality."""
 
     default_error_messages = {
-        "unknown": _("No Italian municipality is called “%(value)s”. Pick one of the suggestions, "
-                     "e.g. “Lecco (LC)”."),
+        "unknown": _(
+            "No Italian municipality is called “%(value)s”. Pick one of the suggestions, "
+            "e.g. “Lecco (LC)”."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -51,6 +53,7 @@ class MunicipalityField(forms.CharField):
             return None
         municipality = find_municipality(value)
         if municipality is None:
-            raise forms.ValidationError(self.error_messages["unknown"], code="unknown",
-                                        params={"value": value})
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"value": value}
+            )
         return municipality

@@ -49,7 +49,9 @@ def load_territories(path: Path | None = None) -> LoadReport:
             regions.setdefault(row["region_code"], row["region_name"])
         Region.objects.bulk_create(
             [Region(istat_code=code, name=name) for code, name in regions.items()],
-            update_conflicts=True, unique_fields=["istat_code"], update_fields=["name"],
+            update_conflicts=True,
+            unique_fields=["istat_code"],
+            update_fields=["name"],
         )
         region_ids = dict(Region.objects.values_list("istat_code", "id"))
         provinces = {}
@@ -57,22 +59,32 @@ def load_territories(path: Path | None = None) -> LoadReport:
             provinces.setdefault(row["province_code"], row)
         Province.objects.bulk_create(
             [
-                Province(istat_code=code, name=row["province_name"],
-                         abbreviation=row["abbreviation"], region_id=region_ids[row["region_code"]])
+                Province(
+                    istat_code=code,
+                    name=row["province_name"],
+                    abbreviation=row["abbreviation"],
+                    region_id=region_ids[row["region_code"]],
+                )
                 for code, row in provinces.items()
             ],
-            update_conflicts=True, unique_fields=["istat_code"],
+            update_conflicts=True,
+            unique_fields=["istat_code"],
             update_fields=["name", "abbreviation", "region"],
         )
         province_ids = dict(Province.objects.values_list("istat_code", "id"))
         Municipality.objects.bulk_create(
             [
-                Municipality(istat_code=row["istat_code"], name=row["name"],
-                             cadastral_code=row["cadastral_code"],
-                             province_id=province_ids[row["province_code"]])
+                Municipality(
+                    istat_code=row["istat_code"],
+                    name=row["name"],
+                    cadastral_code=row["cadastral_code"],
+                    province_id=province_ids[row["province_code"]],
+                )
                 for row in rows
             ],
-            update_conflicts=True, unique_fields=["istat_code"],
-            update_fields=["name", "cadastral_code", "province"], batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["istat_code"],
+            update_fields=["name", "cadastral_code", "province"],
+            batch_size=1000,
         )
     return LoadReport(len(regions), len(provinces), len(rows))

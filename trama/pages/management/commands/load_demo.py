@@ -11,6 +11,8 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("Demo data exist only in demo mode: set DEMO_MODE=1.")
         accounts = load_demo()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo accounts (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Demo accounts (password: %s):" % DEMO_PASSWORD)
+        )
         for email, label, org in accounts:
             self.stdout.write(f"  {email:28} {label:34} {org}")

@@ -1,0 +1,53 @@
+# Trama: `make run` serves the demo on http://127.0.0.1:8000; `make test` runs the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test install lint migrations-check unit smoke translations messages lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@PYBIN=$$(scripts/find-python) && { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null || \
+	  $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+translations: install
+	$(PY) manage.py compile_translations
+
+run: install translations
+	DEBUG=1 DEMO_MODE=1 $(PY) manage.py migrate
+	DEBUG=1 DEMO_MODE=1 $(PY) manage.py load_demo
+	@echo "Trama: http://127.0.0.1:8000  (e-mails appear in this terminal)"
+	DEBUG=1 DEMO_MODE=1 scripts/run-dev
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+unit: install translations
+	@scripts/ensure-postgres
+	@scripts/ensure-chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q
+
+smoke: install translations
+	scripts/smoke-sqlite
+
+test: lint migrations-check unit smoke
+
+# Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l it -l en --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
+	$(PY) scripts/fill-english trama/locale/en/LC_MESSAGES/django.po
+
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.12 -q
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3*
