@@ -174,7 +174,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 # --- e-mail ---
 # EMAIL_BACKEND: console (development), smtp (production), filebased (EMAIL_FILE_PATH) or a
-# dotted path. SMTP reads EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+# dotted path. SMTP reads EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and
+# EMAIL_USE_TLS.
 _MAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -68,6 +68,14 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.chain} #{self.seq} {self.action}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only.")
+
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash, as sorted compact JSON."""
         payload = {
@@ -85,11 +93,3 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")

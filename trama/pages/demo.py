@@ -207,7 +207,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     with transaction.atomic():
         staff = _user("staff@demo.trama.it", "Sara", "Conti", staff=True)
         founders = {}
-        for email, first, last, _role, org_name, _r in PERSONAS:
+        for email, first, last, _role, _org, _r in PERSONAS:
             if email != "staff@demo.trama.it":
                 founders[email] = _user(email, first, last)
         first_admin = {org: email for email, *_rest, org, role in PERSONAS if role == "ADMIN"}

@@ -12,7 +12,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data exist only in demo mode: set DEMO_MODE=1.")
         accounts = load_demo()
         self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Demo accounts (password: %s):" % DEMO_PASSWORD)
+            self.style.SUCCESS(f"Demo data ready. Demo accounts (password: {DEMO_PASSWORD}):")
         )
         for email, label, org in accounts:
             self.stdout.write(f"  {email:28} {label:34} {org}")
