@@ -120,3 +120,11 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits live in the cache: each test starts with a clean slate."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -40,11 +40,11 @@ def install_handlers(api):
                 ]
                 if errors and errors[0].code == "tax_code_taken":
                     code = "tax_code_taken"
-        elif exc.code:
+        elif getattr(exc, "code", None):  # a list of errors has no code of its own
             code = exc.code
         return respond(request, 400, code, " ".join(exc.messages), fields)
 
-    from ninja.errors import AuthenticationError
+    from ninja.errors import AuthenticationError, HttpError
     from ninja.errors import ValidationError as NinjaValidationError
 
     @api.exception_handler(AuthenticationError)
@@ -55,8 +55,31 @@ def install_handlers(api):
     def malformed(request, exc):
         fields = {}
         for error in exc.errors:
-            loc = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
+            where, *path = error.get("loc", []) or ["body"]
+            if where == "body":
+                # Every body is one schema; its Python parameter name means nothing to a
+                # client, so fields are named as in the JSON sent, as the 400 errors do.
+                path = path[1:]
+            loc = ".".join(str(p) for p in path) or "body"
             fields.setdefault(loc, []).append(
                 {"code": error.get("type", "invalid"), "message": error.get("msg", "")}
             )
         return respond(request, 422, "malformed_request", "The request is malformed.", fields)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc):
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # django-ninja's only 400: a body it could not parse (not JSON, wrong encoding).
+            return respond(
+                request,
+                422,
+                "malformed_request",
+                "The request body is not valid JSON.",
+                {
+                    "body": [
+                        {"code": "json_invalid", "message": "The request body is not valid JSON."}
+                    ]
+                },
+            )
+        code = {403: "forbidden", 429: "throttled"}.get(exc.status_code, "error")
+        return respond(request, exc.status_code, code, exc.message)

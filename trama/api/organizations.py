@@ -1,4 +1,4 @@
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from trama.organizations import services
@@ -26,7 +26,11 @@ def _queryset():
 
 
 @router.get(
-    "", response=list[OrganizationOut], auth=OptionalTokenAuth(), summary="List organisations"
+    "",
+    response=list[OrganizationOut],
+    auth=OptionalTokenAuth(),
+    summary="List organisations",
+    openapi_extra=OptionalTokenAuth.OPENAPI,
 )
 @paginate(LimitOffsetPagination)
 def list_organizations(request, filters: Query[OrganizationFilters]):
@@ -44,7 +48,11 @@ def list_organizations(request, filters: Query[OrganizationFilters]):
 
 
 @router.get(
-    "/{slug}", response=OrganizationOut, auth=OptionalTokenAuth(), summary="One organisation"
+    "/{slug}",
+    response=OrganizationOut,
+    auth=OptionalTokenAuth(),
+    summary="One organisation",
+    openapi_extra=OptionalTokenAuth.OPENAPI,
 )
 def get_organization(request, slug: str):
     return access_organization(request.user, slug).organization
@@ -86,9 +94,15 @@ def create_organization(request, payload: OrganizationIn):
             )
         fields[name] = municipality
     if fields["municipality"] is None:
-        raise ApiError(400, "unknown_municipality", "The municipality is required.")
+        message = "The municipality is required."
+        raise ApiError(
+            400,
+            "unknown_municipality",
+            message,
+            {"municipality": [{"code": "required", "message": message}]},
+        )
     org = services.create_organization(by=request.user, **fields)
-    return 201, _queryset().get(pk=org.pk)
+    return Status(201, _queryset().get(pk=org.pk))
 
 
 me_router = Router(tags=["account"])

@@ -114,45 +114,34 @@ def create_organization(*, by, **fields) -> Organization:
     return org
 
 
+def _field_values(org: Organization, names) -> dict:
+    return {name: org.serializable_value(name) for name in names}
+
+
 def update_organization(org: Organization, *, by, **fields) -> Organization:
-    """Change an organisation's profile; changes to tax code reset verification."""
+    """Change an organisation's profile; changing who it is withdraws its verification."""
     members = fields.pop("member_municipalities", None)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        before = {
-            f: str(
-                getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or ""
-            )
-            for f in fields
-        }
+        before = _field_values(org, fields)
         for key, value in fields.items():
-            if key not in EDITABLE_FIELDS:
-                raise ValueError(f"{key} cannot be edited")
             setattr(org, key, value)
         check_organization(org)
-        changed = [
-            f
-            for f in fields
-            if str(
-                getattr(org, f + "_id" if f in ("municipality", "lead_municipality") else f) or ""
-            )
-            != before[f]
-        ]
-        # A verified identity no longer holds once its identifying fields change.
+        after = _field_values(org, fields)
+        changed = sorted(name for name in fields if before[name] != after[name])
+        # Verification vouches for an identity: it does not survive a change of identity.
         if org.verified_at and {"tax_code", "kind", "name"} & set(changed):
             org.verified_at = None
             org.verified_by = None
-            changed += ["verified_at", "verified_by"]
         if changed:
             org.save()
         if members is not None:
             org.member_municipalities.set(members)
         record_event(
-            chain_for(org),
-            "organization.updated",
-            by=by,
-            target=org,
-            data={"fields": sorted(set(changed))},
+            chain_for(org), "organization.updated", by=by, target=org, data={"fields": changed}
         )
     return org
 

@@ -1,0 +1,150 @@
+import re
+from dataclasses import dataclass
+
+import openapi_schema_validator
+from django.contrib.staticfiles import finders
+from django.test import Client, override_settings
+from openapi_spec_validator import validate
+
+from .conftest import tax_code
+
+OPENAPI = "/api/v1/openapi.json"
+DOCS = "/api/v1/docs"
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A request that should succeed, made with a token of `persona` (anonymous if None)."""
+
+    url: str
+    persona: str | None = None
+    scope: str = "read"
+    body: dict | None = None
+
+
+# One example per documented operation. A new endpoint without an entry here fails
+# test_it_exercises_every_documented_operation: write its example and its tests.
+EXAMPLES = {
+    ("get", "/api/v1/organizations"): Example("/api/v1/organizations?kind=PUBLIC_BODY&limit=5"),
+    ("post", "/api/v1/organizations"): Example(
+        "/api/v1/organizations",
+        persona="oscar",
+        scope="write",
+        body={
+            "name": "Associazione Esempio",
+            "kind": "THIRD_SECTOR",
+            "legal_form": "ASSOCIATION",
+            "tax_code": tax_code(3),
+            "municipality": "Lecco (LC)",
+        },
+    ),
+    ("get", "/api/v1/organizations/{slug}"): Example("/api/v1/organizations/comune-di-lecco"),
+    ("get", "/api/v1/organizations/{slug}/members"): Example(
+        "/api/v1/organizations/comune-di-lecco/members", persona="eve"
+    ),
+    ("get", "/api/v1/territories/regions"): Example("/api/v1/territories/regions"),
+    ("get", "/api/v1/territories/provinces"): Example("/api/v1/territories/provinces?region=03"),
+    ("get", "/api/v1/territories/municipalities"): Example(
+        "/api/v1/territories/municipalities?q=Lecco&province=LC"
+    ),
+    ("get", "/api/v1/territories/municipalities/{istat_code}"): Example(
+        "/api/v1/territories/municipalities/097042"
+    ),
+    ("get", "/api/v1/me"): Example("/api/v1/me", persona="alice"),
+}
+
+
+def documented_operations(doc):
+    return {
+        (method, path): operation
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def requires_token(doc, operation):
+    security = operation.get("security", doc.get("security", []))
+    return bool(security) and {} not in security
+
+
+def perform(client, method, example, headers):
+    kwargs = {"headers": headers}
+    if example.body is not None:
+        kwargs.update(data=example.body, content_type="application/json")
+    return getattr(client, method)(example.url, **kwargs)
+
+
+def assert_matches_schema(instance, schema, doc):
+    openapi_schema_validator.validate(
+        instance,
+        {**schema, "components": doc["components"]},  # so that "#/components/…" resolves
+        cls=openapi_schema_validator.OAS31Validator,
+        format_checker=openapi_schema_validator.oas31_format_checker,
+    )
+
+
+def test_it_publishes_a_valid_openapi_document(db, client):
+    response = client.get(OPENAPI)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    doc = response.json()
+    validate(doc)
+    assert doc["info"]["title"] == "Trama API"
+
+
+def test_it_exercises_every_documented_operation(personas, client, token_for, subtests):
+    doc = client.get(OPENAPI).json()
+    operations = documented_operations(doc)
+
+    for (method, path), operation in operations.items():
+        example = EXAMPLES.get((method, path))
+        if example is None:
+            continue
+        with subtests.test(operation=f"{method.upper()} {path}"):
+            template = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))
+            assert re.fullmatch(template, example.url.split("?")[0]), "example for another path"
+            [status] = [code for code in operation["responses"] if code.startswith("2")]
+            if requires_token(doc, operation):
+                anonymous = perform(client, method, example, headers={})
+                assert anonymous.status_code == 401, "documented as needing a token"
+            headers = (
+                token_for(getattr(personas, example.persona), example.scope)
+                if example.persona
+                else {}
+            )
+
+            response = perform(client, method, example, headers)
+
+            assert response.status_code == int(status), response.content
+            schema = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert_matches_schema(response.json(), schema, doc)
+
+    missing = sorted(set(operations) - set(EXAMPLES))
+    assert not missing, f"Documented operations with no example request in EXAMPLES: {missing}"
+    stale = sorted(set(EXAMPLES) - set(operations))
+    assert not stale, f"EXAMPLES for operations the document does not have: {stale}"
+
+
+def test_it_serves_the_interactive_docs_with_local_assets(db, client):
+    response = client.get(DOCS)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert OPENAPI in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith(".js") for a in assets)
+    assert any(a.endswith(".css") for a in assets)
+    # No CDN: the docs work offline and under a strict Content-Security-Policy.
+    assert not re.search(r"(https?:)?//", " ".join(assets))
+    assert "cdn" not in html.lower()
+    for asset in assets:
+        assert asset.startswith("/static/")
+        assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a static file"
+    # WhiteNoise serves what collectstatic would gather; with finders it needs no collectstatic.
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        static_client = Client()  # a new client builds its middleware with these settings
+        for asset in assets:
+            assert static_client.get(asset).status_code == 200, asset

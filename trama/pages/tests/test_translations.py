@@ -1,0 +1,43 @@
+"""Every string of the interface is translated in Italian and English, and none is stale."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+LOCALE = Path(settings.BASE_DIR) / "trama" / "locale"
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_it_has_no_untranslated_or_fuzzy_entry(language):
+    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    missing = [entry.msgid for entry in catalogue.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+    assert missing == [], f"untranslated in {language}: {missing[:10]}"
+    assert fuzzy == [], f"fuzzy in {language}: {fuzzy[:10]}"
+    assert len(catalogue) > 100
+
+
+def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
+    """Extract the strings again from a copy of the code and compare with the catalogue."""
+    root = Path(settings.BASE_DIR)
+    copy = tmp_path / "project"
+    shutil.copytree(
+        root / "trama", copy / "trama", ignore=shutil.ignore_patterns("*.mo", "__pycache__")
+    )
+    shutil.copy(root / "manage.py", copy / "manage.py")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "it", "--no-obsolete", "--no-location"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    fresh = {e.msgid for e in polib.pofile(str(copy / "trama/locale/it/LC_MESSAGES/django.po"))}
+    current = {e.msgid for e in polib.pofile(str(LOCALE / "it" / "LC_MESSAGES" / "django.po"))}
+    assert sorted(fresh - current) == [], "run `make messages` and translate the new strings"
