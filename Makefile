@@ -33,7 +33,7 @@ migrations-check: install
 
 unit: install translations
 	@scripts/ensure-postgres
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q
 
 smoke: install translations
