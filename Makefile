@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 translations: install
-	$(PY) manage.py compile_translations
+	DEBUG=1 $(PY) manage.py compile_translations
 
 run: install translations
 	DEBUG=1 DEMO_MODE=1 $(PY) manage.py migrate
