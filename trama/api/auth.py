@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from trama.accounts.services import authenticate_api_token
@@ -17,7 +18,7 @@ class TokenAuth(HttpBearer):
         if self.write and api_token.scope != api_token.Scope.WRITE:
             from .errors import ApiError
 
-            raise ApiError(403, "token_read_only", "This token has read-only scope.")
+            raise ApiError(403, "token_read_only", _("This token has read-only scope."))
         request.user = api_token.user
         request.api_token = api_token
         return api_token

@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 
 class ApiError(Exception):
@@ -23,11 +24,11 @@ def install_handlers(api):
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return respond(request, 404, "not_found", "Not found.")
+        return respond(request, 404, "not_found", _("Not found."))
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
-        return respond(request, 403, "forbidden", exc.args[0] if exc.args else "Forbidden.")
+        return respond(request, 403, "forbidden", exc.args[0] if exc.args else _("Forbidden."))
 
     @api.exception_handler(ValidationError)
     def invalid(request, exc):
@@ -49,7 +50,7 @@ def install_handlers(api):
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        return respond(request, 401, "unauthenticated", "A valid API token is required.")
+        return respond(request, 401, "unauthenticated", _("A valid API token is required."))
 
     @api.exception_handler(NinjaValidationError)
     def malformed(request, exc):
@@ -64,7 +65,7 @@ def install_handlers(api):
             fields.setdefault(loc, []).append(
                 {"code": error.get("type", "invalid"), "message": error.get("msg", "")}
             )
-        return respond(request, 422, "malformed_request", "The request is malformed.", fields)
+        return respond(request, 422, "malformed_request", _("The request is malformed."), fields)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
@@ -74,10 +75,13 @@ def install_handlers(api):
                 request,
                 422,
                 "malformed_request",
-                "The request body is not valid JSON.",
+                _("The request body is not valid JSON."),
                 {
                     "body": [
-                        {"code": "json_invalid", "message": "The request body is not valid JSON."}
+                        {
+                            "code": "json_invalid",
+                            "message": _("The request body is not valid JSON."),
+                        }
                     ]
                 },
             )

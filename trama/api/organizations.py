@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -86,15 +87,20 @@ def create_organization(request, payload: OrganizationIn):
         text = fields.pop(name)
         municipality = find_municipality(text) if text else None
         if text and municipality is None:
+            # Also when the name is shared (Castro, BG and LE): say how to pick one.
+            message = _(
+                "No single Italian municipality matches “%(text)s”: write it as “Lecco (LC)” "
+                "or give its ISTAT code, e.g. “097042”."
+            ) % {"text": text}
             raise ApiError(
                 400,
                 "unknown_municipality",
-                f"Unknown municipality: {text}",
-                {name: [{"code": "unknown", "message": f"Unknown municipality: {text}"}]},
+                message,
+                {name: [{"code": "unknown", "message": message}]},
             )
         fields[name] = municipality
     if fields["municipality"] is None:
-        message = "The municipality is required."
+        message = _("The municipality is required.")
         raise ApiError(
             400,
             "unknown_municipality",

@@ -48,43 +48,55 @@ def check_organization(org: Organization) -> None:
     org.tax_code = normalize_tax_code(org.tax_code) or None
     if org.vat_number:
         org.vat_number = org.vat_number.replace(" ", "").upper().removeprefix("IT")
-    errors = {}
+    errors: dict[str, ValidationError] = {}
+
+    def error(field, message, code):
+        errors.setdefault(field, ValidationError(message, code=code))
+
     if org.kind != Organization.Kind.PUBLIC_BODY:
         org.public_body_type = ""
     elif not org.public_body_type:
-        errors["public_body_type"] = _("Say which type of public body this is.")
+        error("public_body_type", _("Say which type of public body this is."), "required")
     is_ambito = org.public_body_type == Organization.PublicBodyType.AMBITO
     if not org.tax_code and not is_ambito:
-        errors["tax_code"] = _("The tax code is required (only a social district may have none).")
+        error(
+            "tax_code",
+            _("The tax code is required (only a social district may have none)."),
+            "required",
+        )
     if is_ambito and not org.lead_municipality_id:
-        errors["lead_municipality"] = _("A social district names its lead municipality.")
+        error("lead_municipality", _("A social district names its lead municipality."), "required")
     if org.runts_section and not org.runts_number:
-        errors["runts_number"] = _("Give the RUNTS number for the chosen section.")
+        error("runts_number", _("Give the RUNTS number for the chosen section."), "required")
     try:
         org.full_clean(
-            exclude=["slug", "tax_code"] if errors.get("tax_code") else ["slug"],
+            exclude=["slug", "tax_code"] if "tax_code" in errors else ["slug"],
             validate_unique=False,
         )
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, messages[0])
+        for field, field_errors in exc.error_dict.items():
+            errors.setdefault(field, field_errors[0])
     if org.tax_code and "tax_code" not in errors:
-        taken = Organization.objects.filter(tax_code=org.tax_code).exclude(pk=org.pk).first()
-        if taken is not None:
-            raise ValidationError(
-                {
-                    "tax_code": ValidationError(
-                        _(
-                            "This tax code is already registered for %(name)s. If you represent it, "
-                            "ask to join it instead of creating a copy."
-                        ),
-                        code="tax_code_taken",
-                        params={"name": taken.name, "slug": taken.slug},
-                    )
-                }
-            )
+        _check_tax_code_free(org)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_tax_code_free(org: Organization) -> None:
+    taken = Organization.objects.filter(tax_code=org.tax_code).exclude(pk=org.pk).first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "tax_code": ValidationError(
+                    _(
+                        "This tax code is already registered for %(name)s. If you represent it, "
+                        "ask to join it instead of creating a copy."
+                    ),
+                    code="tax_code_taken",
+                    params={"name": taken.name, "slug": taken.slug},
+                )
+            }
+        )
 
 
 def create_organization(*, by, **fields) -> Organization:
@@ -107,9 +119,13 @@ def create_organization(*, by, **fields) -> Organization:
                 data={"name": org.name, "tax_code": org.tax_code or ""},
             )
     except IntegrityError:
-        # Two people registering the same tax code at once: the database keeps one.
+        # Two people registering the same tax code (or name) at the same moment: the
+        # database kept the other one; tell this one as if it had come second.
+        if org.tax_code:
+            _check_tax_code_free(org)
         raise ValidationError(
-            {"tax_code": _("This tax code was registered a moment ago. Reload and try again.")}
+            _("Someone registered the same organisation a moment ago. Reload and try again."),
+            code="conflict",
         ) from None
     return org
 

@@ -1,13 +1,29 @@
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+_API_ERRORS = {
+    400: ("bad_request", gettext_noop("The request is malformed or too large.")),
+    403: ("forbidden", gettext_noop("Forbidden.")),
+    404: ("not_found", gettext_noop("Not found.")),
+    500: (
+        "server_error",
+        gettext_noop("Something went wrong on our side. Please try again later."),
+    ),
+}
 
 
 def _error(request, status, exception=None):
+    if request.path.startswith("/api/"):
+        # Clients of the API always get its JSON error shape, even for unknown URLs.
+        code, message = _API_ERRORS[status]
+        return JsonResponse({"error": {"code": code, "message": _(message)}}, status=status)
     message = ""
-    if exception is not None and exception.args and isinstance(exception.args[0], str):
-        message = exception.args[0]
-    return render(
-        request, "errors/error.html", {"status": status, "message": message}, status=status
-    )
+    if status == 403 and exception is not None and exception.args:
+        message = str(exception.args[0])
+    context = {"status": status, "message": message}
+    return render(request, "errors/error.html", context, status=status)
 
 
 def bad_request(request, exception=None):
@@ -23,4 +39,4 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/error.html", {"status": 500}, status=500)
+    return _error(request, 500)

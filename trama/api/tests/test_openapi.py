@@ -148,3 +148,9 @@ def test_it_serves_the_interactive_docs_with_local_assets(db, client):
         static_client = Client()  # a new client builds its middleware with these settings
         for asset in assets:
             assert static_client.get(asset).status_code == 200, asset
+
+
+def test_an_unknown_api_url_answers_in_json(client):
+    response = client.get("/api/v1/organisations")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

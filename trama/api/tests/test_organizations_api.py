@@ -276,6 +276,7 @@ def test_it_registers_organisations_only_with_a_write_token(
         ({"pec": "not-an-address"}, "invalid", "pec"),
         ({"municipality": "Atlantide"}, "unknown_municipality", "municipality"),
         ({"municipality": "Lecco (MI)"}, "unknown_municipality", "municipality"),
+        ({"municipality": "Castro"}, "unknown_municipality", "municipality"),  # BG or LE?
         ({"municipality": ""}, "unknown_municipality", "municipality"),
         ({"lead_municipality": "Atlantide"}, "unknown_municipality", "lead_municipality"),
     ],
@@ -298,6 +299,25 @@ def test_it_refuses_invalid_organisations_and_saves_nothing(
     assert error["message"]
     assert [sorted(entry) for entry in error["fields"][field]] == [["code", "message"]]
     assert (Organization.objects.count(), Membership.objects.count()) == before
+
+
+def test_it_explains_how_to_name_a_municipality_shared_by_two_towns(personas, client, token_for):
+    response = client.post(
+        ORGS,
+        new_org_body(municipality="Castro"),
+        content_type="application/json",
+        headers=token_for(personas.oscar, "write"),
+    )
+    assert "(LC)" in response.json()["error"]["fields"]["municipality"][0]["message"]
+
+    response = client.post(
+        ORGS,
+        new_org_body(municipality="Castro (LE)"),
+        content_type="application/json",
+        headers=token_for(personas.oscar, "write"),
+    )
+    assert response.status_code == 201
+    assert response.json()["municipality"]["province"]["abbreviation"] == "LE"
 
 
 def test_it_names_the_organisation_that_already_has_the_tax_code(personas, client, token_for):
