@@ -402,4 +402,13 @@ def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> Organization
             target=claim,
             data={"status": claim.status, "user": claim.user_id},
         )
+        send_template_email(
+            "organizations/email/claim_decided",
+            claim.user.email,
+            {
+                "claim": claim,
+                "organization": claim.organization,
+                "url": settings.SITE_URL + claim.organization.get_absolute_url(),
+            },
+        )
     return claim

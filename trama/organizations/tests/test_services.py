@@ -191,7 +191,9 @@ def test_an_organisation_keeps_at_least_one_admin(personas):
     assert Membership.objects.get(pk=admin.pk).role == "MEMBER"
 
 
-def test_staff_approve_a_claim_and_the_claimant_becomes_admin(personas):
+def test_staff_approve_a_claim_and_the_claimant_becomes_admin(
+    personas, django_capture_on_commit_callbacks
+):
     claim = services.claim_organization(
         personas.comune, by=personas.oscar, message="Sono il dirigente dei servizi sociali."
     )
@@ -199,8 +201,12 @@ def test_staff_approve_a_claim_and_the_claimant_becomes_admin(personas):
         services.claim_organization(personas.comune, by=personas.oscar, message="Ancora io.")
     with pytest.raises(PermissionDenied):
         services.decide_claim(claim, by=personas.alice, approve=True)
-    services.decide_claim(claim, by=personas.sam, approve=True)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_claim(claim, by=personas.sam, approve=True)
     assert OrganizationClaim.objects.get(pk=claim.pk).status == "APPROVED"
+    assert mail.outbox[0].to == ["oscar@trama.test"]
+    assert "amministratore di Comune di Lecco" in mail.outbox[0].subject
     assert Membership.objects.get(organization=personas.comune, user=personas.oscar).is_admin
 
 
