@@ -6,25 +6,10 @@ from trama.territories.forms import MunicipalityField
 from trama.territories.models import Province, Region
 
 from .models import Membership, Organization
+from .services import EDITABLE_FIELDS
 
-PROFILE_FIELDS = [
-    "name",
-    "kind",
-    "public_body_type",
-    "legal_form",
-    "tax_code",
-    "vat_number",
-    "runts_section",
-    "runts_number",
-    "pec",
-    "email",
-    "website",
-    "legal_representative",
-    "address",
-    "municipality",
-    "lead_municipality",
-    "description",
-]
+# The form edits exactly what the service lets change, in the order of the page.
+PROFILE_FIELDS = EDITABLE_FIELDS
 
 
 class OrganizationForm(forms.ModelForm):
