@@ -169,3 +169,11 @@ def test_an_unknown_page_is_a_friendly_404(client):
     response = client.get("/pagina-che-non-esiste/")
     assert response.status_code == 404
     assert "Pagina non trovata" in response.content.decode()
+
+
+def test_pages_open_in_italian_whatever_the_browser_asks(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="it">' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="it")
+    assert '<html lang="en">' in response.content.decode()

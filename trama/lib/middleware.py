@@ -1,0 +1,15 @@
+class ItalianFirstMiddleware:
+    """Pages open in Italian whatever the browser asks; English is one click away.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language. Trama is an
+    Italian public service, so only an explicit choice (the language switch's cookie) moves
+    a page away from Italian. API clients keep content negotiation.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
