@@ -140,6 +140,8 @@ def members(request, slug):
         else [],
         "invite_form": invite_form,
         "roles": Membership.Role.choices,
+        # The last administrator can be neither removed nor leave: no button for it.
+        "admin_count": org.memberships.filter(role=Membership.Role.ADMIN).count(),
     }
     return render(
         request, "organizations/members.html", context, status=400 if invite_form.errors else 200

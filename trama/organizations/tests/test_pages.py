@@ -243,3 +243,9 @@ def test_the_dashboard_lists_my_organisations_and_next_steps(personas, client_fo
     assert "Invita colleghi" in body
     empty = client_for(personas.oscar).get(reverse("organizations:dashboard")).content.decode()
     assert "Registra un ente" in empty
+
+
+def test_the_only_admin_is_not_offered_a_button_that_cannot_work(personas, client_for):
+    body = client_for(personas.tom).get(_url("members", personas.consortium)).content.decode()
+    assert "Unico amministratore" in body
+    assert "Esci dall&#x27;ente" not in body and "Esci dall'ente" not in body
