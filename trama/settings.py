@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "trama.audit",
     "trama.territories",
     "trama.organizations",
+    "trama.procedures",
+    "trama.ledger",
     "trama.api",
     "trama.pages",
 ]

@@ -24,6 +24,13 @@ ACTION_LABELS = {
     "organization.unverified": _("Verification withdrawn"),
     "organization.updated": _("Profile changed"),
     "organization.verified": _("Verified by the platform staff"),
+    "program.created": _("Program opened"),
+    "procedure.recorded": _("Procedure recorded from history"),
+    "ledger.recorded": _("Resource recorded"),
+    "ledger.reversed": _("Entry reversed"),
+    "ledger.verified": _("Actual verified"),
+    "ledger.funder_confirmed": _("Grant confirmed or disputed by the funder"),
+    "ledger.imported": _("Spreadsheet imported"),
 }
 
 

@@ -1,0 +1,177 @@
+"""Figures for any scope: the one function that pages, API and exports call.
+
+They are read from the roll-ups (LedgerTotal, ContributorTotal), never from raw entries.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from trama.organizations.models import Organization
+
+from .models import ADDITIONAL_SOURCES, ContributorTotal, LedgerTotal, Level, Measure, Source
+
+ZERO = Decimal("0.00")
+TOP_CONTRIBUTORS = 20
+
+
+class Basis:
+    ACCEPTED = Measure.ACCEPTED
+    PLEDGED = Measure.PLEDGED
+    LABELS = {Measure.ACCEPTED: _("accepted actuals"), Measure.PLEDGED: _("pledges")}
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str
+    id: int = 0
+
+    @classmethod
+    def country(cls):
+        return cls(Level.COUNTRY, 0)
+
+
+@dataclass
+class Figures:
+    scope: Scope
+    basis: str
+    year_from: int | None
+    year_to: int | None
+    public: Decimal = ZERO
+    other_public: Decimal = ZERO
+    additional: Decimal = ZERO
+    by_source: dict = field(default_factory=dict)
+    by_category: dict = field(default_factory=dict)
+    by_year: list = field(default_factory=list)  # (year, public, other_public, additional)
+    by_contributor: list = field(default_factory=list)  # (organisation, amount)
+    others: Decimal = ZERO
+    others_count: int = 0
+    pledged: Decimal = ZERO
+    accepted: Decimal = ZERO
+    pending: Decimal = ZERO
+    rejected: Decimal = ZERO
+    disputed: Decimal = ZERO
+    entries: int = 0
+
+    @property
+    def basis_label(self):
+        return Basis.LABELS[self.basis]
+
+    @property
+    def has_data(self) -> bool:
+        return self.entries > 0
+
+    @property
+    def leverage(self) -> Decimal | None:
+        """A / P as a percentage, or None when there is no public money to compare with."""
+        if self.public <= 0:
+            return None
+        return (self.additional * 100 / self.public).quantize(Decimal("0.1"))
+
+    @property
+    def multiplier(self) -> Decimal | None:
+        if self.public <= 0:
+            return None
+        return ((self.public + self.additional) / self.public).quantize(Decimal("0.01"))
+
+    @property
+    def realisation_rate(self) -> Decimal | None:
+        """Accepted actuals over pledges, as a percentage."""
+        if self.pledged <= 0:
+            return None
+        return (self.accepted * 100 / self.pledged).quantize(Decimal("0.1"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.public + self.other_public + self.additional
+
+
+def _totals(scope: Scope):
+    if scope.level == Level.COUNTRY:
+        return LedgerTotal.objects.filter(level=Level.REGION)
+    return LedgerTotal.objects.filter(level=scope.level, scope_id=scope.id)
+
+
+def compute_figures(
+    scope: Scope,
+    *,
+    basis: str = Basis.ACCEPTED,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> Figures:
+    """Public, additional and other public resources, breakdowns, leverage and realisation."""
+    figures = Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to)
+    rows = _totals(scope)
+    if year_from:
+        rows = rows.filter(year__gte=year_from)
+    if year_to:
+        rows = rows.filter(year__lte=year_to)
+    rows = rows.values("measure", "source", "category", "year").annotate(
+        total=Sum("amount"), count=Sum("entries")
+    )
+    by_source = defaultdict(lambda: ZERO)
+    by_category = defaultdict(lambda: ZERO)
+    by_year = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    per_measure = defaultdict(lambda: ZERO)
+    for row in rows:
+        amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+        figures.entries += row["count"] or 0
+        per_measure[row["measure"]] += amount
+        if row["measure"] != basis:
+            continue
+        source = row["source"]
+        by_source[source] += amount
+        slot = 0 if source == Source.PUBLIC_OWNER else 1 if source == Source.OTHER_PUBLIC else 2
+        by_year[row["year"]][slot] += amount
+        if source in ADDITIONAL_SOURCES:
+            by_category[row["category"]] += amount
+    figures.public = by_source[Source.PUBLIC_OWNER]
+    figures.other_public = by_source[Source.OTHER_PUBLIC]
+    figures.additional = sum((by_source[s] for s in ADDITIONAL_SOURCES), ZERO)
+    figures.by_source = {s: by_source[s] for s in Source.values if by_source[s]}
+    figures.by_category = dict(sorted(by_category.items(), key=lambda kv: -kv[1]))
+    figures.by_year = [(year, *values) for year, values in sorted(by_year.items())]
+    figures.pledged = per_measure[Measure.PLEDGED]
+    figures.accepted = per_measure[Measure.ACCEPTED]
+    figures.pending = per_measure[Measure.PENDING]
+    figures.rejected = per_measure[Measure.REJECTED]
+    figures.disputed = per_measure[Measure.DISPUTED]
+    _contributors(figures, scope, basis, year_from, year_to)
+    return figures
+
+
+def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> None:
+    """The 20 largest contributors of additional resources, and the rest as 'others'."""
+    if scope.level == Level.CONTRIBUTOR:
+        return
+    rows = ContributorTotal.objects.filter(
+        level=scope.level, scope_id=scope.id, measure=basis, additional=True
+    )
+    if year_from or year_to:
+        if year_from:
+            rows = rows.filter(year__gte=year_from)
+        if year_to:
+            rows = rows.filter(year__lte=year_to)
+        rows = rows.exclude(year=0).values("contributor").annotate(total=Sum("amount"))
+        top = list(rows.filter(total__gt=0).order_by("-total", "contributor")[:TOP_CONTRIBUTORS])
+        count = rows.filter(total__gt=0).count()
+    else:
+        rows = rows.filter(year=0, amount__gt=0)
+        top = [
+            {"contributor": row["contributor"], "total": row["amount"]}
+            for row in rows.order_by("-amount", "contributor_id").values("contributor", "amount")[
+                :TOP_CONTRIBUTORS
+            ]
+        ]
+        count = rows.count()
+    names = Organization.objects.in_bulk([row["contributor"] for row in top])
+    figures.by_contributor = [
+        (names[row["contributor"]], Decimal(row["total"]).quantize(Decimal("0.01"))) for row in top
+    ]
+    figures.others = figures.additional - sum(
+        (amount for _o, amount in figures.by_contributor), ZERO
+    )
+    figures.others_count = max(count - len(top), 0)

@@ -1,0 +1,114 @@
+"""Keeps LedgerTotal and ContributorTotal in step with every ledger write.
+
+Each write adds its signed amount to a handful of roll-up rows (one per scope the entry
+belongs to) in the same transaction, with an atomic `amount = amount + delta` upsert. Rows
+are touched in one fixed order, so concurrent writers queue instead of deadlocking. The
+same key function serves the rebuild from raw entries, so both cannot drift apart.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from .models import ADDITIONAL_SOURCES, ContributorTotal, LedgerTotal, Level
+
+TOTAL_KEY = ["level", "scope_id", "measure", "source", "category", "year"]
+CONTRIBUTOR_KEY = ["level", "scope_id", "measure", "additional", "year", "contributor_id"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an entry sits: everything the roll-up keys are made of."""
+
+    program_id: int
+    owner_id: int
+    province_id: int
+    region_id: int
+    procedure_id: int | None
+    contributor_id: int
+    source: str
+    category: str
+    year: int
+
+    @classmethod
+    def of(cls, entry, program):
+        province = program.owner.municipality.province
+        return cls(
+            program.pk,
+            program.owner_id,
+            province.pk,
+            province.region_id,
+            entry.procedure_id,
+            entry.contributor_id,
+            entry.source,
+            entry.category,
+            entry.year,
+        )
+
+    def scopes(self) -> list[tuple[str, int]]:
+        scopes = [
+            (Level.PROGRAM, self.program_id),
+            (Level.OWNER, self.owner_id),
+            (Level.PROVINCE, self.province_id),
+            (Level.REGION, self.region_id),
+        ]
+        if self.procedure_id:
+            scopes.append((Level.PROCEDURE, self.procedure_id))
+        return scopes
+
+
+def add(totals: dict, by_contributor: dict, place: Place, measure: str, amount, count) -> None:
+    """Add one signed amount to the roll-up rows of every scope of a place."""
+    measure = str(measure)
+    for level, scope_id in [*place.scopes(), (Level.CONTRIBUTOR, place.contributor_id)]:
+        key = (str(level), scope_id, measure, place.source, place.category, place.year)
+        totals[key][0] += amount
+        totals[key][1] += count
+    additional = place.source in ADDITIONAL_SOURCES
+    # The country's contributor ranking is kept directly: its rows are per contributor, so
+    # they are not a hot spot; the country's totals are the sum of its regions' rows.
+    for level, scope_id in [*place.scopes(), (Level.COUNTRY, 0)]:
+        for year in (0, place.year):
+            key = (str(level), scope_id, measure, additional, year, place.contributor_id)
+            by_contributor[key][0] += amount
+            by_contributor[key][1] += count
+
+
+def empty():
+    return defaultdict(lambda: [Decimal("0"), 0]), defaultdict(lambda: [Decimal("0"), 0])
+
+
+def _upsert(table: str, key_columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    columns = [*key_columns, "amount", "entries"]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    values = ", ".join([placeholders] * len(rows))
+    conflict = ", ".join(key_columns)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET amount = {table}.amount + EXCLUDED.amount, "
+        f"entries = {table}.entries + EXCLUDED.entries"
+    )
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def apply(changes) -> None:
+    """Add signed amounts to the roll-ups: `changes` holds (entry, program, measure, amount, count)."""
+    totals, by_contributor = empty()
+    for entry, program, measure, amount, count in changes:
+        add(totals, by_contributor, Place.of(entry, program), measure, amount, count)
+    _upsert(
+        LedgerTotal._meta.db_table,
+        TOTAL_KEY,
+        [(*key, value[0], value[1]) for key, value in sorted(totals.items())],
+    )
+    _upsert(
+        ContributorTotal._meta.db_table,
+        CONTRIBUTOR_KEY,
+        [(*key, value[0], value[1]) for key, value in sorted(by_contributor.items())],
+    )

@@ -1,0 +1,459 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from trama.audit.services import chain_for, record_event
+from trama.organizations.models import Membership, Organization
+from trama.procedures.models import Program
+
+from . import rollups
+from .models import (
+    ADDITIONAL_SOURCES,
+    CENT,
+    FunderConfirmation,
+    Kind,
+    LedgerEntry,
+    Measure,
+    Source,
+    Verification,
+)
+from .state import current_measure, latest_confirmation, latest_verification, measure_for
+
+
+def _is_member(user, organization_id) -> bool:
+    return Membership.objects.filter(organization_id=organization_id, user=user).exists()
+
+
+def parse_amount(value, field="amount") -> Decimal:
+    """A positive euro amount with at most two decimals, or a ValidationError."""
+    try:
+        amount = (
+            value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        )
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {field: ValidationError(_("Not a number."), code="invalid")}
+        ) from None
+    if not amount.is_finite():
+        raise ValidationError({field: ValidationError(_("Not a number."), code="invalid")})
+    if amount <= 0:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("The amount must be greater than zero."), code="not_positive"
+                )
+            }
+        )
+    if amount != amount.quantize(CENT):
+        raise ValidationError(
+            {field: ValidationError(_("Use at most two decimals."), code="too_many_decimals")}
+        )
+    if amount >= Decimal("1e12"):
+        raise ValidationError(
+            {field: ValidationError(_("The amount is too large."), code="too_large")}
+        )
+    return amount
+
+
+def _program_with_territory(program_id) -> Program:
+    return Program.objects.with_territory().get(pk=program_id)
+
+
+def check_can_record(user, program: Program, contributor: Organization) -> None:
+    """A body's members record its own resources; the owning body's members record any."""
+    if _is_member(user, contributor.pk):
+        return
+    if _is_member(user, program.owner_id) and program.owner.can_act_as_public_body:
+        return
+    raise PermissionDenied(
+        _("Only members of %(name)s or of the program's public body can record this.")
+        % {"name": contributor.name}
+    )
+
+
+def check_entry(entry: LedgerEntry, program: Program) -> None:
+    """The rules of what counts where, for a new (non-reversal) entry."""
+    errors = {}
+
+    def error(field, message, code):
+        errors.setdefault(field, ValidationError(message, code=code))
+
+    contributor = entry.contributor
+    if entry.kind not in Kind.values:
+        error("kind", _("Unknown kind."), "invalid")
+    if entry.category not in {c for c, _label in LedgerEntry._meta.get_field("category").choices}:
+        error("category", _("Unknown category."), "invalid")
+    if entry.source not in Source.values:
+        error("source", _("Unknown source."), "invalid")
+    elif entry.source == Source.PUBLIC_OWNER and contributor.pk != program.owner_id:
+        error(
+            "source",
+            _("Only the program's public body records its own public resources."),
+            "public_owner_only",
+        )
+    elif entry.source == Source.OTHER_PUBLIC and (
+        not contributor.is_public_body or contributor.pk == program.owner_id
+    ):
+        error(
+            "source",
+            _("Other public funds come from a public body other than the program's."),
+            "other_public_only",
+        )
+    elif entry.source in ADDITIONAL_SOURCES and contributor.is_public_body:
+        error(
+            "source",
+            _("Additional resources come from non-public contributors only."),
+            "additional_not_public",
+        )
+    if entry.source == Source.FOUNDATION_GRANT:
+        if entry.funder is None:
+            error("funder", _("A foundation grant names the funder."), "funder_required")
+        elif entry.funder.kind != Organization.Kind.FUNDER:
+            error("funder", _("The funder must be an organisation of kind funder."), "not_a_funder")
+        elif entry.funder_id == contributor.pk:
+            error(
+                "funder",
+                _("The body that won the grant and the funder must differ."),
+                "funder_is_contributor",
+            )
+    elif entry.funder_id:
+        error("funder", _("Only a foundation grant names a funder."), "funder_not_allowed")
+    if entry.year not in program.years:
+        error(
+            "year",
+            _("The year must fall within the program's years (%(start)s–%(end)s).")
+            % {"start": program.start_year, "end": program.end_year},
+            "year_outside_program",
+        )
+    if entry.procedure_id and entry.procedure.program_id != program.pk:
+        error("procedure", _("The procedure belongs to another program."), "wrong_procedure")
+    if errors:
+        raise ValidationError(errors)
+
+
+def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
+    """quantity × unit value, from a reference rate when one is named; frozen in the entry."""
+    errors = {}
+    if quantity in (None, ""):
+        errors["quantity"] = ValidationError(_("Give the quantity."), code="quantity_required")
+    if rate is None and unit_value in (None, ""):
+        errors["unit_value"] = ValidationError(
+            _("Give a unit value or pick a reference rate."), code="rate_required"
+        )
+    if errors:
+        raise ValidationError(errors)
+    quantity = parse_amount(quantity, "quantity")
+    note = ""
+    if rate is not None:
+        if unit and unit != rate.unit:
+            raise ValidationError(
+                {
+                    "unit": ValidationError(
+                        _("The reference rate is per %(unit)s.")
+                        % {"unit": rate.get_unit_display()},
+                        code="unit_mismatch",
+                    )
+                }
+            )
+        if year is not None and not rate.valid_in(year):
+            raise ValidationError(
+                {
+                    "rate": ValidationError(
+                        _("This reference rate is not valid in %(year)s.") % {"year": year},
+                        code="rate_not_valid",
+                    )
+                }
+            )
+        unit, unit_value = rate.unit, Decimal(str(rate.value))
+        note = f"{rate.name}: € {rate.value}/{rate.get_unit_display()} ({rate.source_note})"[:300]
+    else:
+        unit_value = parse_amount(unit_value, "unit_value")
+    if not unit:
+        raise ValidationError({"unit": ValidationError(_("Give the unit."), code="unit_required")})
+    amount = (quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return {
+        "quantity": quantity,
+        "unit": unit,
+        "unit_value": unit_value,
+        "rate": rate,
+        "valuation_note": note,
+        "amount": amount,
+    }
+
+
+def record_entry(
+    *,
+    by,
+    program,
+    kind,
+    category,
+    source,
+    contributor,
+    year,
+    amount=None,
+    quantity=None,
+    unit="",
+    unit_value=None,
+    rate=None,
+    procedure=None,
+    funder=None,
+    grant_reference="",
+    description="",
+    external_id="",
+    import_batch=None,
+    check_permission=True,
+) -> LedgerEntry:
+    """Record a pledge or an actual; actuals await the owning body's verification."""
+    program = _program_with_territory(program.pk)
+    if check_permission:
+        check_can_record(by, program, contributor)
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"year": ValidationError(_("Give a year."), code="invalid")}
+        ) from None
+    fields = {}
+    if quantity not in (None, "") or rate is not None:
+        fields = value_in_kind(
+            quantity=quantity, unit=unit, unit_value=unit_value, rate=rate, year=year
+        )
+        if amount not in (None, "") and parse_amount(amount) != fields["amount"]:
+            raise ValidationError(
+                {
+                    "amount": ValidationError(
+                        _("The amount must equal quantity × unit value (€ %(value)s).")
+                        % {"value": fields["amount"]},
+                        code="valuation_mismatch",
+                    )
+                }
+            )
+    elif amount in (None, ""):
+        raise ValidationError({"amount": ValidationError(_("Give the amount."), code="required")})
+    else:
+        fields = {"amount": parse_amount(amount)}
+    entry = LedgerEntry(
+        program=program,
+        procedure=procedure,
+        kind=kind,
+        category=category,
+        source=source,
+        contributor=contributor,
+        funder=funder,
+        grant_reference=(grant_reference or "")[:150],
+        year=year,
+        description=(description or "")[:300],
+        external_id=external_id or "",
+        import_batch=import_batch,
+        recorded_by=by,
+        **fields,
+    )
+    check_entry(entry, program)
+    with transaction.atomic():
+        entry.save()
+        verification = None
+        if kind == Kind.ACTUAL:
+            # The owning body's own records, and imports of its history, are accepted by
+            # the officer who records them; anyone else's wait for verification.
+            by_owner = _is_member(by, program.owner_id) and program.owner.can_act_as_public_body
+            status = Verification.Status.ACCEPTED if by_owner else Verification.Status.PENDING
+            reason = ""
+            if by_owner:
+                reason = (
+                    _("Imported in batch %(batch)s") % {"batch": import_batch.pk}
+                    if import_batch
+                    else _("Recorded by the owning public body")
+                )
+            verification = Verification.objects.create(
+                entry=entry,
+                status=status,
+                reason=reason,
+                organization=program.owner,
+                by=by,
+                import_batch=import_batch,
+            )
+        measure = measure_for(kind, source, verification.status if verification else None, None)
+        rollups.apply([(entry, program, measure, entry.amount, 1)])
+        if import_batch is None:
+            record_event(
+                chain_for(program),
+                "ledger.recorded",
+                by=by,
+                target=entry,
+                data={
+                    "kind": kind,
+                    "source": source,
+                    "amount": str(entry.amount),
+                    "contributor": contributor.pk,
+                    "year": year,
+                },
+            )
+    return entry
+
+
+def reverse_entry(entry: LedgerEntry, *, by, reason: str) -> LedgerEntry:
+    """Cancel an entry with a new entry of the same amount that points to it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError(_("Say why the entry is reversed."), code="reason_required")}
+        )
+    with transaction.atomic():
+        entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+        program = _program_with_territory(entry.program_id)
+        check_can_record(by, program, entry.contributor)
+        if entry.is_reversal:
+            raise ValidationError(_("A reversal cannot be reversed."), code="reversal_of_reversal")
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("This entry was already reversed."), code="already_reversed")
+        measure = current_measure(entry)
+        reversal = LedgerEntry.objects.create(
+            program=entry.program,
+            procedure=entry.procedure,
+            kind=entry.kind,
+            category=entry.category,
+            source=entry.source,
+            contributor=entry.contributor,
+            funder=entry.funder,
+            grant_reference=entry.grant_reference,
+            year=entry.year,
+            amount=entry.amount,
+            quantity=entry.quantity,
+            unit=entry.unit,
+            unit_value=entry.unit_value,
+            rate=entry.rate,
+            valuation_note=entry.valuation_note,
+            description=entry.description,
+            reverses=entry,
+            reason=reason[:300],
+            recorded_by=by,
+        )
+        rollups.apply([(reversal, program, measure, -reversal.amount, 1)])
+        record_event(
+            chain_for(program),
+            "ledger.reversed",
+            by=by,
+            target=reversal,
+            data={"reverses": entry.pk, "amount": str(entry.amount), "reason": reason},
+        )
+    return reversal
+
+
+def _move(entry: LedgerEntry, program, old: str, new: str) -> None:
+    """Move an entry's amount from one measure to another in the roll-ups."""
+    if old != new:
+        rollups.apply(
+            [(entry, program, old, -entry.amount, -1), (entry, program, new, entry.amount, 1)]
+        )
+
+
+def verify_entry(entry: LedgerEntry, *, by, accept: bool, reason: str = "") -> Verification:
+    """The owning public body accepts or rejects an actual; the first decision stands."""
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say why the actual is rejected."), code="reason_required"
+                )
+            }
+        )
+    with transaction.atomic():
+        # The row lock makes two officers verifying at once take turns: the second sees
+        # the first one's decision and is told.
+        entry = (
+            LedgerEntry.objects.select_for_update()
+            .select_related("program__owner")
+            .get(pk=entry.pk)
+        )
+        program = _program_with_territory(entry.program_id)
+        owner = program.owner
+        if not _is_member(by, owner.pk):
+            raise PermissionDenied(_("Only the program's public body verifies its entries."))
+        if not owner.can_act_as_public_body:
+            raise PermissionDenied(
+                _("Only a public body verified by the platform staff can do this.")
+            )
+        if entry.kind != Kind.ACTUAL or entry.is_reversal:
+            raise ValidationError(_("Only actuals are verified."), code="not_an_actual")
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("This entry was reversed."), code="already_reversed")
+        current = latest_verification(entry.pk)
+        if current in (Verification.Status.ACCEPTED, Verification.Status.REJECTED):
+            raise ValidationError(
+                _("This actual was already verified (%(status)s).")
+                % {"status": Verification.Status(current).label},
+                code="already_verified",
+            )
+        old = current_measure(entry)
+        verification = Verification.objects.create(
+            entry=entry,
+            status=Verification.Status.ACCEPTED if accept else Verification.Status.REJECTED,
+            reason=reason[:300],
+            organization=owner,
+            by=by,
+        )
+        _move(entry, program, old, current_measure(entry))
+        record_event(
+            chain_for(program),
+            "ledger.verified",
+            by=by,
+            target=entry,
+            data={"status": verification.status, "reason": reason},
+        )
+    return verification
+
+
+def confirm_grant(
+    entry: LedgerEntry, *, by, confirmed: bool, reason: str = ""
+) -> FunderConfirmation:
+    """The named funder confirms or disputes a grant; a dispute keeps it out of accepted figures."""
+    reason = (reason or "").strip()
+    if not confirmed and not reason:
+        raise ValidationError(
+            {"reason": ValidationError(_("Say why the grant is disputed."), code="reason_required")}
+        )
+    with transaction.atomic():
+        entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.source != Source.FOUNDATION_GRANT or entry.is_reversal:
+            raise ValidationError(
+                _("Only foundation grants are confirmed by a funder."), code="not_a_grant"
+            )
+        if not _is_member(by, entry.funder_id):
+            raise PermissionDenied(_("Only the named funder confirms this grant."))
+        status = (
+            FunderConfirmation.Status.CONFIRMED if confirmed else FunderConfirmation.Status.DISPUTED
+        )
+        if latest_confirmation(entry.pk) == status:
+            raise ValidationError(
+                _("The grant is already marked %(status)s.") % {"status": status.label},
+                code="already_confirmed",
+            )
+        program = _program_with_territory(entry.program_id)
+        old = current_measure(entry)
+        confirmation = FunderConfirmation.objects.create(
+            entry=entry, status=status, reason=reason[:300], organization=entry.funder, by=by
+        )
+        new = current_measure(entry)
+        _move(entry, program, old, new)
+        reversal = LedgerEntry.objects.filter(reverses=entry).first()
+        if reversal is not None:
+            rollups.apply(
+                [
+                    (reversal, program, old, reversal.amount, -1),
+                    (reversal, program, new, -reversal.amount, 1),
+                ]
+            )
+        record_event(
+            chain_for(program),
+            "ledger.funder_confirmed",
+            by=by,
+            target=entry,
+            data={"status": status, "reason": reason},
+        )
+    return confirmation
+
+
+__all__ = ["Measure", "confirm_grant", "record_entry", "reverse_entry", "verify_entry"]

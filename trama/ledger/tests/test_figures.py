@@ -1,0 +1,218 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from trama.ledger import services
+from trama.ledger.figures import Basis, Scope, compute_figures
+from trama.ledger.models import Level
+from trama.ledger.rebuild import check_rollups
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def _record(personas, program, by, contributor, source, amount, kind="ACTUAL", year=2017, **kw):
+    return services.record_entry(
+        by=by,
+        program=program,
+        kind=kind,
+        category=kw.pop("category", "ECONOMIC"),
+        source=source,
+        contributor=contributor,
+        year=year,
+        amount=amount,
+        **kw,
+    )
+
+
+def test_figures_match_a_hand_computed_example(personas, program, educator_rate):
+    p = personas
+    # Public money of the owner, recorded by its officer: accepted at once.
+    _record(p, program, p.alice, p.comune, "PUBLIC_OWNER", "1000.00")
+    # Own resources of the consortium: pending until the Comune verifies.
+    own = _record(p, program, p.tom, p.consortium, "OWN_RESOURCES", "150.00")
+    # Volunteer hours valued at the reference rate: 10 h × 22.50 = 225.00.
+    hours = services.record_entry(
+        by=p.tom,
+        program=program,
+        kind="ACTUAL",
+        category="PROFESSIONAL",
+        source="OWN_RESOURCES",
+        contributor=p.coop,
+        year=2018,
+        quantity="10",
+        rate=educator_rate,
+    )
+    assert hours.amount == D("225.00") and "Educatore" in hours.valuation_note
+    # A grant won by the coop from the foundation.
+    grant = _record(
+        p,
+        program,
+        p.tom,
+        p.coop,
+        "FOUNDATION_GRANT",
+        "500.00",
+        funder=p.foundation,
+        grant_reference="Bando Welfare 2017",
+    )
+    # A rejected actual and a pledge.
+    bad = _record(p, program, p.tom, p.consortium, "OWN_RESOURCES", "70.00")
+    _record(p, program, p.tom, p.consortium, "OWN_RESOURCES", "2000.00", kind="PLEDGE")
+
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.public == D("1000.00") and figures.additional == D("0.00")
+    assert figures.leverage == D("0.0")
+    assert figures.pending == D("945.00")
+
+    for entry in (own, hours, grant):
+        services.verify_entry(entry, by=p.alice, accept=True)
+    services.verify_entry(bad, by=p.alice, accept=False, reason="Nessuna pezza d'appoggio")
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.additional == D("875.00")
+    assert figures.leverage == D("87.5") and figures.multiplier == D("1.88")
+    assert figures.by_source == {
+        "PUBLIC_OWNER": D("1000.00"),
+        "FOUNDATION_GRANT": D("500.00"),
+        "OWN_RESOURCES": D("375.00"),
+    }
+    assert figures.by_category == {"ECONOMIC": D("650.00"), "PROFESSIONAL": D("225.00")}
+    assert figures.rejected == D("70.00") and figures.pending == D("0.00")
+    assert figures.pledged == D("2000.00")
+    assert figures.realisation_rate == D("93.8")  # 1875 accepted / 2000 pledged
+    assert [(o.name, a) for o, a in figures.by_contributor] == [
+        ("Cooperativa Arcobaleno", D("725.00")),
+        ("Consorzio Lario", D("150.00")),
+    ]
+
+    # The funder disputes the grant: it leaves the accepted figures until resolved.
+    services.confirm_grant(grant, by=p.fiona, confirmed=False, reason="Importo diverso")
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.additional == D("375.00") and figures.disputed == D("500.00")
+    services.confirm_grant(grant, by=p.fiona, confirmed=True)
+    assert compute_figures(Scope(Level.PROGRAM, program.pk)).additional == D("875.00")
+
+    # A correction reverses an entry; the figures drop and the entry stays.
+    services.reverse_entry(own, by=p.tom, reason="Importo registrato due volte")
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.additional == D("725.00")
+    # Pledges are a basis of their own, never mixed.
+    pledged = compute_figures(Scope(Level.PROGRAM, program.pk), basis=Basis.PLEDGED)
+    assert pledged.additional == D("2000.00") and pledged.public == D("0.00")
+    assert pledged.leverage is None
+    # The same figures at every level that contains the program.
+    region = personas.comune.municipality.province.region_id
+    for scope in (Scope(Level.OWNER, p.comune.pk), Scope(Level.REGION, region), Scope.country()):
+        assert compute_figures(scope).additional == D("725.00")
+    assert compute_figures(Scope(Level.CONTRIBUTOR, p.coop.pk)).additional == D("725.00")
+    assert check_rollups().ok
+
+
+def test_an_empty_scope_has_no_data_not_zero_percent(program):
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert not figures.has_data
+    assert figures.leverage is None and figures.multiplier is None
+    assert figures.realisation_rate is None
+
+
+def test_other_public_funds_are_kept_apart(personas, program):
+    from trama.conftest import make_org
+
+    region = make_org(
+        "Regione Lombardia",
+        by=personas.sam,
+        kind="PUBLIC_BODY",
+        tax_code="12874720159",
+        municipality="Milano (MI)",
+    )
+    _record(personas, program, personas.alice, personas.comune, "PUBLIC_OWNER", "100.00")
+    _record(personas, program, personas.alice, region, "OTHER_PUBLIC", "40.00")
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.public == D("100.00") and figures.other_public == D("40.00")
+    assert figures.additional == D("0.00") and figures.leverage == D("0.0")
+
+
+@pytest.mark.parametrize(
+    "source, contributor, extra, code",
+    [
+        ("PUBLIC_OWNER", "consortium", {}, "public_owner_only"),
+        ("OWN_RESOURCES", "comune", {}, "additional_not_public"),
+        ("FOUNDATION_GRANT", "coop", {}, "funder_required"),
+        ("FOUNDATION_GRANT", "coop", {"funder": "consortium"}, "not_a_funder"),
+        ("OWN_RESOURCES", "coop", {"year": 2015}, "year_outside_program"),
+        ("OWN_RESOURCES", "coop", {"amount": "-5"}, "not_positive"),
+        ("OWN_RESOURCES", "coop", {"amount": "0"}, "not_positive"),
+        ("OWN_RESOURCES", "coop", {"amount": "10.005"}, "too_many_decimals"),
+        ("OWN_RESOURCES", "coop", {"amount": "dieci"}, "invalid"),
+    ],
+)
+def test_it_refuses_what_does_not_count_and_saves_nothing(
+    personas, program, source, contributor, extra, code
+):
+    from trama.ledger.models import LedgerEntry
+
+    if "funder" in extra:
+        extra["funder"] = getattr(personas, extra["funder"])
+    kwargs = {"amount": "10.00", "year": 2017, **extra}
+    with pytest.raises(ValidationError) as exc:
+        services.record_entry(
+            by=personas.alice,
+            program=program,
+            kind="ACTUAL",
+            category="ECONOMIC",
+            source=source,
+            contributor=getattr(personas, contributor),
+            **kwargs,
+        )
+    codes = [e.code for errors in exc.value.error_dict.values() for e in errors]
+    assert code in codes
+    assert not LedgerEntry.objects.exists()
+    assert compute_figures(Scope(Level.PROGRAM, program.pk)).entries == 0
+
+
+def test_in_kind_needs_quantity_and_a_rate(personas, program):
+    with pytest.raises(ValidationError) as exc:
+        services.record_entry(
+            by=personas.tom,
+            program=program,
+            kind="PLEDGE",
+            category="PROFESSIONAL",
+            source="OWN_RESOURCES",
+            contributor=personas.coop,
+            year=2017,
+            quantity="10",
+            unit="HOUR",
+        )
+    assert "unit_value" in exc.value.error_dict
+
+
+def test_reversals_and_verifications_are_checked(personas, program):
+    entry = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "10.00")
+    reversal = services.reverse_entry(entry, by=personas.tom, reason="Errore")
+    with pytest.raises(ValidationError) as exc:
+        services.reverse_entry(reversal, by=personas.tom, reason="Errore")
+    assert exc.value.code == "reversal_of_reversal"
+    with pytest.raises(ValidationError) as exc:
+        services.reverse_entry(entry, by=personas.tom, reason="Ancora")
+    assert exc.value.code == "already_reversed"
+    other = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "20.00")
+    services.verify_entry(other, by=personas.alice, accept=True)
+    with pytest.raises(ValidationError) as exc:
+        services.verify_entry(other, by=personas.eve, accept=False, reason="No")
+    assert exc.value.code == "already_verified"
+
+
+def test_only_the_verified_owner_verifies(personas, program):
+    entry = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "10.00")
+    for outsider in (personas.tom, personas.oscar, personas.fiona):
+        with pytest.raises(PermissionDenied):
+            services.verify_entry(entry, by=outsider, accept=True)
+    personas.comune.verified_at = None
+    personas.comune.save(update_fields=["verified_at"])
+    with pytest.raises(PermissionDenied):
+        services.verify_entry(entry, by=personas.alice, accept=True)
+
+
+def test_outsiders_cannot_record_for_a_body(personas, program):
+    with pytest.raises(PermissionDenied):
+        _record(personas, program, personas.oscar, personas.coop, "OWN_RESOURCES", "10.00")

@@ -1,0 +1,131 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trama.organizations.models import Organization
+
+
+class Area(models.TextChoices):
+    SOCIAL_WELFARE = "SOCIAL_WELFARE", _("Social welfare")
+    HEALTH = "HEALTH", _("Health and social care")
+    EDUCATION = "EDUCATION", _("Education and youth")
+    HOUSING = "HOUSING", _("Housing")
+    EMPLOYMENT = "EMPLOYMENT", _("Work and inclusion")
+    CULTURE = "CULTURE", _("Culture")
+    ENVIRONMENT = "ENVIRONMENT", _("Environment and commons")
+    OTHER = "OTHER", _("Other")
+
+
+class ProgramQuerySet(models.QuerySet):
+    def with_territory(self):
+        return self.select_related("owner__municipality__province__region")
+
+
+class Program(models.Model):
+    """A public body's sequence of related procedures in a territory and area (Lecco's calls)."""
+
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owning public body"),
+        on_delete=models.PROTECT,
+        related_name="programs",
+        limit_choices_to={"kind": Organization.Kind.PUBLIC_BODY},
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    area = models.CharField(_("area"), max_length=16, choices=Area, default=Area.SOCIAL_WELFARE)
+    start_year = models.PositiveSmallIntegerField(_("first year"))
+    end_year = models.PositiveSmallIntegerField(_("last year"))
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["-start_year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=models.F("start_year")), name="program_years_ordered"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("ledger:program", args=[self.slug])
+
+    @property
+    def years(self) -> range:
+        return range(self.start_year, self.end_year + 1)
+
+
+class Procedure(models.Model):
+    """One co-programming, co-design or accreditation procedure inside a program.
+
+    A procedure recorded from history (it ran before the platform) is the same object as one
+    run on Trama: it has a historical origin, a final state and no transitions.
+    """
+
+    class Kind(models.TextChoices):
+        CO_PROGRAMMING = "CO_PROGRAMMING", _("Co-programming")
+        CO_DESIGN = "CO_DESIGN", _("Co-design")
+        ACCREDITATION = "ACCREDITATION", _("Accreditation")
+
+    class Origin(models.TextChoices):
+        HISTORICAL = "HISTORICAL", _("Recorded from history")
+        PLATFORM = "PLATFORM", _("Run on Trama")
+
+    class State(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        OPEN = "OPEN", _("Open")
+        PARTICIPANTS_ADMITTED = "PARTICIPANTS_ADMITTED", _("Participants admitted")
+        WORKING = "WORKING", _("Working tables")
+        CONCLUDED = "CONCLUDED", _("Concluded")
+        PUBLISHED = "PUBLISHED", _("Published")
+        CLOSED = "CLOSED", _("Closed")
+        EVALUATION = "EVALUATION", _("Evaluation")
+        RANKED = "RANKED", _("Ranked")
+        TABLE = "TABLE", _("Co-design table")
+        AGREED = "AGREED", _("Agreement signed")
+        IN_PROGRESS = "IN_PROGRESS", _("In progress")
+        COMPLETED = "COMPLETED", _("Completed")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="procedures")
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owning public body"),
+        on_delete=models.PROTECT,
+        related_name="procedures",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.CO_DESIGN)
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin, default=Origin.PLATFORM)
+    state = models.CharField(_("state"), max_length=24, choices=State, default=State.DRAFT)
+    reference = models.CharField(_("reference number"), max_length=80, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    participants = models.ManyToManyField(
+        Organization,
+        verbose_name=_("participating bodies"),
+        blank=True,
+        related_name="procedures_joined",
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["program", "opened_on", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_historical(self) -> bool:
+        return self.origin == self.Origin.HISTORICAL

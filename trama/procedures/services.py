@@ -1,0 +1,104 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from trama.audit.services import chain_for, record_event
+from trama.organizations.models import Membership
+
+from .models import Procedure, Program
+
+
+def check_can_act_for_public_body(user, organization) -> None:
+    """Only members of a verified public body act for it (programs, verifications)."""
+    if not organization.can_act_as_public_body:
+        raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:70] or "programma"
+    slug, n = base, 1
+    while Program.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_program(
+    *, by, owner, title, start_year, end_year, area="SOCIAL_WELFARE", description=""
+) -> Program:
+    """Open a program for a verified public body."""
+    check_can_act_for_public_body(by, owner)
+    program = Program(
+        owner=owner,
+        title=(title or "").strip(),
+        area=area,
+        start_year=start_year,
+        end_year=end_year,
+        description=description,
+    )
+    errors = {}
+    if not program.title:
+        errors["title"] = _("Give the program a title.")
+    if start_year and end_year and end_year < start_year:
+        errors["end_year"] = _("The last year cannot come before the first.")
+    for field, year in (("start_year", start_year), ("end_year", end_year)):
+        if not year or not 1990 <= int(year) <= 2100:
+            errors.setdefault(field, _("Give a year between 1990 and 2100."))
+    if errors:
+        raise ValidationError(errors)
+    program.slug = _unique_slug(program.title)
+    with transaction.atomic():
+        program.save()
+        record_event(
+            chain_for(program),
+            "program.created",
+            by=by,
+            target=program,
+            data={"title": program.title, "owner": owner.pk},
+        )
+    return program
+
+
+def record_historical_procedure(
+    *,
+    by,
+    program,
+    title,
+    kind,
+    opened_on=None,
+    closed_on=None,
+    reference="",
+    participants=(),
+    description="",
+) -> Procedure:
+    """Record a procedure that ran before Trama: final state, no workflow, no sealing."""
+    check_can_act_for_public_body(by, program.owner)
+    if not (title or "").strip():
+        raise ValidationError({"title": _("Give the procedure a title.")})
+    if opened_on and closed_on and closed_on < opened_on:
+        raise ValidationError({"closed_on": _("The procedure cannot close before it opens.")})
+    with transaction.atomic():
+        procedure = Procedure.objects.create(
+            program=program,
+            owner=program.owner,
+            title=title.strip(),
+            kind=kind,
+            origin=Procedure.Origin.HISTORICAL,
+            state=Procedure.State.COMPLETED,
+            opened_on=opened_on,
+            closed_on=closed_on,
+            reference=reference,
+            description=description,
+        )
+        procedure.participants.set(participants)
+        record_event(
+            chain_for(program),
+            "procedure.recorded",
+            by=by,
+            target=procedure,
+            data={"title": procedure.title, "kind": kind},
+        )
+    return procedure
