@@ -77,12 +77,18 @@ class Figures:
             return None
         return ((self.public + self.additional) / self.public).quantize(Decimal("0.01"))
 
+    realised: Decimal = ZERO  # accepted actuals in the cells where something was pledged
+
     @property
     def realisation_rate(self) -> Decimal | None:
-        """Accepted actuals over pledges, as a percentage."""
+        """Accepted actuals over pledges, as a percentage.
+
+        Compared like with like: only actuals of the same source, category and year as a
+        pledge count, so public money that nobody pledged does not inflate the rate.
+        """
         if self.pledged <= 0:
             return None
-        return (self.accepted * 100 / self.pledged).quantize(Decimal("0.1"))
+        return (self.realised * 100 / self.pledged).quantize(Decimal("0.1"))
 
     @property
     def total(self) -> Decimal:
@@ -116,10 +122,12 @@ def compute_figures(
     by_category = defaultdict(lambda: ZERO)
     by_year = defaultdict(lambda: [ZERO, ZERO, ZERO])
     per_measure = defaultdict(lambda: ZERO)
+    cells = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in rows:
         amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
         figures.entries += row["count"] or 0
         per_measure[row["measure"]] += amount
+        cells[(row["source"], row["category"], row["year"])][row["measure"]] += amount
         if row["measure"] != basis:
             continue
         source = row["source"]
@@ -139,6 +147,9 @@ def compute_figures(
     figures.pending = per_measure[Measure.PENDING]
     figures.rejected = per_measure[Measure.REJECTED]
     figures.disputed = per_measure[Measure.DISPUTED]
+    figures.realised = sum(
+        (cell[Measure.ACCEPTED] for cell in cells.values() if cell[Measure.PLEDGED] > 0), ZERO
+    )
     _contributors(figures, scope, basis, year_from, year_to)
     return figures
 
