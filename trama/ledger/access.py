@@ -82,7 +82,11 @@ class EntryAccess:
 
     @property
     def can_verify(self) -> bool:
-        return self.program_access.can_verify and self.entry.kind == "ACTUAL"
+        return (
+            self.program_access.can_verify
+            and self.entry.kind == "ACTUAL"
+            and not self.entry.is_reversal
+        )
 
     @property
     def can_confirm(self) -> bool:

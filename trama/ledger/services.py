@@ -21,6 +21,10 @@ from .models import (
 )
 from .state import current_measure, latest_confirmation, latest_verification, measure_for
 
+# Column limits: amounts are NUMERIC(14, 2), quantities and unit values NUMERIC(12, 2).
+LIMIT_AMOUNT = Decimal("1e12")
+LIMIT_IN_KIND = Decimal("1e10")
+
 
 def _is_member(user, organization_id) -> bool:
     return Membership.objects.filter(organization_id=organization_id, user=user).exists()
@@ -50,7 +54,7 @@ def parse_amount(value, field="amount") -> Decimal:
         raise ValidationError(
             {field: ValidationError(_("Use at most two decimals."), code="too_many_decimals")}
         )
-    if amount >= Decimal("1e12"):
+    if amount >= LIMIT_AMOUNT:
         raise ValidationError(
             {field: ValidationError(_("The amount is too large."), code="too_large")}
         )
@@ -145,6 +149,10 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
     if errors:
         raise ValidationError(errors)
     quantity = parse_amount(quantity, "quantity")
+    if quantity >= LIMIT_IN_KIND:
+        raise ValidationError(
+            {"quantity": ValidationError(_("The quantity is too large."), code="too_large")}
+        )
     note = ""
     if rate is not None:
         if unit and unit != rate.unit:
@@ -170,9 +178,17 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
         note = f"{rate.name}: € {rate.value}/{rate.get_unit_display()} ({rate.source_note})"[:300]
     else:
         unit_value = parse_amount(unit_value, "unit_value")
+        if unit_value >= LIMIT_IN_KIND:
+            raise ValidationError(
+                {"unit_value": ValidationError(_("The unit value is too large."), code="too_large")}
+            )
     if not unit:
         raise ValidationError({"unit": ValidationError(_("Give the unit."), code="unit_required")})
     amount = (quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount >= LIMIT_AMOUNT:
+        raise ValidationError(
+            {"amount": ValidationError(_("The amount is too large."), code="too_large")}
+        )
     return {
         "quantity": quantity,
         "unit": unit,

@@ -1,6 +1,7 @@
 """An entry's state is its latest event; this module reads it and maps it to a measure."""
 
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import FunderConfirmation, Kind, Measure, Source, Verification
 
@@ -48,13 +49,19 @@ def current_measure(entry) -> str:
 
 
 def with_state(queryset):
-    """Annotate entries with their latest verification and funder confirmation."""
+    """Annotate entries with their latest verification and funder confirmation.
+
+    A reversal has no events of its own: it takes those of the entry it cancels.
+    """
     return queryset.annotate(
+        state_entry_id=Coalesce("reverses_id", "id"),
         verification_status=Subquery(
-            Verification.objects.filter(entry=OuterRef("pk")).order_by("-pk").values("status")[:1]
+            Verification.objects.filter(entry=OuterRef("state_entry_id"))
+            .order_by("-pk")
+            .values("status")[:1]
         ),
         confirmation_status=Subquery(
-            FunderConfirmation.objects.filter(entry=OuterRef("pk"))
+            FunderConfirmation.objects.filter(entry=OuterRef("state_entry_id"))
             .order_by("-pk")
             .values("status")[:1]
         ),

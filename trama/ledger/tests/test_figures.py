@@ -217,3 +217,39 @@ def test_only_the_verified_owner_verifies(personas, program):
 def test_outsiders_cannot_record_for_a_body(personas, program):
     with pytest.raises(PermissionDenied):
         _record(personas, program, personas.oscar, personas.coop, "OWN_RESOURCES", "10.00")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"quantity": "99999999999", "unit_value": "1.00", "unit": "HOUR"},
+        {"quantity": "1000000", "unit_value": "10000000", "unit": "HOUR"},
+        {"amount": "1000000000000"},
+    ],
+)
+def test_oversized_amounts_are_refused_not_crashed(personas, program, extra):
+    with pytest.raises(ValidationError) as exc:
+        services.record_entry(
+            by=personas.tom,
+            program=program,
+            kind="PLEDGE",
+            category="ECONOMIC",
+            source="OWN_RESOURCES",
+            contributor=personas.coop,
+            year=2017,
+            **extra,
+        )
+    assert "too_large" in [e.code for errors in exc.value.error_dict.values() for e in errors]
+
+
+def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
+    from trama.ledger.models import LedgerEntry
+    from trama.ledger.state import with_state
+
+    entry = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "10.00")
+    services.verify_entry(entry, by=personas.alice, accept=True)
+    reversal = services.reverse_entry(entry, by=personas.tom, reason="Doppio")
+    assert (
+        with_state(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
+        == "ACCEPTED"
+    )
