@@ -9,6 +9,10 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
+# Service refusals that mean "someone else got there first", not "your request is wrong".
+CONFLICT_CODES = {"already_verified"}
+
+
 def install_handlers(api):
     """Every error the API returns is JSON: {"error": {"code", "message", "fields"}}."""
 
@@ -32,18 +36,23 @@ def install_handlers(api):
 
     @api.exception_handler(ValidationError)
     def invalid(request, exc):
+        """400 with the code of the first error (409 for a conflict), every field's errors."""
         fields = {}
-        code = "invalid"
+        code = None
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
                 fields[field] = [
                     {"code": e.code or "invalid", "message": " ".join(e.messages)} for e in errors
                 ]
-                if errors and errors[0].code == "tax_code_taken":
-                    code = "tax_code_taken"
-        elif getattr(exc, "code", None):  # a list of errors has no code of its own
-            code = exc.code
-        return respond(request, 400, code, " ".join(exc.messages), fields)
+                if code is None and errors:
+                    code = errors[0].code
+        else:  # one error has its code; a list of errors has none of its own
+            code = getattr(exc, "code", None) or next(
+                (e.code for e in exc.error_list if e.code), None
+            )
+        code = code or "invalid"
+        status = 409 if code in CONFLICT_CODES else 400
+        return respond(request, status, code, " ".join(exc.messages), fields)
 
     from ninja.errors import AuthenticationError, HttpError
     from ninja.errors import ValidationError as NinjaValidationError

@@ -1,6 +1,17 @@
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import PlainValidator, WithJsonSchema
+
+from trama.ledger.models import CENT
+from trama.ledger.state import measure_for
+
+
+def money(value: Decimal) -> str:
+    """Euro as a string with two decimals, never in exponent notation."""
+    return format(Decimal(value).quantize(CENT), "f")
 
 
 class RegionOut(Schema):
@@ -87,3 +98,238 @@ class MeOut(Schema):
     name: str
     token_scope: str
     memberships: list[MembershipOut]
+
+
+# The resource ledger. Money is a string with two decimals ("1250.00"), never a float.
+
+
+class OrganizationRef(Schema):
+    slug: str
+    name: str
+
+
+class ProgramOut(Schema):
+    slug: str
+    title: str
+    area: str
+    start_year: int
+    end_year: int
+    description: str
+    owner: OrganizationRef
+    province: ProvinceOut
+    url: str
+
+    @staticmethod
+    def resolve_province(obj):
+        return obj.owner.municipality.province
+
+    @staticmethod
+    def resolve_url(obj):
+        return obj.get_absolute_url()
+
+
+class ProcedureOut(Schema):
+    id: int
+    title: str
+    kind: str
+    origin: str
+    state: str
+    reference: str
+    opened_on: date | None
+    closed_on: date | None
+
+
+class ProgramDetailOut(ProgramOut):
+    procedures: list[ProcedureOut]
+
+    @staticmethod
+    def resolve_procedures(obj):
+        return obj.procedures.order_by("opened_on", "pk")
+
+
+class ValuationOut(Schema):
+    """An in-kind resource: quantity × unit value, with the reference rate frozen in the entry."""
+
+    quantity: str
+    unit: str
+    unit_value: str
+    rate: str | None
+    rate_id: int | None
+    note: str
+
+
+EntryState = Literal["pledged", "pending", "accepted", "rejected", "disputed"]
+
+
+class EntryOut(Schema):
+    id: int
+    program: str
+    procedure: int | None
+    kind: str
+    category: str
+    source: str
+    contributor: OrganizationRef
+    funder: OrganizationRef | None
+    grant_reference: str
+    year: int
+    amount: str
+    signed_amount: str
+    valuation: ValuationOut | None
+    description: str
+    state: EntryState
+    verification: str | None
+    confirmation: str | None
+    reverses: int | None
+    reversed_by: int | None
+    reason: str
+    recorded_at: datetime
+
+    # Entries come annotated by trama.api.ledger.entries(): the latest events (those of the
+    # cancelled entry, for a reversal) and the id of the entry that reverses this one.
+    @staticmethod
+    def resolve_program(obj):
+        return obj.program.slug
+
+    @staticmethod
+    def resolve_procedure(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_amount(obj):
+        return money(obj.amount)
+
+    @staticmethod
+    def resolve_signed_amount(obj):
+        return money(obj.signed_amount)
+
+    @staticmethod
+    def resolve_valuation(obj):
+        if not obj.is_in_kind:
+            return None
+        return {
+            "quantity": money(obj.quantity),
+            "unit": obj.unit,
+            "unit_value": money(obj.unit_value),
+            "rate": obj.rate.name if obj.rate_id else None,
+            "rate_id": obj.rate_id,
+            "note": obj.valuation_note,
+        }
+
+    @staticmethod
+    def resolve_state(obj):
+        measure = measure_for(obj.kind, obj.source, obj.verification, obj.confirmation)
+        return str(measure).lower()
+
+    @staticmethod
+    def resolve_reverses(obj):
+        return obj.reverses_id
+
+    @staticmethod
+    def resolve_reversed_by(obj):
+        return obj.reversed_by_id
+
+
+def _as_written(value):
+    # A JSON number arrives as the Decimal of its exact text (api.DecimalParser), so the
+    # service sees 10.005 as written and refuses its third decimal. The service parses.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise ValueError("Give a number or a string such as “1250.50”.")
+    return value
+
+
+Amount = Annotated[
+    Decimal | int | str,
+    PlainValidator(_as_written),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}]}),
+]
+
+
+class EntryIn(Schema):
+    kind: str = Field(description="PLEDGE or ACTUAL.")
+    category: str = Field(description="ECONOMIC, PROJECT, ORGANISATIONAL or PROFESSIONAL.")
+    source: str = Field(
+        description=(
+            "PUBLIC_OWNER, OTHER_PUBLIC, FOUNDATION_GRANT, OWN_RESOURCES or PRIVATE_DONATIONS."
+        )
+    )
+    contributor: str = Field(description="Slug of the organisation that brings the resource.")
+    year: int
+    amount: Amount | None = Field(
+        None,
+        description=(
+            'Euro, more than zero, at most two decimals: a string ("1250.50") or a number. '
+            "For an in-kind resource it may be left out (quantity × unit value)."
+        ),
+    )
+    quantity: Amount | None = None
+    unit: str = Field("", description="HOUR, DAY, SQM_MONTH or ITEM, for in-kind resources.")
+    unit_value: Amount | None = None
+    rate: int | None = Field(None, description="Id of a reference rate, instead of unit_value.")
+    procedure: int | None = Field(None, description="Id of one of the program's procedures.")
+    funder: str | None = Field(None, description="Slug of the funder of a foundation grant.")
+    grant_reference: str = ""
+    description: str = ""
+
+
+class ReverseIn(Schema):
+    reason: str
+
+
+class VerifyIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+class ConfirmIn(Schema):
+    confirmed: bool
+    reason: str = ""
+
+
+class ScopeOut(Schema):
+    level: str
+    id: str | None
+    name: str
+
+
+class YearFiguresOut(Schema):
+    year: int
+    public: str
+    other_public: str
+    additional: str
+
+
+class ContributorFiguresOut(Schema):
+    slug: str
+    name: str
+    amount: str
+
+
+class OthersOut(Schema):
+    amount: str
+    count: int
+
+
+class FiguresOut(Schema):
+    scope: ScopeOut
+    basis: Literal["accepted", "pledged"]
+    year_from: int | None
+    year_to: int | None
+    has_data: bool
+    entries: int
+    public: str
+    other_public: str
+    additional: str
+    total: str
+    leverage: str | None = Field(description="Additional / public, as a percentage.")
+    multiplier: str | None = Field(description="(public + additional) / public.")
+    realisation_rate: str | None = Field(description="Accepted actuals / pledges, as a percentage.")
+    pledged: str
+    accepted: str
+    pending: str
+    rejected: str
+    disputed: str
+    by_source: dict[str, str]
+    by_category: dict[str, str]
+    by_year: list[YearFiguresOut]
+    by_contributor: list[ContributorFiguresOut]
+    others: OthersOut

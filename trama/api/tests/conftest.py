@@ -25,3 +25,53 @@ def token_for(db):
         return bearer(key)
 
     return make
+
+
+@pytest.fixture
+def ledger_examples(personas):
+    """A program of the Comune di Lecco with one entry for each act the API can do on one.
+
+    Returns the ids that EXAMPLES' URLs name: `{to_reverse}`, `{to_verify}`, `{to_confirm}`.
+    """
+    from trama.ledger import services
+    from trama.procedures.services import create_program, record_historical_procedure
+
+    program = create_program(
+        by=personas.alice,
+        owner=personas.comune,
+        title="Welfare comunitario",
+        start_year=2016,
+        end_year=2020,
+    )
+    record_historical_procedure(
+        by=personas.alice, program=program, title="Primo avviso", kind="CO_DESIGN"
+    )
+
+    def record(source, amount, **extra):
+        return services.record_entry(
+            by=personas.tom,
+            program=program,
+            kind="ACTUAL",
+            category="ECONOMIC",
+            source=source,
+            contributor=personas.coop,
+            year=2017,
+            amount=amount,
+            **extra,
+        )
+
+    services.record_entry(
+        by=personas.alice,
+        program=program,
+        kind="ACTUAL",
+        category="ECONOMIC",
+        source="PUBLIC_OWNER",
+        contributor=personas.comune,
+        year=2017,
+        amount="1000.00",
+    )
+    return {
+        "to_reverse": record("OWN_RESOURCES", "10.00").pk,
+        "to_verify": record("OWN_RESOURCES", "20.00").pk,
+        "to_confirm": record("FOUNDATION_GRANT", "30.00", funder=personas.foundation).pk,
+    }

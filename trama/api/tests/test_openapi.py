@@ -1,5 +1,5 @@
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import openapi_schema_validator
 from django.contrib.staticfiles import finders
@@ -52,6 +52,48 @@ EXAMPLES = {
         "/api/v1/territories/municipalities/097042"
     ),
     ("get", "/api/v1/me"): Example("/api/v1/me", persona="alice"),
+    # The ledger: `{…}` in a URL is an entry id from the ledger_examples fixture.
+    ("get", "/api/v1/programs"): Example("/api/v1/programs?owner=comune-di-lecco&region=03"),
+    ("get", "/api/v1/programs/{slug}"): Example("/api/v1/programs/welfare-comunitario"),
+    ("get", "/api/v1/programs/{slug}/entries"): Example(
+        "/api/v1/programs/welfare-comunitario/entries?state=pending&limit=5"
+    ),
+    ("post", "/api/v1/programs/{slug}/entries"): Example(
+        "/api/v1/programs/welfare-comunitario/entries",
+        persona="pat",
+        scope="write",
+        body={
+            "kind": "PLEDGE",
+            "category": "PROFESSIONAL",
+            "source": "OWN_RESOURCES",
+            "contributor": "cooperativa-arcobaleno",
+            "year": 2018,
+            "quantity": "120",
+            "unit": "HOUR",
+            "unit_value": "18.50",
+        },
+    ),
+    ("post", "/api/v1/programs/{slug}/entries/{entry_id}/reverse"): Example(
+        "/api/v1/programs/welfare-comunitario/entries/{to_reverse}/reverse",
+        persona="tom",
+        scope="write",
+        body={"reason": "Registrata due volte"},
+    ),
+    ("post", "/api/v1/programs/{slug}/entries/{entry_id}/verify"): Example(
+        "/api/v1/programs/welfare-comunitario/entries/{to_verify}/verify",
+        persona="eve",
+        scope="write",
+        body={"accept": True},
+    ),
+    ("post", "/api/v1/programs/{slug}/entries/{entry_id}/confirm"): Example(
+        "/api/v1/programs/welfare-comunitario/entries/{to_confirm}/confirm",
+        persona="fiona",
+        scope="write",
+        body={"confirmed": True},
+    ),
+    ("get", "/api/v1/figures"): Example(
+        "/api/v1/figures?level=province&id=LC&year_from=2016&year_to=2020"
+    ),
 }
 
 
@@ -95,7 +137,9 @@ def test_it_publishes_a_valid_openapi_document(db, client):
     assert doc["info"]["title"] == "Trama API"
 
 
-def test_it_exercises_every_documented_operation(personas, client, token_for, subtests):
+def test_it_exercises_every_documented_operation(
+    personas, ledger_examples, client, token_for, subtests
+):
     doc = client.get(OPENAPI).json()
     operations = documented_operations(doc)
 
@@ -103,6 +147,7 @@ def test_it_exercises_every_documented_operation(personas, client, token_for, su
         example = EXAMPLES.get((method, path))
         if example is None:
             continue
+        example = replace(example, url=example.url.format(**ledger_examples))
         with subtests.test(operation=f"{method.upper()} {path}"):
             template = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))
             assert re.fullmatch(template, example.url.split("?")[0]), "example for another path"

@@ -267,12 +267,12 @@ def test_it_registers_organisations_only_with_a_write_token(
 @pytest.mark.parametrize(
     ("changes", "code", "field"),
     [
-        ({"tax_code": "12345678901"}, "invalid", "tax_code"),  # wrong check digit
-        ({"tax_code": "ABC"}, "invalid", "tax_code"),
-        ({"tax_code": None}, "invalid", "tax_code"),  # only a social district may have none
+        ({"tax_code": "12345678901"}, "invalid_tax_code", "tax_code"),  # wrong check digit
+        ({"tax_code": "ABC"}, "invalid_tax_code", "tax_code"),
+        ({"tax_code": None}, "required", "tax_code"),  # only a social district may have none
         ({"tax_code": "00623530136"}, "tax_code_taken", "tax_code"),  # Comune di Lecco's
         ({"tax_code": "006 2353 0136"}, "tax_code_taken", "tax_code"),
-        ({"kind": "CHURCH"}, "invalid", "kind"),
+        ({"kind": "CHURCH"}, "invalid_choice", "kind"),
         ({"pec": "not-an-address"}, "invalid", "pec"),
         ({"municipality": "Atlantide"}, "unknown_municipality", "municipality"),
         ({"municipality": "Lecco (MI)"}, "unknown_municipality", "municipality"),

@@ -1,0 +1,374 @@
+"""The resource ledger: programs, their entries, the acts on entries, and the figures.
+
+Reads are public. Every write calls the ledger's service, which decides who may do it;
+nothing here repeats those rules.
+"""
+
+from typing import Literal
+
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from trama.ledger import services
+from trama.ledger.access import access_entry, access_program
+from trama.ledger.figures import Basis, Figures, Scope, compute_figures
+from trama.ledger.models import (
+    Category,
+    FunderConfirmation,
+    Kind,
+    LedgerEntry,
+    Level,
+    ReferenceRate,
+    Source,
+    Verification,
+)
+from trama.ledger.state import with_state
+from trama.organizations.models import Organization
+from trama.procedures.models import Area, Procedure, Program
+from trama.territories.models import Province, Region
+
+from .auth import OptionalTokenAuth, TokenAuth
+from .errors import ApiError
+from .schemas import (
+    ConfirmIn,
+    EntryIn,
+    EntryOut,
+    EntryState,
+    FiguresOut,
+    ProgramDetailOut,
+    ProgramOut,
+    ReverseIn,
+    VerifyIn,
+    money,
+)
+
+router = Router(tags=["ledger"])
+PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
+WRITE = {"auth": TokenAuth(write=True)}
+MAX_PAGE = 100
+
+
+# Programs
+
+
+class ProgramFilters(Schema):
+    owner: str | None = None
+    region: str | None = None
+    area: Area | None = None
+
+
+@router.get("/programs", response=list[ProgramOut], summary="List programs", **PUBLIC)
+@paginate(LimitOffsetPagination)
+def list_programs(request, filters: Query[ProgramFilters]):
+    """`owner` is the slug of the owning public body, `region` an ISTAT region code (03)."""
+    qs = Program.objects.with_territory().order_by("-start_year", "title", "pk")
+    if filters.owner:
+        qs = qs.filter(owner__slug=filters.owner)
+    if filters.region:
+        qs = qs.filter(owner__municipality__province__region__istat_code=filters.region)
+    if filters.area:
+        qs = qs.filter(area=filters.area)
+    return qs
+
+
+@router.get(
+    "/programs/{slug}",
+    response=ProgramDetailOut,
+    summary="One program and its procedures",
+    **PUBLIC,
+)
+def get_program(request, slug: str):
+    return access_program(request.user, slug).program
+
+
+# Entries
+
+
+def _latest(model, entry):
+    return Subquery(
+        model.objects.filter(entry=OuterRef(entry)).order_by("-pk").values("status")[:1]
+    )
+
+
+def entries():
+    """Entries with what EntryOut shows: relations, state and the reversing entry's id.
+
+    A reversal has no events of its own: it counts wherever the entry it cancels counts
+    (trama.ledger.state.current_measure), so it takes that entry's events.
+    """
+    return with_state(LedgerEntry.objects.with_relations().select_related("rate")).annotate(
+        verification=Coalesce("verification_status", _latest(Verification, "reverses")),
+        confirmation=Coalesce("confirmation_status", _latest(FunderConfirmation, "reverses")),
+        reversed_by_id=Subquery(
+            LedgerEntry.objects.filter(reverses=OuterRef("pk")).order_by().values("pk")[:1]
+        ),
+    )
+
+
+ACCEPTED = Q(kind=Kind.ACTUAL, verification=Verification.Status.ACCEPTED)
+DISPUTED_GRANT = Q(source=Source.FOUNDATION_GRANT, confirmation=FunderConfirmation.Status.DISPUTED)
+# The SQL form of trama.ledger.state.measure_for, over the annotations of entries().
+STATE_FILTERS = {
+    "pledged": Q(kind=Kind.PLEDGE),
+    "pending": Q(kind=Kind.ACTUAL)
+    & (Q(verification__isnull=True) | Q(verification=Verification.Status.PENDING)),
+    "rejected": Q(kind=Kind.ACTUAL, verification=Verification.Status.REJECTED),
+    "accepted": ACCEPTED
+    & (
+        ~Q(source=Source.FOUNDATION_GRANT)
+        | Q(confirmation__isnull=True)
+        | ~Q(confirmation=FunderConfirmation.Status.DISPUTED)
+    ),
+    "disputed": ACCEPTED & DISPUTED_GRANT,
+}
+
+
+class EntryFilters(Schema):
+    kind: Kind | None = None
+    source: Source | None = None
+    category: Category | None = None
+    year: int | None = None
+    contributor: str | None = None
+    procedure: int | None = None
+    state: EntryState | None = None
+
+
+@router.get(
+    "/programs/{slug}/entries",
+    response=list[EntryOut],
+    summary="A program's ledger entries",
+    **PUBLIC,
+)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_entries(request, slug: str, filters: Query[EntryFilters]):
+    """Newest first, at most 100 a page. `contributor` is an organisation's slug; `state` is
+    `pledged` for pledges and, for actuals, `pending`, `accepted`, `rejected` or `disputed`
+    (an accepted grant that its funder disputes). A reversal has the state of the entry it
+    cancels and counts against it."""
+    program = access_program(request.user, slug).program
+    qs = entries().filter(program=program).order_by("-pk")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    if filters.contributor:
+        qs = qs.filter(contributor__slug=filters.contributor)
+    if filters.procedure is not None:
+        qs = qs.filter(procedure_id=filters.procedure)
+    if filters.state:
+        qs = qs.filter(STATE_FILTERS[filters.state])
+    return qs
+
+
+def _unknown(field: str, code: str, message: str):
+    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
+
+
+def _organization(slug: str, field: str) -> Organization:
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise _unknown(
+            field,
+            "unknown_organization",
+            _("No organisation has the short name “%(slug)s”.") % {"slug": slug},
+        )
+    return org
+
+
+@router.post(
+    "/programs/{slug}/entries",
+    response={201: EntryOut},
+    summary="Record a pledge or an actual",
+    **WRITE,
+)
+def record_entry(request, slug: str, payload: EntryIn):
+    """Members of a body record its resources; members of the program's verified public body
+    record anyone's. An actual recorded by the public body is accepted at once; anyone
+    else's waits for its verification. Refusals are 400 with the rule's code, e.g.
+    `not_positive`, `too_many_decimals`, `funder_required`, `year_outside_program`."""
+    program = access_program(request.user, slug).program
+    contributor = _organization(payload.contributor, "contributor")
+    funder = _organization(payload.funder, "funder") if payload.funder else None
+    rate = None
+    if payload.rate is not None:
+        rate = ReferenceRate.objects.filter(pk=payload.rate).first()
+        if rate is None:
+            raise _unknown("rate", "unknown_rate", _("No such reference rate."))
+    procedure = None
+    if payload.procedure is not None:
+        procedure = Procedure.objects.filter(pk=payload.procedure).first()
+        if procedure is None:
+            raise _unknown("procedure", "unknown_procedure", _("No such procedure."))
+    entry = services.record_entry(
+        by=request.user,
+        program=program,
+        kind=payload.kind,
+        category=payload.category,
+        source=payload.source,
+        contributor=contributor,
+        year=payload.year,
+        amount=payload.amount,
+        quantity=payload.quantity,
+        unit=payload.unit,
+        unit_value=payload.unit_value,
+        rate=rate,
+        procedure=procedure,
+        funder=funder,
+        grant_reference=payload.grant_reference,
+        description=payload.description,
+    )
+    return Status(201, entries().get(pk=entry.pk))
+
+
+@router.post(
+    "/programs/{slug}/entries/{entry_id}/reverse",
+    response={201: EntryOut},
+    summary="Reverse an entry",
+    **WRITE,
+)
+def reverse_entry(request, slug: str, entry_id: int, payload: ReverseIn):
+    """A correction: a new entry of the same amount that cancels this one, with a reason.
+    Refused with `reversal_of_reversal` or `already_reversed`."""
+    entry = access_entry(request.user, slug, entry_id).entry
+    reversal = services.reverse_entry(entry, by=request.user, reason=payload.reason)
+    return Status(201, entries().get(pk=reversal.pk))
+
+
+@router.post(
+    "/programs/{slug}/entries/{entry_id}/verify",
+    response=EntryOut,
+    summary="Accept or reject an actual",
+    **WRITE,
+)
+def verify_entry(request, slug: str, entry_id: int, payload: VerifyIn):
+    """Members of the program's verified public body; a rejection says why. The first
+    decision stands: another one is a 409 with the code `already_verified`."""
+    entry = access_entry(request.user, slug, entry_id).entry
+    services.verify_entry(entry, by=request.user, accept=payload.accept, reason=payload.reason)
+    return entries().get(pk=entry.pk)
+
+
+@router.post(
+    "/programs/{slug}/entries/{entry_id}/confirm",
+    response=EntryOut,
+    summary="Confirm or dispute a foundation grant",
+    **WRITE,
+)
+def confirm_entry(request, slug: str, entry_id: int, payload: ConfirmIn):
+    """Members of the funder the grant names; a dispute says why, and keeps the grant out of
+    the accepted figures until the funder confirms it."""
+    entry = access_entry(request.user, slug, entry_id).entry
+    services.confirm_grant(
+        entry, by=request.user, confirmed=payload.confirmed, reason=payload.reason
+    )
+    return entries().get(pk=entry.pk)
+
+
+# Figures
+
+
+class FiguresQuery(Schema):
+    level: Level
+    id: str | None = None
+    basis: Literal["accepted", "pledged"] = "accepted"
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
+    """The scope named by a level and the id clients know it by, and its name."""
+    if level == Level.COUNTRY:
+        return Scope.country(), _("Italy")
+    if not ident:
+        message = _("This level needs an id.")
+        raise ApiError(
+            422,
+            "malformed_request",
+            _("The request is malformed."),
+            {"id": [{"code": "missing", "message": message}]},
+        )
+    found = None
+    if level == Level.PROGRAM:
+        found = Program.objects.filter(slug=ident).values_list("pk", "title").first()
+    elif level == Level.PROCEDURE:
+        if ident.isdigit():
+            found = Procedure.objects.filter(pk=ident).values_list("pk", "title").first()
+    elif level in (Level.OWNER, Level.CONTRIBUTOR):
+        found = Organization.objects.filter(slug=ident).values_list("pk", "name").first()
+    elif level == Level.PROVINCE:
+        found = (
+            Province.objects.filter(Q(abbreviation__iexact=ident) | Q(istat_code=ident))
+            .values_list("pk", "name")
+            .first()
+        )
+    elif level == Level.REGION:
+        found = Region.objects.filter(istat_code=ident).values_list("pk", "name").first()
+    if found is None:
+        raise Http404
+    return Scope(level, found[0]), found[1]
+
+
+def _percent(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
+    return {
+        "scope": {"level": str(figures.scope.level), "id": ident, "name": name},
+        "basis": "pledged" if figures.basis == Basis.PLEDGED else "accepted",
+        "year_from": figures.year_from,
+        "year_to": figures.year_to,
+        "has_data": figures.has_data,
+        "entries": figures.entries,
+        "public": money(figures.public),
+        "other_public": money(figures.other_public),
+        "additional": money(figures.additional),
+        "total": money(figures.total),
+        "leverage": _percent(figures.leverage),
+        "multiplier": _percent(figures.multiplier),
+        "realisation_rate": _percent(figures.realisation_rate),
+        "pledged": money(figures.pledged),
+        "accepted": money(figures.accepted),
+        "pending": money(figures.pending),
+        "rejected": money(figures.rejected),
+        "disputed": money(figures.disputed),
+        "by_source": {str(k): money(v) for k, v in figures.by_source.items()},
+        "by_category": {str(k): money(v) for k, v in figures.by_category.items()},
+        "by_year": [
+            {
+                "year": year,
+                "public": money(public),
+                "other_public": money(other_public),
+                "additional": money(additional),
+            }
+            for year, public, other_public, additional in figures.by_year
+        ],
+        "by_contributor": [
+            {"slug": org.slug, "name": org.name, "amount": money(amount)}
+            for org, amount in figures.by_contributor
+        ],
+        "others": {"amount": money(figures.others), "count": figures.others_count},
+    }
+
+
+@router.get("/figures", response=FiguresOut, summary="Figures for a scope", **PUBLIC)
+def get_figures(request, query: Query[FiguresQuery]):
+    """The figures the pages show. `id` names the scope: a program's or an organisation's
+    slug (`program`, `owner`, `contributor`), a procedure's id, a province's abbreviation
+    (LC) or ISTAT code, a region's ISTAT code (03); none for `country`. `basis` is
+    `accepted` (accepted actuals, the default) or `pledged`: the two are never mixed.
+    `leverage` (additional / public, %) and `multiplier` are null when there is no public
+    money; `has_data` is false when the scope has no entry at all: no data, not zero."""
+    scope, name = _scope(query.level, query.id)
+    basis = Basis.PLEDGED if query.basis == "pledged" else Basis.ACCEPTED
+    figures = compute_figures(scope, basis=basis, year_from=query.year_from, year_to=query.year_to)
+    ident = None if query.level == Level.COUNTRY else query.id
+    return figures_out(figures, ident=ident, name=name)
