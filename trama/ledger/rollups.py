@@ -80,7 +80,12 @@ def empty():
     return defaultdict(lambda: [Decimal("0"), 0]), defaultdict(lambda: [Decimal("0"), 0])
 
 
-def _upsert(table: str, key_columns: list[str], rows: list[tuple]) -> None:
+def _upsert(table: str, key_columns: list[str], rows: list[tuple], chunk: int = 500) -> None:
+    for start in range(0, len(rows), chunk):
+        _upsert_chunk(table, key_columns, rows[start : start + chunk])
+
+
+def _upsert_chunk(table: str, key_columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     columns = [*key_columns, "amount", "entries"]

@@ -199,7 +199,7 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
     }
 
 
-def record_entry(
+def build_entry(
     *,
     by,
     program,
@@ -219,12 +219,8 @@ def record_entry(
     description="",
     external_id="",
     import_batch=None,
-    check_permission=True,
 ) -> LedgerEntry:
-    """Record a pledge or an actual; actuals await the owning body's verification."""
-    program = _program_with_territory(program.pk)
-    if check_permission:
-        check_can_record(by, program, contributor)
+    """A new, checked but unsaved entry: the rules of record_entry without the database."""
     try:
         year = int(year)
     except (TypeError, ValueError):
@@ -267,6 +263,16 @@ def record_entry(
         **fields,
     )
     check_entry(entry, program)
+    return entry
+
+
+def record_entry(*, by, program, contributor, check_permission=True, **fields) -> LedgerEntry:
+    """Record a pledge or an actual; actuals await the owning body's verification."""
+    program = _program_with_territory(program.pk)
+    if check_permission:
+        check_can_record(by, program, contributor)
+    entry = build_entry(by=by, program=program, contributor=contributor, **fields)
+    kind, source, year, import_batch = entry.kind, entry.source, entry.year, entry.import_batch
     with transaction.atomic():
         entry.save()
         verification = None
@@ -307,6 +313,68 @@ def record_entry(
                 },
             )
     return entry
+
+
+class RowErrors(ValidationError):
+    """Some rows of a batch break the rules: `rows` holds (index, ValidationError) pairs."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        super().__init__(_("%(count)s rows are not valid.") % {"count": len(rows)}, code="rows")
+
+
+def record_entries(*, by, program, rows, import_batch=None) -> list[LedgerEntry]:
+    """Record many entries for the owning body at once (imports): all or nothing.
+
+    Each row holds record_entry's arguments (with organisation, funder, procedure and rate
+    objects already resolved by the caller). Every row is checked with the same rules; if
+    any fails, nothing is saved and RowErrors lists them all. Actuals are accepted by the
+    importing officer, citing the batch. Roll-ups are updated once for the whole batch.
+    """
+    program = _program_with_territory(program.pk)
+    if not (_is_member(by, program.owner_id) and program.owner.can_act_as_public_body):
+        raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
+    entries, errors = [], []
+    for index, row in enumerate(rows):
+        try:
+            entries.append(build_entry(by=by, program=program, import_batch=import_batch, **row))
+        except ValidationError as exc:
+            errors.append((index, exc))
+    if errors:
+        raise RowErrors(errors)
+    reason = (
+        _("Imported in batch %(batch)s") % {"batch": import_batch.pk}
+        if import_batch
+        else _("Recorded by the owning public body")
+    )
+    with transaction.atomic():
+        LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+        Verification.objects.bulk_create(
+            [
+                Verification(
+                    entry=entry,
+                    status=Verification.Status.ACCEPTED,
+                    reason=reason,
+                    organization=program.owner,
+                    by=by,
+                    import_batch=import_batch,
+                )
+                for entry in entries
+                if entry.kind == Kind.ACTUAL
+            ],
+            batch_size=2000,
+        )
+        rollups.apply(
+            (
+                entry,
+                program,
+                Measure.PLEDGED if entry.kind == Kind.PLEDGE else Measure.ACCEPTED,
+                entry.amount,
+                1,
+            )
+            for entry in entries
+        )
+    return entries
 
 
 def reverse_entry(entry: LedgerEntry, *, by, reason: str) -> LedgerEntry:

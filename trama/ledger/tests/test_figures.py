@@ -253,3 +253,37 @@ def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
         with_state(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
         == "ACCEPTED"
     )
+
+
+def test_a_batch_is_all_or_nothing_and_counts_like_single_writes(personas, program):
+    from trama.ledger.models import LedgerEntry
+
+    good = {
+        "kind": "ACTUAL",
+        "category": "ECONOMIC",
+        "source": "OWN_RESOURCES",
+        "contributor": personas.coop,
+        "year": 2017,
+        "amount": "10.00",
+    }
+    bad = {**good, "amount": "-1"}
+    with pytest.raises(services.RowErrors) as exc:
+        services.record_entries(by=personas.alice, program=program, rows=[good, bad, good, bad])
+    assert [index for index, _error in exc.value.rows] == [1, 3]
+    assert not LedgerEntry.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.record_entries(by=personas.tom, program=program, rows=[good])
+    entries = services.record_entries(
+        by=personas.alice,
+        program=program,
+        rows=[
+            good,
+            {**good, "kind": "PLEDGE", "amount": "30.00"},
+            {**good, "source": "PUBLIC_OWNER", "contributor": personas.comune, "amount": "100"},
+        ],
+    )
+    assert len(entries) == 3
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert figures.additional == D("10.00") and figures.public == D("100.00")
+    assert figures.pledged == D("30.00") and figures.leverage == D("10.0")
+    assert check_rollups().ok
