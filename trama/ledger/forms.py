@@ -1,0 +1,425 @@
+import hashlib
+import zipfile
+from pathlib import PurePath
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from trama.organizations.models import Organization
+from trama.procedures.models import Area, Procedure
+
+from .figures import Basis
+from .models import ADDITIONAL_SOURCES, Category, Kind, ReferenceRate, Source, Unit
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# Extension → the content type stored and sent back; the file's own bytes must agree.
+EVIDENCE_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "p7m": "application/pkcs7-mime",
+}
+# DER encoding of the PKCS#7 signedData OID (1.2.840.113549.1.7.2), found near the start
+# of a CAdES (.p7m) envelope.
+_SIGNED_DATA_OID = bytes.fromhex("06092a864886f70d010702")
+_BINARY_SIGNATURES = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"PK\x03\x04", b"GIF8", b"MZ")
+
+ADDITIONAL = "ADDITIONAL"  # pseudo-source for the entry list: every additional source
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head or head.startswith(_BINARY_SIGNATURES):
+        return False
+    controls = set(range(32)) - {9, 10, 13}
+    return not any(byte in controls for byte in head)
+
+
+def _is_xlsx(upload) -> bool:
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+def _is_p7m(head: bytes) -> bool:
+    if head[:1] == b"\x30" and _SIGNED_DATA_OID in head[:64]:
+        return True  # DER, as signing software writes it
+    text = head.lstrip()
+    return text.startswith((b"MII", b"-----BEGIN"))  # the same envelope in Base64
+
+
+def content_matches(extension: str, upload) -> bool:
+    """Whether the file's leading bytes are those of the format its extension claims."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if extension == "pdf":
+        return head.startswith(b"%PDF-")
+    if extension == "png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if extension in ("jpg", "jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if extension == "xlsx":
+        return head.startswith(b"PK\x03\x04") and _is_xlsx(upload)
+    if extension == "csv":
+        return _is_text(head)
+    if extension == "p7m":
+        return _is_p7m(head)
+    return False
+
+
+def sha256_of(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+class ServiceErrorsMixin:
+    """Service ValidationErrors land on the fields they name, or above the form."""
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ProgramForm(ServiceErrorsMixin, forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Public body"), queryset=Organization.objects.none(), empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    area = forms.ChoiceField(label=_("Area"), choices=Area.choices, initial=Area.SOCIAL_WELFARE)
+    start_year = forms.IntegerField(label=_("First year"), min_value=1990, max_value=2100)
+    end_year = forms.IntegerField(label=_("Last year"), min_value=1990, max_value=2100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+
+
+class ProcedureForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Procedure.Kind.choices, initial=Procedure.Kind.CO_DESIGN
+    )
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=80,
+        required=False,
+        help_text=_("The number of the act that opened it, if any."),
+    )
+    opened_on = forms.DateField(
+        label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_on = forms.DateField(
+        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class EntryForm(ServiceErrorsMixin, forms.Form):
+    MONEY, IN_KIND = "MONEY", "IN_KIND"
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Kind.choices, initial=Kind.ACTUAL, widget=forms.RadioSelect
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=Source.choices,
+        initial=Source.OWN_RESOURCES,
+        help_text=_(
+            "Only the program's public body records its own budget; other public bodies "
+            "record other public funds; everyone else records additional resources."
+        ),
+    )
+    contributor = forms.ModelChoiceField(
+        label=_("Contributor"), queryset=Organization.objects.none()
+    )
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    procedure = forms.ModelChoiceField(
+        label=_("Procedure"),
+        queryset=Procedure.objects.none(),
+        required=False,
+        empty_label=_("The whole program"),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    valuation = forms.ChoiceField(
+        label=_("How it is valued"),
+        choices=[(MONEY, _("An amount of money")), (IN_KIND, _("In kind: quantity × unit value"))],
+        initial=MONEY,
+        widget=forms.RadioSelect,
+    )
+    amount = forms.CharField(
+        label=_("Amount (€)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Greater than zero, at most two decimals, e.g. 1500,00."),
+    )
+    quantity = forms.CharField(
+        label=_("Quantity"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Hours, days, square metres × months or items."),
+    )
+    rate = forms.ModelChoiceField(
+        label=_("Reference rate"),
+        queryset=ReferenceRate.objects.none(),
+        required=False,
+        empty_label=_("None: I give the unit value"),
+        help_text=_("The rate sets the unit and the unit value; it must be valid in the year."),
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"), required=False, choices=[("", _("From the reference rate")), *Unit.choices]
+    )
+    unit_value = forms.CharField(
+        label=_("Unit value (€)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Only without a reference rate."),
+    )
+    funder = forms.ModelChoiceField(
+        label=_("Funder"),
+        queryset=Organization.objects.filter(kind=Organization.Kind.FUNDER).only("pk", "name"),
+        required=False,
+        help_text=_("The foundation whose call granted the money."),
+    )
+    grant_reference = forms.CharField(
+        label=_("Grant"),
+        max_length=150,
+        required=False,
+        help_text=_("The call and the project's number at the funder."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=_(
+            "PDF, PNG, JPEG, XLSX, CSV or signed P7M, up to 10 MB. Seen only by the "
+            "contributor, the program's public body and, for a grant, the funder."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.xlsx,.csv,.p7m"}),
+    )
+
+    def __init__(self, *args, program, contributors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+        self.fields["contributor"].queryset = contributors
+        self.fields["year"].choices = [(y, str(y)) for y in reversed(program.years)]
+        self.fields["procedure"].queryset = program.procedures.only("pk", "title", "program_id")
+        self.fields["rate"].queryset = ReferenceRate.objects.filter(
+            valid_from__year__lte=program.end_year
+        ).exclude(valid_to__year__lt=program.start_year)
+        self.fields["rate"].label_from_instance = self._rate_label
+
+    @staticmethod
+    def _rate_label(rate):
+        until = rate.valid_to.year if rate.valid_to else "…"
+        return f"{rate} ({rate.valid_from.year}–{until})"
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if not upload:
+            return None
+        extension = PurePath(upload.name).suffix.lower().lstrip(".")
+        if extension not in EVIDENCE_TYPES:
+            raise ValidationError(
+                _("Attach a PDF, PNG, JPEG, XLSX, CSV or P7M file."), code="file_type"
+            )
+        if upload.size > MAX_EVIDENCE_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB."), code="file_too_large")
+        if not content_matches(extension, upload):
+            raise ValidationError(
+                _("The file is not a real .%(extension)s: its content is of another kind."),
+                code="file_content_mismatch",
+                params={"extension": extension},
+            )
+        upload.evidence_type = EVIDENCE_TYPES[extension]
+        upload.evidence_extension = extension
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valuation") == self.IN_KIND and not data.get("quantity"):
+            self.add_error(
+                "quantity", ValidationError(_("Give the quantity."), code="quantity_required")
+            )
+        return data
+
+    def service_fields(self) -> dict:
+        """The arguments of record_entry: only the value and grant fields that apply."""
+        data = self.cleaned_data
+        fields = {
+            name: data.get(name)
+            for name in ("kind", "category", "source", "contributor", "year", "procedure")
+        }
+        fields["description"] = data.get("description", "")
+        if data.get("valuation") == self.IN_KIND:
+            fields |= {
+                "quantity": data.get("quantity"),
+                "unit": data.get("unit") or "",
+                "unit_value": data.get("unit_value") or None,
+                "rate": data.get("rate"),
+            }
+        else:
+            fields["amount"] = data.get("amount")
+        if data.get("source") == Source.FOUNDATION_GRANT:
+            fields["funder"] = data.get("funder")
+            fields["grant_reference"] = data.get("grant_reference", "")
+        return fields
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class VerifyForm(ReasonForm):
+    decision = forms.ChoiceField(
+        choices=[("accept", _("Accept")), ("reject", _("Reject"))], widget=forms.HiddenInput
+    )
+
+
+class ConfirmForm(ReasonForm):
+    decision = forms.ChoiceField(
+        choices=[("confirm", _("Confirm")), ("dispute", _("Dispute"))], widget=forms.HiddenInput
+    )
+
+
+class FiguresForm(forms.Form):
+    """Basis and year range of a dashboard; anything invalid falls back to the defaults."""
+
+    # The same words as the figures export (?view=figures&basis=…).
+    BASES = {"accepted": Basis.ACCEPTED, "pledged": Basis.PLEDGED}
+
+    basis = forms.ChoiceField(
+        label=_("Basis"),
+        choices=[("accepted", _("Accepted actuals")), ("pledged", _("Pledges"))],
+        required=False,
+        initial="accepted",
+        widget=forms.RadioSelect,
+    )
+    year_from = forms.IntegerField(
+        label=_("From year"), required=False, min_value=1990, max_value=2100
+    )
+    year_to = forms.IntegerField(label=_("To year"), required=False, min_value=1990, max_value=2100)
+
+    def __init__(self, *args, years: range | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if years:
+            for name in ("year_from", "year_to"):
+                self.fields[name].widget.attrs |= {"min": years.start, "max": years.stop - 1}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("year_from"), data.get("year_to")
+        if start and end and start > end:
+            raise ValidationError(_("The first year comes after the last."), code="years")
+        return data
+
+    def values(self):
+        data = self.cleaned_data if self.is_valid() else {}
+        basis = self.BASES.get(data.get("basis"), Basis.ACCEPTED)
+        return basis, data.get("year_from"), data.get("year_to")
+
+
+class EntryFilterForm(forms.Form):
+    PENDING, ACCEPTED, REJECTED, DISPUTED = "pending", "accepted", "rejected", "disputed"
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        required=False,
+        choices=[
+            ("", _("All sources")),
+            *Source.choices,
+            (ADDITIONAL, _("All additional resources")),
+        ],
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("All categories")), *Category.choices],
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[
+            ("", _("Any state")),
+            (PENDING, _("Awaiting verification")),
+            (ACCEPTED, _("Accepted")),
+            (REJECTED, _("Rejected")),
+            (DISPUTED, _("Disputed by the funder")),
+        ],
+    )
+    contributor = forms.ModelChoiceField(
+        label=_("Contributor"),
+        required=False,
+        queryset=Organization.objects.none(),
+        empty_label=_("All contributors"),
+    )
+    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    year_from = forms.TypedChoiceField(
+        label=_("From year"), required=False, coerce=int, empty_value=None
+    )
+    year_to = forms.TypedChoiceField(
+        label=_("To year"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, program, contributors, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = [("", _("Any year")), *((y, str(y)) for y in program.years)]
+        for name in ("year", "year_from", "year_to"):
+            self.fields[name].choices = years
+        self.fields["contributor"].queryset = contributors
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid one is ignored (the page says so), not the others."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def filter(self, entries):
+        """Entries narrowed by the valid filters; `entries` carries the `measure` annotation."""
+        data = self.filters()
+        for name in ("kind", "category", "year", "contributor"):
+            if name in data:
+                entries = entries.filter(**{name: data[name]})
+        if data.get("source") == ADDITIONAL:
+            entries = entries.filter(source__in=ADDITIONAL_SOURCES)
+        elif "source" in data:
+            entries = entries.filter(source=data["source"])
+        if "year_from" in data:
+            entries = entries.filter(year__gte=data["year_from"])
+        if "year_to" in data:
+            entries = entries.filter(year__lte=data["year_to"])
+        if "state" in data:
+            entries = entries.filter(kind=Kind.ACTUAL, measure=data["state"].upper())
+        return entries
