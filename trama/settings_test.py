@@ -12,3 +12,10 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+
+# Uploaded and private files of a test run go to a scratch folder, not the working tree.
+import tempfile  # noqa: E402
+
+_FILES = Path(tempfile.mkdtemp(prefix="trama-test-files-"))  # noqa: F405
+MEDIA_ROOT = _FILES / "media"
+PRIVATE_MEDIA_ROOT = _FILES / "private-media"

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure, Program
 
@@ -283,11 +284,14 @@ class FunderConfirmation(AppendOnlyModel):
         return f"{self.entry_id}: {self.status}"
 
 
-class Evidence(models.Model):
-    """A file backing an entry; private to contributor, owning body and, for a grant, funder."""
+class Evidence(AppendOnlyModel):
+    """A file backing an entry; private to contributor, owning body and, for a grant, funder.
+
+    Kept in the private storage (no public URL): only the access-checked view serves it.
+    """
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="evidence")
-    file = models.FileField(upload_to="evidence/%Y/%m/")
+    file = models.FileField(upload_to="evidence/%Y/%m/", storage=private_storage)
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -296,6 +300,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evidence file")

@@ -643,6 +643,10 @@ def confirm_grant(
             )
         if not _is_member(by, entry.funder_id):
             raise PermissionDenied(_("Only the named funder confirms this grant."))
+        if not entry.funder.is_verified:
+            # Anyone may register an organisation named like a foundation: only one the
+            # platform staff verified may speak for the funder.
+            raise PermissionDenied(_("Only a funder verified by the platform staff can do this."))
         status = (
             FunderConfirmation.Status.CONFIRMED if confirmed else FunderConfirmation.Status.DISPUTED
         )
