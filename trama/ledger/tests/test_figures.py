@@ -287,3 +287,14 @@ def test_a_batch_is_all_or_nothing_and_counts_like_single_writes(personas, progr
     assert figures.additional == D("10.00") and figures.public == D("100.00")
     assert figures.pledged == D("30.00") and figures.leverage == D("10.0")
     assert check_rollups().ok
+
+
+def test_only_a_verified_funder_confirms(personas, program):
+    from trama.conftest import make_org
+
+    fake = make_org("Fondazione Omonima", by=personas.oscar, kind="FUNDER", tax_code="00166130138")
+    grant = _record(
+        personas, program, personas.tom, personas.coop, "FOUNDATION_GRANT", "50.00", funder=fake
+    )
+    with pytest.raises(PermissionDenied):
+        services.confirm_grant(grant, by=personas.oscar, confirmed=False, reason="Non è nostro")
