@@ -1,19 +1,175 @@
-"""Import wizard and exports (being written)."""
+"""The import wizard (upload, check, run) and the exports of a program's entries and figures."""
 
-from django.http import Http404
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import exports, imports
+from .access import OWNER, access_program
+from .figures import Basis, Scope, compute_figures
+from .forms import EntryFilterForm
+from .models import ImportBatch, Level
+
+# The list's own helpers, so that an export holds exactly what the list shows.
+from .views import _program_contributors, with_measure
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def import_upload(request, *args, **kwargs):
-    raise Http404  # to be written
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request, slug):
+    program = access_program(request.user, slug, need=OWNER).program
+    posted = request.method == "POST"
+    form = imports.ImportUploadForm(*([request.POST, request.FILES] if posted else []))
+    if posted and form.is_valid():
+        job = imports.Job.create(
+            program=program,
+            by=request.user,
+            data=form.data_bytes,
+            file_name=form.cleaned_data["file"].name,
+        )
+        imports.start_check(job)
+        return redirect("ledger:import_review", program.slug, job.token)
+    context = {
+        "program": program,
+        "form": form,
+        "columns": imports.columns(program),
+        "batches": ImportBatch.objects.filter(program=program).select_related("by")[:10],
+    }
+    return render(request, "ledger/import_upload.html", context, status=400 if posted else 200)
 
 
-def import_template(request, *args, **kwargs):
-    raise Http404  # to be written
+@login_required
+@require_GET
+def import_template(request, slug, fmt):
+    program = access_program(request.user, slug, need=OWNER).program
+    name = f"modello-importazione-{program.slug}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(imports.template_csv(program), content_type=CSV_TYPE)
+    elif fmt == "xlsx":
+        response = HttpResponse(imports.template_xlsx(program), content_type=XLSX_TYPE)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
-def import_review(request, *args, **kwargs):
-    raise Http404  # to be written
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_review(request, slug, token):
+    program = access_program(request.user, slug, need=OWNER).program
+    try:
+        job = imports.Job(token)
+        status = job.load()
+    except LookupError:
+        raise Http404(_("No such import.")) from None
+    if status["program"] != program.pk:
+        raise Http404(_("No such import."))
+    context = _review_context(program, job, status)
+    if request.method == "POST":
+        if not context["can_run"]:
+            context["refused"] = True
+            return render(request, "ledger/import_review.html", context, status=400)
+        if job.claim_run():  # a second click while the first runs does nothing
+            imports.start_run(job, by=request.user)
+        return redirect("ledger:import_review", program.slug, job.token)
+    template = "ledger/import_review.html"
+    if request.htmx:
+        template += "#status"
+    return render(request, template, context)
 
 
-def entry_export(request, *args, **kwargs):
-    raise Http404  # to be written
+def _review_context(program, job, status):
+    report = status.get("report") or {}
+    result = status.get("result") or {}
+    shown = result.get("errors") or report.get("errors") or []
+    bad = result.get("bad") or report.get("bad") or 0
+    total = report.get("rows") or 0
+    done = status.get("done") or 0
+    return {
+        "program": program,
+        "token": job.token,
+        "status": status,
+        "state": status["state"],
+        "report": report,
+        "result": result,
+        "errors": shown,
+        "bad": bad,
+        "more_errors": max(bad - len(shown), 0),
+        "done": done,
+        "total": total,
+        "percent": int(done * 100 / total) if total else None,
+        "working": status["state"] in (imports.Job.CHECKING, imports.Job.RUNNING),
+        "can_run": status["state"] == imports.Job.CHECKED
+        and not report.get("bad")
+        and not report.get("file_error"),
+    }
+
+
+class FiguresExportForm(forms.Form):
+    basis = forms.ChoiceField(
+        choices=[
+            ("accepted", gettext_lazy("accepted actuals")),
+            ("pledged", gettext_lazy("pledges")),
+        ],
+        required=False,
+    )
+    year_from = forms.IntegerField(min_value=1900, max_value=2200, required=False)
+    year_to = forms.IntegerField(min_value=1900, max_value=2200, required=False)
+
+
+@require_GET
+def entry_export(request, slug, fmt):
+    """All entries matching the list's filters (or, with ?view=figures, the figures)."""
+    program = access_program(request.user, slug).program
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("view") == "figures":
+        form = FiguresExportForm(request.GET)
+        if not form.is_valid():
+            return HttpResponse(_("Invalid figures parameters."), status=400)
+        data = form.cleaned_data
+        figures = compute_figures(
+            Scope(Level.PROGRAM, program.pk),
+            basis=Basis.PLEDGED if data["basis"] == "pledged" else Basis.ACCEPTED,
+            year_from=data["year_from"],
+            year_to=data["year_to"],
+        )
+        name = f"{program.slug}-indicatori-{stamp}.{fmt}"
+        if fmt == "csv":
+            rows = exports.csv_stream(exports.figures_header(), exports.figures_rows(figures))
+            return _csv_response(rows, name)
+        return _xlsx_response(exports.figures_xlsx(figures), name)
+    queryset = _listed_entries(request, program)
+    name = f"{program.slug}-risorse-{stamp}.{fmt}"
+    if fmt == "csv":
+        rows = exports.csv_stream(exports.entry_header(), exports.entry_rows(queryset))
+        return _csv_response(rows, name)
+    return _xlsx_response(exports.entries_xlsx(queryset), name)
+
+
+def _listed_entries(request, program):
+    """Every entry the list shows for these filters (same form, same rules), in id order."""
+    form = EntryFilterForm(
+        request.GET or None, program=program, contributors=_program_contributors(program)
+    )
+    entries = program.entries.select_related("contributor", "funder", "procedure")
+    return form.filter(with_measure(entries)).order_by("pk")
+
+
+def _csv_response(rows, name):
+    response = StreamingHttpResponse(rows, content_type=CSV_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _xlsx_response(file, name):
+    return FileResponse(file, as_attachment=True, filename=name, content_type=XLSX_TYPE)

@@ -41,6 +41,7 @@ browser, site, territories, new_page = (
 def lecco(territories, settings, tmp_path):
     """The Comune di Lecco's 2016–2020 program with 10,000 € of its own money, and a coop."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
     alice = make_user("alice@trama.test", first_name="Alice", last_name="Rossi")
     comune = make_org(
         "Comune di Lecco",
