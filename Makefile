@@ -41,6 +41,23 @@ smoke: install translations
 
 test: lint migrations-check unit smoke
 
+# Resource-ledger benchmark on PostgreSQL, in its own database (trama_bench / trama_bench_small,
+# created and emptied by the command; names must start with trama_bench). bench-ledger is the national size
+# (10 million entries; about 1.5–3 hours on 2 cores, most of it generating the data and the
+# two 100,000-row imports; needs ~25 GB of disk); results in benchmarks/ledger-full.json.
+# bench-ledger-small runs every step on 20,000 entries in well under a minute (as CI does).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench
+BENCH_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench_small
+
+.PHONY: bench-ledger bench-ledger-small
+bench-ledger: install
+	@scripts/ensure-postgres
+	DEBUG=1 $(PY) manage.py bench_ledger --size full --database-url $(BENCH_DATABASE_URL)
+
+bench-ledger-small: install
+	@scripts/ensure-postgres
+	DEBUG=1 $(PY) manage.py bench_ledger --size small --database-url $(BENCH_SMALL_DATABASE_URL)
+
 # Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l it -l en --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"

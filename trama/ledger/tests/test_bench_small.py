@@ -1,0 +1,61 @@
+"""The ledger benchmark at its small size, so that it cannot rot.
+
+It runs every step (generation, figures, writes, concurrent writers, imports) in its own
+database; the benchmark compares the roll-ups it generated with set-based SQL with
+`rebuild.check_rollups()` (the ORM rebuild from raw entries) right after generating, and
+again after the measured writes, imports included. Timings are not asserted.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from trama.ledger import bench
+from trama.ledger.figures import Scope, compute_figures
+from trama.ledger.models import LedgerEntry
+
+
+def _ci_database_url() -> str:
+    """The test server's URL with the benchmark's own database name."""
+    url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    return urlunsplit(url._replace(path="/trama_bench_ci"))
+
+
+def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocker, tmp_path):
+    url = _ci_database_url()
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("the ledger benchmark runs on PostgreSQL")
+    output = tmp_path / "ledger-small.json"
+    with django_db_blocker.unblock():
+        results = bench.run(size="small", database_url=url, output=output, log=lambda line: None)
+        with bench.using_database(url):
+            country = compute_figures(Scope.country())
+            entries = LedgerEntry.objects.count()
+
+    checks = results["checks"]
+    assert checks["rollups_match_rebuild"], checks["differences"]
+    assert checks["rollups_match_rebuild_after_writes"]
+    assert checks["tax_codes_failing_stdnum"] == 0
+    assert country.has_data and country.public > 0 and country.additional > 0
+    assert country.leverage is not None
+    counts = results["counts"]
+    assert counts["ledger_entries"] == bench.SIZES["small"].entries
+    assert counts["reversals"] > 0 and counts["funder_confirmations"] > 0
+    assert counts["organisations_by_kind"] == {"FUNDER": 10, "PUBLIC_BODY": 50, "THIRD_SECTOR": 500}
+    # Every measurement ran and wrote through the services.
+    assert set(results["figures"]) >= {"procedure", "program", "region", "country"}
+    assert all(row["n"] == bench.SIZES["small"].samples for row in results["figures"].values())
+    assert results["write"]["n"] == bench.SIZES["small"].writes
+    for key in ("single_writer", "same_program", "same_region", "different_regions"):
+        assert results["locks"][key]["writes"] > 0 and not results["locks"][key]["errors"]
+    for fmt in ("csv", "xlsx"):
+        assert results["imports"][fmt]["ok"], results["imports"][fmt]["errors"]
+        assert results["imports"][fmt]["imported"] == bench.SIZES["small"].import_rows
+    assert entries > counts["ledger_entries"]
+    assert output.exists()
+
+
+def test_it_refuses_a_database_it_does_not_own():
+    with pytest.raises(ValueError, match="trama_bench"):
+        bench.run(size="small", database_url="postgres://postgres@127.0.0.1:5432/postgres")
