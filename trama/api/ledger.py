@@ -355,7 +355,11 @@ def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
             {"slug": org.slug, "name": org.name, "amount": money(amount)}
             for org, amount in figures.by_contributor
         ],
-        "others": {"amount": money(figures.others), "count": figures.others_count},
+        "others": {
+            "amount": money(figures.others),
+            "count": figures.others_count,
+            "count_is_lower_bound": figures.others_capped,
+        },
     }
 
 

@@ -307,6 +307,7 @@ class ContributorFiguresOut(Schema):
 class OthersOut(Schema):
     amount: str
     count: int
+    count_is_lower_bound: bool = False
 
 
 class FiguresOut(Schema):

@@ -242,7 +242,12 @@ def figures_rows(figures: Figures) -> list[list]:
         rows.append(
             [
                 _("Additional resources by contributor (€)"),
-                _("%(count)s others") % {"count": figures.others_count},
+                (
+                    _("more than %(count)s others")
+                    if figures.others_capped
+                    else _("%(count)s others")
+                )
+                % {"count": figures.others_count},
                 figures.others,
             ]
         )

@@ -16,6 +16,9 @@ from .models import ADDITIONAL_SOURCES, ContributorTotal, LedgerTotal, Level, Me
 
 ZERO = Decimal("0.00")
 TOP_CONTRIBUTORS = 20
+# Counting every contributor of a country costs more than all the figures together; past
+# this many, the page says "more than" instead of counting them all.
+COUNT_CAP = 1000
 
 
 class Basis:
@@ -49,6 +52,7 @@ class Figures:
     by_contributor: list = field(default_factory=list)  # (organisation, amount)
     others: Decimal = ZERO
     others_count: int = 0
+    others_capped: bool = False  # others_count is a lower bound: there are more
     pledged: Decimal = ZERO
     accepted: Decimal = ZERO
     pending: Decimal = ZERO
@@ -168,7 +172,7 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
             rows = rows.filter(year__lte=year_to)
         rows = rows.exclude(year=0).values("contributor").annotate(total=Sum("amount"))
         top = list(rows.filter(total__gt=0).order_by("-total", "contributor")[:TOP_CONTRIBUTORS])
-        count = rows.filter(total__gt=0).count()
+        count = rows.filter(total__gt=0).order_by()[:COUNT_CAP].count()
     else:
         rows = rows.filter(year=0, amount__gt=0)
         top = [
@@ -177,7 +181,7 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
                 :TOP_CONTRIBUTORS
             ]
         ]
-        count = rows.count()
+        count = rows.order_by()[:COUNT_CAP].count()
     names = Organization.objects.in_bulk([row["contributor"] for row in top])
     figures.by_contributor = [
         (names[row["contributor"]], Decimal(row["total"]).quantize(Decimal("0.01"))) for row in top
@@ -186,3 +190,4 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
         (amount for _o, amount in figures.by_contributor), ZERO
     )
     figures.others_count = max(count - len(top), 0)
+    figures.others_capped = count >= COUNT_CAP
