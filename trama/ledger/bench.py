@@ -705,22 +705,39 @@ def generate(size: Size, *, seed: int, log) -> dict:
             "ledger_ledgerentry",
         ):
             cursor.execute(SETVAL.format(table=table))
-        cursor.execute(
-            "CREATE TABLE IF NOT EXISTS bench_meta (size text, seed int, generated_at timestamptz)"
-        )
+        # What was generated, and how long it took, for later runs with --reuse.
+        _execute(cursor, BENCH_META)
         cursor.execute("TRUNCATE bench_meta")
-        cursor.execute("INSERT INTO bench_meta VALUES (%s, %s, now())", [size.name, seed])
+        cursor.execute(
+            "INSERT INTO bench_meta (size, seed, generated_at) VALUES (%s, %s, now())",
+            [size.name, seed],
+        )
     with timer.phase("vacuum analyze"), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("UPDATE bench_meta SET phases = %s", [json.dumps(timer.phases)])
     return timer.phases
 
 
-def generated_size(cursor) -> tuple[str, int] | None:
+BENCH_META = """
+CREATE TABLE IF NOT EXISTS bench_meta (size text, seed int, generated_at timestamptz);
+ALTER TABLE bench_meta ADD COLUMN IF NOT EXISTS phases jsonb
+"""
+
+
+def generated(cursor) -> dict | None:
+    """The size, seed, time and phase timings of the data in the database, if generated."""
     cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
     if not cursor.fetchone()[0]:
         return None
-    cursor.execute("SELECT size, seed FROM bench_meta")
-    return cursor.fetchone()
+    _execute(cursor, BENCH_META)
+    cursor.execute("SELECT size, seed, generated_at, phases FROM bench_meta")
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    size, seed, at, phases = row
+    if isinstance(phases, str):
+        phases = json.loads(phases)
+    return {"size": size, "seed": seed, "generated_at": at.isoformat(), "phases": phases}
 
 
 def counts() -> dict:
@@ -1554,10 +1571,11 @@ def run(
     with using_database(database_url), override_settings(DEBUG=False):
         call_command("migrate", verbosity=0, interactive=False)
         with connection.cursor() as cursor:
-            existing = generated_size(cursor)
-        if reuse and existing and existing[0] == size:
-            log("Reusing the generated data (--reuse).")
-            results["generation_seconds"] = None
+            existing = generated(cursor)
+        if reuse and existing and existing["size"] == size:
+            log(f"Reusing the data generated at {existing['generated_at']} (--reuse).")
+            results["generation_seconds"] = existing["phases"]
+            results["reused_data_generated_at"] = existing["generated_at"]
         else:
             log("Generating…")
             results["generation_seconds"] = generate(spec, seed=seed, log=log)

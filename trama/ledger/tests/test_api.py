@@ -953,7 +953,7 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate,
             },
             {"slug": "consorzio-lario", "name": "Consorzio Lario", "amount": "150.00"},
         ],
-        "others": {"amount": "0.00", "count": 0},
+        "others": {"amount": "0.00", "count": 0, "count_is_lower_bound": False},
     }
 
     # The funder disputes the grant: it leaves the accepted figures until resolved.
@@ -1088,5 +1088,9 @@ def test_figures_take_a_bounded_number_of_queries(
         result = figures(call, level="program", id="welfare-comunitario")
 
     assert len(result["by_contributor"]) == 20
-    assert result["others"] == {"amount": "55.00", "count": 10}  # 1 + 2 + … + 10
+    assert result["others"] == {
+        "amount": "55.00",
+        "count": 10,
+        "count_is_lower_bound": False,
+    }  # 1 + 2 + … + 10
     assert result["additional"] == "465.00"  # 1 + 2 + … + 30

@@ -41,3 +41,12 @@ def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
     fresh = {e.msgid for e in polib.pofile(str(copy / "trama/locale/it/LC_MESSAGES/django.po"))}
     current = {e.msgid for e in polib.pofile(str(LOCALE / "it" / "LC_MESSAGES" / "django.po"))}
     assert sorted(fresh - current) == [], "run `make messages` and translate the new strings"
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_the_catalogue_compiles_with_gettext_checks(language):
+    path = LOCALE / language / "LC_MESSAGES" / "django.po"
+    result = subprocess.run(
+        ["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
