@@ -68,6 +68,11 @@ class Personas:
     fiona the funder's member, oscar the outsider, sam the platform staff."""
 
     def __init__(self):
+        # Transactional tests empty every table afterwards, territories included.
+        from trama.territories.models import Municipality
+
+        if not Municipality.objects.exists():
+            load_territories()
         self.sam = make_user("sam@trama.test", staff=True, first_name="Sam", last_name="Staff")
         self.alice = make_user("alice@trama.test", first_name="Alice", last_name="Rossi")
         self.eve = make_user("eve@trama.test", first_name="Eve", last_name="Bianchi")
