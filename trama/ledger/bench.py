@@ -1196,13 +1196,17 @@ def import_rows(program, count: int, rng, prefix: str) -> list[dict]:
     from trama.organizations.models import Organization
 
     province = program.owner.municipality.province_id
-    partners = list(
+    # Forty Third-Sector bodies of the province, picked at random, are the partners.
+    codes = list(
         Organization.objects.filter(kind="THIRD_SECTOR", municipality__province_id=province)
         .order_by("pk")
-        .values_list("tax_code", flat=True)[:40]
+        .values_list("tax_code", flat=True)
     ) or list(
-        Organization.objects.filter(kind="THIRD_SECTOR").values_list("tax_code", flat=True)[:40]
+        Organization.objects.filter(kind="THIRD_SECTOR")
+        .order_by("pk")
+        .values_list("tax_code", flat=True)
     )
+    partners = rng.sample(codes, min(40, len(codes)))
     funders = list(Organization.objects.filter(kind="FUNDER").values_list("tax_code", flat=True))
     others = list(
         Organization.objects.filter(kind="PUBLIC_BODY")
