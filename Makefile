@@ -41,11 +41,12 @@ smoke: install translations
 
 test: lint migrations-check unit smoke
 
-# Resource-ledger benchmark on PostgreSQL, in its own database (trama_bench / trama_bench_small,
-# created and emptied by the command; names must start with trama_bench). bench-ledger is the national size
-# (10 million entries; about 1.5–3 hours on 2 cores, most of it generating the data and the
-# two 100,000-row imports; needs ~25 GB of disk); results in benchmarks/ledger-full.json.
-# bench-ledger-small runs every step on 20,000 entries in well under a minute (as CI does).
+# Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
+# empties and fills (its name must start with trama_bench). bench-ledger is the national
+# size: 10 million entries, about 25 minutes on 2 cores (18 to generate, 6 to measure) and
+# 12 GB of disk; `manage.py bench_ledger --size full --reuse` measures again without
+# regenerating. Results: benchmarks/ledger-<size>.json. bench-ledger-small runs every step
+# on 20,000 entries in well under a minute and checks the roll-ups against a rebuild (CI).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench
 BENCH_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench_small
 

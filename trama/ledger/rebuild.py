@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -124,7 +124,12 @@ def rebuild_rollups() -> RebuildReport:
     with transaction.atomic():
         # Writers take row locks on the roll-ups; locking the tables keeps them out while
         # the roll-ups are replaced, so no committed write is lost in between.
-        LedgerTotal.objects.select_for_update().exists()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "LOCK TABLE ledger_ledgertotal, ledger_contributortotal "
+                    "IN SHARE ROW EXCLUSIVE MODE"
+                )
         report = check_rollups()
         totals, by_contributor = _raw()
         LedgerTotal.objects.all().delete()
