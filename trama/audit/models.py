@@ -5,20 +5,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove an audit event."""
+from trama.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_chain(self, chain: str):
         return self.filter(chain=chain).order_by("seq")
-
-    def update(self, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("Audit events are append-only.")
 
 
 class ChainHead(models.Model):
@@ -36,7 +28,7 @@ class ChainHead(models.Model):
         return f"{self.chain} #{self.seq}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     chain = models.CharField(_("chain"), max_length=100, db_index=True)
     seq = models.PositiveBigIntegerField(_("sequence"))
     created_at = models.DateTimeField(_("time"))
@@ -67,14 +59,6 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.chain} #{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")
 
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash, as sorted compact JSON."""

@@ -6,36 +6,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure, Program
 
 CENT = Decimal("0.01")
-
-
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove a ledger record."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("The ledger is append-only: record a reversal instead.")
-
-    def delete(self):
-        raise AppendOnlyError("The ledger is append-only: record a reversal instead.")
-
-
-class AppendOnlyModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("The ledger is append-only: record a reversal instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The ledger is append-only: record a reversal instead.")
 
 
 class Kind(models.TextChoices):

@@ -108,15 +108,21 @@ def _compare(report, table, raw, kept):
             report.differences.append((table, key, expected, found))
 
 
-def check_rollups() -> RebuildReport:
-    """Compare the kept roll-ups with a recomputation from raw entries."""
-    totals, by_contributor = _raw()
+def _report(totals, by_contributor) -> RebuildReport:
     report = RebuildReport()
     _compare(report, "LedgerTotal", totals, _kept(LedgerTotal, rollups.TOTAL_KEY))
     _compare(
-        report, "ContributorTotal", by_contributor, _kept(ContributorTotal, rollups.CONTRIBUTOR_KEY)
+        report,
+        "ContributorTotal",
+        by_contributor,
+        _kept(ContributorTotal, rollups.CONTRIBUTOR_KEY),
     )
     return report
+
+
+def check_rollups() -> RebuildReport:
+    """Compare the kept roll-ups with a recomputation from raw entries."""
+    return _report(*_raw())
 
 
 def rebuild_rollups() -> RebuildReport:
@@ -130,8 +136,8 @@ def rebuild_rollups() -> RebuildReport:
                     "LOCK TABLE ledger_ledgertotal, ledger_contributortotal "
                     "IN SHARE ROW EXCLUSIVE MODE"
                 )
-        report = check_rollups()
         totals, by_contributor = _raw()
+        report = _report(totals, by_contributor)
         LedgerTotal.objects.all().delete()
         ContributorTotal.objects.all().delete()
         LedgerTotal.objects.bulk_create(

@@ -5,11 +5,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
+from trama.lib.slugs import unique_slug
 
 from .models import Invitation, Membership, Organization, OrganizationClaim
 from .validators import normalize_tax_code
@@ -32,15 +32,6 @@ EDITABLE_FIELDS = [
     "lead_municipality",
     "description",
 ]
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:70] or "ente"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def check_organization(org: Organization) -> None:
@@ -104,7 +95,7 @@ def create_organization(*, by, **fields) -> Organization:
     members = fields.pop("member_municipalities", None)
     org = Organization(**fields)
     check_organization(org)
-    org.slug = _unique_slug(org.name)
+    org.slug = unique_slug(Organization, org.name, "ente")
     try:
         with transaction.atomic():
             org.save()

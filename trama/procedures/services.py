@@ -1,9 +1,9 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
+from trama.lib.slugs import unique_slug
 from trama.organizations.models import Membership
 
 from .models import Procedure, Program
@@ -15,15 +15,6 @@ def check_can_act_for_public_body(user, organization) -> None:
         raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
     if not Membership.objects.filter(organization=organization, user=user).exists():
         raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
-
-
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:70] or "programma"
-    slug, n = base, 1
-    while Program.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def create_program(
@@ -49,7 +40,7 @@ def create_program(
             errors.setdefault(field, _("Give a year between 1990 and 2100."))
     if errors:
         raise ValidationError(errors)
-    program.slug = _unique_slug(program.title)
+    program.slug = unique_slug(Program, program.title, "programma")
     with transaction.atomic():
         program.save()
         record_event(

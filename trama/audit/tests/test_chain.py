@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 
-from trama.audit.models import AppendOnlyError, AuditEvent
+from trama.audit.models import AuditEvent
 from trama.audit.services import record_event, verify_chain
+from trama.lib.append_only import AppendOnlyError
 
 
 @pytest.mark.django_db

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trama.ledger import services
-from trama.ledger.models import AppendOnlyError, LedgerEntry, Verification
+from trama.ledger.models import LedgerEntry, Verification
 from trama.ledger.rebuild import check_rollups, rebuild_rollups
+from trama.lib.append_only import AppendOnlyError
 
 
 def _actual(personas, program, amount="10.00", **extra):
