@@ -355,9 +355,13 @@ class ContributorTotal(models.Model):
             )
         ]
         indexes = [
+            # Only the wide scopes need an index to rank thousands of contributors; a
+            # smaller scope sorts its few rows. Leaving the other levels out of an index on
+            # `amount` keeps most roll-up updates HOT (no index write at all).
             models.Index(
                 fields=["level", "scope_id", "measure", "additional", "year", "-amount"],
                 name="contributor_total_top",
+                condition=models.Q(level__in=["country", "region"]),
             )
         ]
 

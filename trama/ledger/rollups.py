@@ -80,26 +80,53 @@ def empty():
     return defaultdict(lambda: [Decimal("0"), 0]), defaultdict(lambda: [Decimal("0"), 0])
 
 
-def _upsert(table: str, key_columns: list[str], rows: list[tuple], chunk: int = 500) -> None:
-    for start in range(0, len(rows), chunk):
-        _upsert_chunk(table, key_columns, rows[start : start + chunk])
+# PostgreSQL array types of the roll-up columns, for the one-statement upsert below.
+ARRAY_TYPES = {
+    "level": "text",
+    "scope_id": "bigint",
+    "measure": "text",
+    "source": "text",
+    "category": "text",
+    "additional": "boolean",
+    "year": "integer",
+    "contributor_id": "bigint",
+    "amount": "numeric",
+    "entries": "integer",
+}
 
 
-def _upsert_chunk(table: str, key_columns: list[str], rows: list[tuple]) -> None:
+def _upsert(table: str, key_columns: list[str], rows: list[tuple]) -> None:
+    """Add `rows` (already in key order) to `table`, creating the rows that are missing."""
     if not rows:
         return
     columns = [*key_columns, "amount", "entries"]
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    values = ", ".join([placeholders] * len(rows))
     conflict = ", ".join(key_columns)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
+    update = (
         f"ON CONFLICT ({conflict}) DO UPDATE SET amount = {table}.amount + EXCLUDED.amount, "
         f"entries = {table}.entries + EXCLUDED.entries"
     )
-    params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            # One statement with one array per column, whatever the number of rows: the
+            # server unpacks them, and WITH ORDINALITY keeps the fixed key order that stops
+            # concurrent writers from deadlocking.
+            arrays = ", ".join(f"%s::{ARRAY_TYPES[column]}[]" for column in columns)
+            names = ", ".join(columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
+                f"FROM unnest({arrays}) WITH ORDINALITY AS row({names}, position) "
+                f"ORDER BY position {update}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES {', '.join([placeholders] * len(chunk))} {update}",
+                [value for row in chunk for value in row],
+            )
 
 
 def apply(changes) -> None:
