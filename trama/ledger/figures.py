@@ -158,6 +158,12 @@ def compute_figures(
     return figures
 
 
+# Scopes with thousands of contributors, whose ranking over a range of years is found from
+# each year's leaders instead of summing every contributor (see _ranked_over_years).
+WIDE_LEVELS = {Level.COUNTRY, Level.REGION}
+CANDIDATES_PER_YEAR = 100
+
+
 def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> None:
     """The 20 largest contributors of additional resources, and the rest as 'others'."""
     if scope.level == Level.CONTRIBUTOR:
@@ -166,13 +172,13 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
         level=scope.level, scope_id=scope.id, measure=basis, additional=True
     )
     if year_from or year_to:
-        if year_from:
-            rows = rows.filter(year__gte=year_from)
-        if year_to:
-            rows = rows.filter(year__lte=year_to)
-        rows = rows.exclude(year=0).values("contributor").annotate(total=Sum("amount"))
-        top = list(rows.filter(total__gt=0).order_by("-total", "contributor")[:TOP_CONTRIBUTORS])
-        count = rows.filter(total__gt=0).order_by()[:COUNT_CAP].count()
+        years = [row[0] for row in figures.by_year]
+        ranked = None
+        if scope.level in WIDE_LEVELS and years:
+            ranked = _ranked_over_years(rows, years)
+        if ranked is None:
+            ranked = _summed_over_years(rows, year_from, year_to)
+        top, count = ranked
     else:
         rows = rows.filter(year=0, amount__gt=0)
         top = [
@@ -191,3 +197,56 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
     )
     figures.others_count = max(count - len(top), 0)
     figures.others_capped = count >= COUNT_CAP
+
+
+def _summed_over_years(rows, year_from, year_to):
+    """Every contributor's total over the range, summed at read time: exact, slow when wide."""
+    if year_from:
+        rows = rows.filter(year__gte=year_from)
+    if year_to:
+        rows = rows.filter(year__lte=year_to)
+    rows = rows.exclude(year=0).values("contributor").annotate(total=Sum("amount"))
+    top = list(rows.filter(total__gt=0).order_by("-total", "contributor")[:TOP_CONTRIBUTORS])
+    count = rows.filter(total__gt=0).order_by()[:COUNT_CAP].count()
+    return top, count
+
+
+def _ranked_over_years(rows, years):
+    """The top contributors over `years` from each year's leaders, or None if not provable.
+
+    Each year's largest CANDIDATES_PER_YEAR rows come from the ranking index. A contributor
+    outside every year's leaders has, in each year, at most that year's smallest leader
+    amount, so at most their sum over the range; when the 20th candidate's total beats that
+    bound, nobody outside can enter the top and the answer is exact. Otherwise (flat
+    distributions) the caller sums every contributor.
+    """
+    candidates = set()
+    bound = ZERO
+    count_per_year = []
+    for year in years:
+        leaders = list(
+            rows.filter(year=year, amount__gt=0)
+            .order_by("-amount")
+            .values_list("contributor", "amount")[:CANDIDATES_PER_YEAR]
+        )
+        candidates.update(contributor for contributor, _amount in leaders)
+        if len(leaders) == CANDIDATES_PER_YEAR:
+            bound += leaders[-1][1]
+            count_per_year.append(rows.filter(year=year, amount__gt=0)[:COUNT_CAP].count())
+    totals = (
+        rows.filter(year__in=years, contributor__in=candidates)
+        .values("contributor")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+        .order_by("-total", "contributor")
+    )
+    top = list(totals[:TOP_CONTRIBUTORS])
+    if bound and (len(top) < TOP_CONTRIBUTORS or top[-1]["total"] <= bound):
+        return None
+    if count_per_year and max(count_per_year) >= COUNT_CAP:
+        return top, COUNT_CAP
+    # Every year has fewer than COUNT_CAP contributors: counting the distinct ones is cheap.
+    count = (
+        rows.filter(year__in=years, amount__gt=0).values("contributor").distinct().order_by()
+    )[:COUNT_CAP].count()
+    return top, count

@@ -298,3 +298,100 @@ def test_only_a_verified_funder_confirms(personas, program):
     )
     with pytest.raises(PermissionDenied):
         services.confirm_grant(grant, by=personas.oscar, confirmed=False, reason="Non è nostro")
+
+
+def _region_ranking_rows(region_id, amounts_by_year):
+    """Roll-up rows of a region scope: {year: [amount of contributor 0, 1, …]}."""
+    from trama.ledger.models import ContributorTotal, LedgerTotal, Measure
+    from trama.organizations.models import Organization
+    from trama.territories.models import Municipality
+
+    widest = max(len(amounts) for amounts in amounts_by_year.values())
+    town = Municipality.objects.filter(province__region_id=region_id).first()
+    bodies = Organization.objects.bulk_create(
+        Organization(
+            name=f"Cooperativa {i:03}",
+            slug=f"coop-ranking-{i:03}",
+            kind=Organization.Kind.THIRD_SECTOR,
+            legal_form="COOP_SOCIALE",
+            municipality=town,
+        )
+        for i in range(widest)
+    )
+    ContributorTotal.objects.bulk_create(
+        ContributorTotal(
+            level=Level.REGION,
+            scope_id=region_id,
+            contributor=bodies[i],
+            measure=Measure.ACCEPTED,
+            additional=True,
+            year=year,
+            amount=Decimal(amount),
+            entries=1,
+        )
+        for year, amounts in amounts_by_year.items()
+        for i, amount in enumerate(amounts)
+        if amount
+    )
+    LedgerTotal.objects.bulk_create(
+        LedgerTotal(
+            level=Level.REGION,
+            scope_id=region_id,
+            measure=Measure.ACCEPTED,
+            source="OWN_RESOURCES",
+            category="ECONOMIC",
+            year=year,
+            amount=Decimal(sum(amounts)),
+            entries=len(amounts),
+        )
+        for year, amounts in amounts_by_year.items()
+    )
+    return bodies
+
+
+@pytest.mark.parametrize("shape", ["skewed", "flat"])
+def test_a_year_range_ranking_of_a_wide_scope_is_exact(personas, shape):
+    """Region rankings over years come from each year's leaders; they must equal a full sum."""
+    from trama.ledger import figures as figures_module
+    from trama.ledger.models import ContributorTotal, Measure
+
+    region_id = personas.comune.municipality.province.region_id
+    n = 160
+    if shape == "skewed":
+        # Big contributors dominate: the leaders of each year settle the top 20.
+        amounts = {
+            2017: [10_000 - 50 * i for i in range(n)],
+            2018: [9_000 - 40 * i for i in range(n)],
+            2019: [(i * 37) % 500 + 1 for i in range(n)],
+        }
+    else:
+        # Everyone brings the same over the two years, in a different order each year: the
+        # leaders can't prove a top 20, and the ranking falls back to summing everyone.
+        amounts = {
+            2017: [1_000 for i in range(n)],
+            2018: [1_000 + i % 3 for i in range(n)],
+            2019: [1_002 - i % 3 for i in range(n)],
+        }
+    bodies = _region_ranking_rows(region_id, amounts)
+    expected = sorted(
+        ((sum(amounts[y][i] for y in (2018, 2019)), bodies[i].pk) for i in range(n)),
+        key=lambda t: (-t[0], t[1]),
+    )[:20]
+    figures = compute_figures(Scope(Level.REGION, region_id), year_from=2018, year_to=2019)
+    assert [(amount, org.pk) for org, amount in figures.by_contributor] == expected
+    assert figures.others_count == n - 20
+    assert figures.others == figures.additional - sum(total for total, _pk in expected)
+    rows = ContributorTotal.objects.filter(
+        level=Level.REGION, scope_id=region_id, measure=Measure.ACCEPTED, additional=True
+    )
+    ranked = figures_module._ranked_over_years(rows, [2018, 2019])
+    if shape == "skewed":
+        assert ranked is not None, "the leaders should have proved the top 20"
+        top, count = ranked
+        assert [(row["total"], row["contributor"]) for row in top] == expected
+        assert count == n
+    else:
+        assert ranked is None
+    top, count = figures_module._summed_over_years(rows, 2018, 2019)
+    assert [(row["total"], row["contributor"]) for row in top] == expected
+    assert count == n
