@@ -43,7 +43,7 @@ test: lint migrations-check unit smoke
 
 # Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
 # empties and fills (its name must start with trama_bench). bench-ledger is the national
-# size: 10 million entries, about 25 minutes on 2 cores (18 to generate, 6 to measure) and
+# size: 10 million entries, about 12 minutes on 2 cores (9 to generate, 3 to measure) and
 # 12 GB of disk; `manage.py bench_ledger --size full --reuse` measures again without
 # regenerating. Results: benchmarks/ledger-<size>.json. bench-ledger-small runs every step
 # on 20,000 entries in well under a minute and checks the roll-ups against a rebuild (CI).

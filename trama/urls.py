@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("trama.pages.urls")),
     path("", include("trama.organizations.urls")),
     path("", include("trama.ledger.urls")),
+    path("", include("trama.procedures.urls")),
     path("", include("trama.accounts.urls")),
     path("account/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -271,14 +271,15 @@ FROM (SELECT g, 1 + pg_temp.pick(g, {seed} + 10, {public_bodies}) AS owner_id,
 PROCEDURES = """
 INSERT INTO procedures_procedure
   (id, title, kind, origin, state, reference, opened_on, closed_on, description, created_at,
-   owner_id, program_id)
+   owner_id, program_id, objectives, territory, requirements, non_ets_partners,
+   commission_checks_admission, tie_rule, cancel_reason, final_document, receipts_issued)
 SELECT g, 'Procedimento ' || g, kind, origin,
        CASE WHEN kind = 'CO_PROGRAMMING' THEN 'CONCLUDED'
             WHEN origin = 'HISTORICAL' THEN 'COMPLETED'
             WHEN r < 0.5 THEN 'COMPLETED' WHEN r < 0.9 THEN 'IN_PROGRESS' ELSE 'AGREED' END,
        'AV-' || p.start_year || '-' || g,
        make_date(p.start_year, 1 + pg_temp.pick(g, {seed} + 22, 12)::int, 1), NULL, '', now(),
-       p.owner_id, p.id
+       p.owner_id, p.id, '', '', '', false, false, 'EARLIER_SUBMISSION', '', '', 0
 FROM (SELECT g, 1 + pg_temp.pick(g, {seed} + 20, {programs}) AS program_id,
              pg_temp.u(g, {seed} + 21) AS r,
              CASE WHEN pg_temp.u(g, {seed} + 23) < 0.6 THEN 'CO_DESIGN'

@@ -11,27 +11,14 @@ from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure, Program
 
+from .vocabulary import Category, Source
+
 CENT = Decimal("0.01")
 
 
 class Kind(models.TextChoices):
     PLEDGE = "PLEDGE", _("Pledge")
     ACTUAL = "ACTUAL", _("Actual")
-
-
-class Category(models.TextChoices):
-    ECONOMIC = "ECONOMIC", _("Economic")
-    PROJECT = "PROJECT", _("Project")
-    ORGANISATIONAL = "ORGANISATIONAL", _("Organisational")
-    PROFESSIONAL = "PROFESSIONAL", _("Professional")
-
-
-class Source(models.TextChoices):
-    PUBLIC_OWNER = "PUBLIC_OWNER", _("Owning public body")
-    OTHER_PUBLIC = "OTHER_PUBLIC", _("Other public funds")
-    FOUNDATION_GRANT = "FOUNDATION_GRANT", _("Foundation grant")
-    OWN_RESOURCES = "OWN_RESOURCES", _("Own resources")
-    PRIVATE_DONATIONS = "PRIVATE_DONATIONS", _("Private donations")
 
 
 ADDITIONAL_SOURCES = [Source.FOUNDATION_GRANT, Source.OWN_RESOURCES, Source.PRIVATE_DONATIONS]

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from trama.lib.files import sha256_of
 from trama.organizations.access import access_organization
 from trama.organizations.models import Organization
 from trama.procedures.models import Program
@@ -37,7 +38,6 @@ from .forms import (
     ProgramForm,
     ReasonForm,
     VerifyForm,
-    sha256_of,
 )
 from .models import (
     Category,

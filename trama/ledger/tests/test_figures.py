@@ -300,8 +300,8 @@ def test_only_a_verified_funder_confirms(personas, program):
         services.confirm_grant(grant, by=personas.oscar, confirmed=False, reason="Non è nostro")
 
 
-def _region_ranking_rows(region_id, amounts_by_year):
-    """Roll-up rows of a region scope: {year: [amount of contributor 0, 1, …]}."""
+def _country_ranking_rows(region_id, amounts_by_year):
+    """Roll-up rows of the country, all in one region: {year: [amount of contributor 0, 1, …]}."""
     from trama.ledger.models import ContributorTotal, LedgerTotal, Measure
     from trama.organizations.models import Organization
     from trama.territories.models import Municipality
@@ -320,8 +320,8 @@ def _region_ranking_rows(region_id, amounts_by_year):
     )
     ContributorTotal.objects.bulk_create(
         ContributorTotal(
-            level=Level.REGION,
-            scope_id=region_id,
+            level=Level.COUNTRY,
+            scope_id=0,
             contributor=bodies[i],
             measure=Measure.ACCEPTED,
             additional=True,
@@ -350,8 +350,8 @@ def _region_ranking_rows(region_id, amounts_by_year):
 
 
 @pytest.mark.parametrize("shape", ["skewed", "flat"])
-def test_a_year_range_ranking_of_a_wide_scope_is_exact(personas, shape):
-    """Region rankings over years come from each year's leaders; they must equal a full sum."""
+def test_a_year_range_ranking_of_the_country_is_exact(personas, shape):
+    """The country's ranking over years comes from each year's leaders: it must equal a full sum."""
     from trama.ledger import figures as figures_module
     from trama.ledger.models import ContributorTotal, Measure
 
@@ -372,17 +372,17 @@ def test_a_year_range_ranking_of_a_wide_scope_is_exact(personas, shape):
             2018: [1_000 + i % 3 for i in range(n)],
             2019: [1_002 - i % 3 for i in range(n)],
         }
-    bodies = _region_ranking_rows(region_id, amounts)
+    bodies = _country_ranking_rows(region_id, amounts)
     expected = sorted(
         ((sum(amounts[y][i] for y in (2018, 2019)), bodies[i].pk) for i in range(n)),
         key=lambda t: (-t[0], t[1]),
     )[:20]
-    figures = compute_figures(Scope(Level.REGION, region_id), year_from=2018, year_to=2019)
+    figures = compute_figures(Scope.country(), year_from=2018, year_to=2019)
     assert [(amount, org.pk) for org, amount in figures.by_contributor] == expected
     assert figures.others_count == n - 20
     assert figures.others == figures.additional - sum(total for total, _pk in expected)
     rows = ContributorTotal.objects.filter(
-        level=Level.REGION, scope_id=region_id, measure=Measure.ACCEPTED, additional=True
+        level=Level.COUNTRY, scope_id=0, measure=Measure.ACCEPTED, additional=True
     )
     ranked = figures_module._ranked_over_years(rows, [2018, 2019])
     if shape == "skewed":

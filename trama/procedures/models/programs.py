@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
@@ -63,11 +65,33 @@ class Program(models.Model):
         return range(self.start_year, self.end_year + 1)
 
 
+class ProcedureQuerySet(models.QuerySet):
+    def on_platform(self):
+        return self.filter(origin=Procedure.Origin.PLATFORM)
+
+    def public(self):
+        """Procedures whose call has been published (whatever happened next)."""
+        return self.on_platform().filter(published_at__isnull=False)
+
+    def open_calls(self, now=None):
+        """Calls that accept submissions or expressions of interest right now."""
+        now = now or timezone.now()
+        return self.public().filter(
+            Q(kind=Procedure.Kind.CO_DESIGN, state=Procedure.State.PUBLISHED, deadline__gte=now)
+            | Q(kind=Procedure.Kind.CO_PROGRAMMING, state=Procedure.State.OPEN, deadline__gte=now)
+        )
+
+    def with_territory(self):
+        return self.select_related("owner__municipality__province__region", "program")
+
+
 class Procedure(models.Model):
     """One co-programming, co-design or accreditation procedure inside a program.
 
     A procedure recorded from history (it ran before the platform) is the same object as one
-    run on Trama: it has a historical origin, a final state and no transitions.
+    run on Trama: it has a historical origin, a final state and no transitions. One run on
+    Trama carries its call (avviso) in the fields below and moves through the states of
+    `workflow.py`, one service per transition.
     """
 
     class Kind(models.TextChoices):
@@ -95,6 +119,10 @@ class Procedure(models.Model):
         COMPLETED = "COMPLETED", _("Completed")
         CANCELLED = "CANCELLED", _("Cancelled")
 
+    class TieRule(models.TextChoices):
+        EARLIER_SUBMISSION = "EARLIER_SUBMISSION", _("Earlier submission ranks first")
+        SHARED_RANK = "SHARED_RANK", _("Tied proposals share the rank")
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="procedures")
     owner = models.ForeignKey(
         Organization,
@@ -115,17 +143,80 @@ class Procedure(models.Model):
         blank=True,
         related_name="procedures_joined",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("object of the call"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The call (avviso pubblico) of a procedure run on Trama.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("started by the co-programming"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    rup = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("procedure manager (RUP)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="procedures_managed",
+    )
+    objectives = models.TextField(_("objectives"), blank=True)
+    territory = models.CharField(_("territory"), max_length=200, blank=True)
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration (months)"), null=True, blank=True
+    )
+    requirements = models.TextField(_("admission requirements"), blank=True)
+    non_ets_partners = models.BooleanField(
+        _("non-ETS supporters and funders may join as partners"), default=False
+    )
+    commission_checks_admission = models.BooleanField(
+        _("the commission, not the RUP, checks admission"), default=False
+    )
+    min_score = models.DecimalField(
+        _("minimum score to be selected"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    max_selected = models.PositiveSmallIntegerField(
+        _("proposals to select (empty: all above the threshold)"), null=True, blank=True
+    )
+    tie_rule = models.CharField(
+        _("ties"), max_length=20, choices=TieRule, default=TieRule.EARLIER_SUBMISSION
+    )
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    clarification_deadline = models.DateTimeField(
+        _("deadline for questions"), null=True, blank=True
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    ranked_at = models.DateTimeField(_("ranking published at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    final_document = models.TextField(_("final document"), blank=True)
+    receipts_issued = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = ProcedureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("procedure")
         verbose_name_plural = _("procedures")
         ordering = ["program", "opened_on", "pk"]
+        indexes = [models.Index(fields=["state", "deadline"])]
 
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("procedures:call", args=[self.pk])
+
     @property
     def is_historical(self) -> bool:
         return self.origin == self.Origin.HISTORICAL
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def deadline_passed(self, now=None) -> bool:
+        """The deadline is the last instant at which a submission is still on time."""
+        return self.deadline is not None and (now or timezone.now()) > self.deadline

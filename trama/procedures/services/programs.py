@@ -6,7 +6,7 @@ from trama.audit.services import chain_for, record_event
 from trama.lib.slugs import unique_slug
 from trama.organizations.models import Membership
 
-from .models import Procedure, Program
+from ..models import Procedure, Program
 
 
 def check_can_act_for_public_body(user, organization) -> None:

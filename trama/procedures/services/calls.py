@@ -1,0 +1,361 @@
+"""Acts on a procedure's call: write, publish, clarify, extend, cancel, close."""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trama.audit.services import chain_for, record_event
+from trama.lib.mail import send_template_email
+from trama.organizations.models import Membership
+
+from ..models import CallBudget, Clarification, Criterion, Notice, Procedure
+from ..workflow import RUP, check_transition
+from .programs import check_can_act_for_public_body
+
+State = Procedure.State
+
+CALL_FIELDS = [
+    "title",
+    "description",
+    "objectives",
+    "territory",
+    "duration_months",
+    "requirements",
+    "non_ets_partners",
+    "commission_checks_admission",
+    "min_score",
+    "max_selected",
+    "tie_rule",
+    "deadline",
+    "clarification_deadline",
+]
+
+
+def _locked(procedure: Procedure) -> Procedure:
+    return Procedure.objects.select_for_update().get(pk=procedure.pk)
+
+
+def _check_actor(procedure: Procedure, by, who: str) -> None:
+    check_can_act_for_public_body(by, procedure.owner)
+    if who == RUP and procedure.rup_id != by.pk:
+        raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
+
+
+def event(procedure: Procedure, action: str, *, by=None, target=None, public=False, **data):
+    """Append an act to the procedure's own hash chain; `public` acts are shown to all."""
+    return record_event(
+        chain_for(procedure), action, by=by, target=target, data={"public": public, **data}
+    )
+
+
+def create_call(*, by, program, kind=Procedure.Kind.CO_DESIGN, parent=None, **fields):
+    """Open a draft procedure run on Trama inside a program; the creator is its RUP."""
+    check_can_act_for_public_body(by, program.owner)
+    if kind not in (Procedure.Kind.CO_DESIGN, Procedure.Kind.CO_PROGRAMMING):
+        raise ValidationError({"kind": _("Choose co-programming or co-design.")})
+    procedure = Procedure(
+        program=program,
+        owner=program.owner,
+        kind=kind,
+        origin=Procedure.Origin.PLATFORM,
+        state=State.DRAFT,
+        rup=by,
+        parent=parent,
+    )
+    if parent is not None:
+        # A co-design started by a co-programming inherits its context.
+        procedure.description = parent.final_document or parent.description
+        procedure.objectives = parent.objectives
+        procedure.territory = parent.territory
+    _apply_call_fields(procedure, fields)
+    with transaction.atomic():
+        procedure.save()
+        event(procedure, "procedure.created", by=by, target=procedure, kind=kind)
+    return procedure
+
+
+def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
+    unknown = set(fields) - set(CALL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown call fields: {', '.join(sorted(unknown))}")
+    errors = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "min_score" and value not in (None, ""):
+            try:
+                value = Decimal(str(value).replace(",", "."))
+            except InvalidOperation:
+                errors["min_score"] = _("Write the minimum score as a number.")
+                continue
+        setattr(procedure, name, value)
+    if not procedure.title:
+        errors["title"] = _("Give the procedure a title.")
+    if (
+        procedure.deadline
+        and procedure.clarification_deadline
+        and procedure.clarification_deadline > procedure.deadline
+    ):
+        errors["clarification_deadline"] = _(
+            "Questions must close before the deadline for proposals."
+        )
+    if procedure.min_score is not None and procedure.min_score < 0:
+        errors["min_score"] = _("The minimum score cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
+    """Change a draft call; once published, only an extension or a cancellation is possible."""
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, "officer")
+        if procedure.state != State.DRAFT:
+            raise ValidationError(_("A published call cannot be changed; extend or cancel it."))
+        _apply_call_fields(procedure, fields)
+        procedure.save()
+        event(procedure, "procedure.updated", by=by, target=procedure, fields=sorted(fields))
+    return procedure
+
+
+def _parse_money(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Write an amount such as 1500.00.")}) from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Write a positive amount with at most 2 decimals.")})
+    if amount >= Decimal("1e12"):
+        raise ValidationError({field: _("This amount is too large.")})
+    return amount
+
+
+def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Criterion]:
+    """Replace a draft call's evaluation criteria (title, description, max_points)."""
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, "officer")
+        if procedure.state != State.DRAFT:
+            raise ValidationError(_("The criteria of a published call cannot change."))
+        rows = []
+        for position, item in enumerate(criteria, 1):
+            title = (item.get("title") or "").strip()
+            if not title:
+                raise ValidationError({"criteria": _("Every criterion needs a title.")})
+            rows.append(
+                Criterion(
+                    procedure=procedure,
+                    position=position,
+                    title=title,
+                    description=(item.get("description") or "").strip(),
+                    max_points=_parse_money(item.get("max_points"), "criteria"),
+                )
+            )
+        procedure.criteria.all().delete()
+        Criterion.objects.bulk_create(rows)
+        event(procedure, "procedure.criteria_set", by=by, target=procedure, count=len(rows))
+    return rows
+
+
+def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
+    """Replace a draft call's public budget: {year: amount}."""
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, "officer")
+        if procedure.state != State.DRAFT:
+            raise ValidationError(_("The budget of a published call cannot change."))
+        rows = []
+        for year, amount in sorted(budget.items()):
+            if int(year) not in procedure.program.years:
+                raise ValidationError(
+                    {"budget": _("%(year)s is outside the program's years.") % {"year": year}}
+                )
+            rows.append(
+                CallBudget(
+                    procedure=procedure, year=int(year), amount=_parse_money(amount, "budget")
+                )
+            )
+        procedure.budget.all().delete()
+        CallBudget.objects.bulk_create(rows)
+        event(procedure, "procedure.budget_set", by=by, target=procedure)
+
+
+def check_publishable(procedure: Procedure, now) -> None:
+    errors = []
+    if not procedure.description:
+        errors.append(_("Describe the object of the call."))
+    if procedure.deadline is None:
+        errors.append(_("Set a deadline."))
+    elif procedure.deadline <= now + timedelta(days=1):
+        errors.append(_("The deadline must be at least one day after publication."))
+    if procedure.kind == Procedure.Kind.CO_DESIGN and not procedure.criteria.exists():
+        errors.append(_("Add at least one evaluation criterion."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def publish_call(procedure: Procedure, *, by) -> Procedure:
+    """Publish the call: it becomes public and open to questions and proposals."""
+    now = timezone.now()
+    target = State.PUBLISHED if procedure.kind == Procedure.Kind.CO_DESIGN else State.OPEN
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        who = check_transition(procedure, target)
+        _check_actor(procedure, by, who)
+        check_publishable(procedure, now)
+        procedure.state = target
+        procedure.published_at = now
+        procedure.opened_on = timezone.localdate(now)
+        procedure.save(update_fields=["state", "published_at", "opened_on"])
+        event(
+            procedure,
+            "procedure.published",
+            by=by,
+            target=procedure,
+            public=True,
+            deadline=procedure.deadline.isoformat(),
+        )
+    return procedure
+
+
+def ask_clarification(procedure: Procedure, *, by, question: str, organization=None):
+    """Ask a question on an open call; the answer goes to all, the asker stays hidden."""
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError({"question": _("Write your question.")})
+    if not by.is_authenticated:
+        raise PermissionDenied(_("Log in to ask a question."))
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        if procedure.state not in (State.PUBLISHED, State.OPEN):
+            raise ValidationError(_("This call is not open to questions."))
+        deadline = procedure.clarification_deadline or procedure.deadline
+        if deadline and timezone.now() > deadline:
+            raise ValidationError(_("The deadline for questions has passed."))
+        clarification = Clarification.objects.create(
+            procedure=procedure, question=question, asked_by=by, asked_for=organization
+        )
+        event(procedure, "clarification.asked", target=clarification)
+    return clarification
+
+
+def answer_clarification(clarification: Clarification, *, by, answer: str) -> Clarification:
+    """Publish the answer to a question; the asker is told by e-mail."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write the answer.")})
+    with transaction.atomic():
+        procedure = _locked(clarification.procedure)
+        _check_actor(procedure, by, "officer")
+        clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
+        if clarification.answered_at:
+            raise ValidationError(_("This question has already been answered."))
+        clarification.answer = answer
+        clarification.answered_by = by
+        clarification.answered_at = timezone.now()
+        clarification.save(update_fields=["answer", "answered_by", "answered_at"])
+        event(procedure, "clarification.answered", by=by, target=clarification, public=True)
+        send_template_email(
+            "procedures/email/clarification_answered",
+            clarification.asked_by.email,
+            {"procedure": procedure, "clarification": clarification},
+        )
+    return clarification
+
+
+def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol_number=""):
+    """Move the deadline later, before it passes, with a public notice."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the deadline is extended.")})
+    now = timezone.now()
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, RUP)
+        if procedure.state not in (State.PUBLISHED, State.OPEN):
+            raise ValidationError(_("Only an open call's deadline can be extended."))
+        if procedure.deadline_passed(now):
+            raise ValidationError(_("The deadline has passed: it can no longer be extended."))
+        if deadline <= procedure.deadline:
+            raise ValidationError({"deadline": _("The new deadline must be later than the old.")})
+        old = procedure.deadline
+        procedure.deadline = deadline
+        procedure.save(update_fields=["deadline"])
+        Notice.objects.create(
+            procedure=procedure,
+            kind=Notice.Kind.EXTENSION,
+            text=reason,
+            protocol_number=protocol_number,
+        )
+        event(
+            procedure,
+            "procedure.deadline_extended",
+            by=by,
+            target=procedure,
+            public=True,
+            old=old.isoformat(),
+            new=deadline.isoformat(),
+        )
+    return procedure
+
+
+def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="") -> Procedure:
+    """Cancel a procedure with a public reason; drafts of proposals stay with their authors."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the procedure is cancelled.")})
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        who = check_transition(procedure, State.CANCELLED)
+        _check_actor(procedure, by, who)
+        was_public = procedure.is_published
+        procedure.state = State.CANCELLED
+        procedure.cancel_reason = reason
+        procedure.save(update_fields=["state", "cancel_reason"])
+        if was_public:
+            Notice.objects.create(
+                procedure=procedure,
+                kind=Notice.Kind.CANCELLATION,
+                text=reason,
+                protocol_number=protocol_number,
+            )
+        event(procedure, "procedure.cancelled", by=by, target=procedure, public=was_public)
+    return procedure
+
+
+def close_if_due(procedure: Procedure, now=None) -> Procedure:
+    """At the deadline a published call closes and its proposals are unsealed.
+
+    Called by every act that happens after the deadline and by the worker's periodic task,
+    so the state never lags behind the clock for anyone who looks.
+    """
+    now = now or timezone.now()
+    if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):
+        return procedure
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):
+            return procedure
+        check_transition(procedure, State.CLOSED)
+        procedure.state = State.CLOSED
+        procedure.closed_at = procedure.deadline
+        procedure.closed_on = timezone.localdate(procedure.deadline)
+        procedure.save(update_fields=["state", "closed_at", "closed_on"])
+        received = procedure.proposals.received().count()
+        event(procedure, "procedure.closed", target=procedure, public=True, received=received)
+    return procedure
+
+
+def close_due_procedures(now=None) -> int:
+    """Close every call whose deadline has passed (the worker runs this periodically)."""
+    now = now or timezone.now()
+    due = Procedure.objects.filter(state=State.PUBLISHED, deadline__lt=now)
+    return sum(1 for procedure in due if close_if_due(procedure, now).state == State.CLOSED)
+
+
+def officers_of(procedure: Procedure):
+    return Membership.objects.filter(organization=procedure.owner).select_related("user")

@@ -1,0 +1,331 @@
+"""After the deadline: commission, declarations, admission, documents, scores, ranking."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trama.lib.mail import send_template_email
+
+from ..models import (
+    CommissionMember,
+    Declaration,
+    DocumentRequest,
+    Notice,
+    Procedure,
+    Proposal,
+    Score,
+)
+from ..workflow import check_transition
+from .calls import _check_actor, _locked, close_if_due, event
+
+State = Procedure.State
+PState = Proposal.State
+
+
+def _received(procedure: Procedure):
+    return procedure.proposals.received().select_related("lead")
+
+
+def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> CommissionMember:
+    """The RUP appoints a commission member after the deadline; the member is told by e-mail."""
+    procedure = close_if_due(procedure)
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, "rup")
+        if procedure.state not in (State.CLOSED, State.EVALUATION):
+            raise ValidationError(_("The commission is appointed after the deadline."))
+        try:
+            with transaction.atomic():
+                member = CommissionMember.objects.create(
+                    procedure=procedure, user=user, is_chair=is_chair, appointed_by=by
+                )
+        except IntegrityError:
+            raise ValidationError(_("This person is already on the commission.")) from None
+        event(procedure, "commission.appointed", by=by, target=member, public=True)
+        send_template_email(
+            "procedures/email/evaluator_appointed", user.email, {"procedure": procedure}
+        )
+    return member
+
+
+def declare_interests(procedure: Procedure, *, by, has_conflict: bool, note="") -> Declaration:
+    """The RUP or an evaluator declares on conflicts with the bodies listed, before any reading."""
+    procedure = close_if_due(procedure)
+    is_member = CommissionMember.objects.filter(procedure=procedure, user=by).exists()
+    if not is_member and procedure.rup_id != by.pk:
+        raise PermissionDenied(_("Only the RUP and the commission make this declaration."))
+    if procedure.closed_at is None:
+        raise ValidationError(_("The declaration is made after the deadline."))
+    bodies = sorted(
+        {
+            f"{partner.organization.name} ({partner.organization.tax_code or '-'})"
+            for proposal in _received(procedure).prefetch_related("partners__organization")
+            for partner in proposal.partners.all()
+        }
+    )
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                procedure=procedure, user=by, has_conflict=has_conflict, bodies=bodies, note=note
+            )
+            event(
+                procedure,
+                "commission.declared",
+                by=by,
+                target=declaration,
+                has_conflict=has_conflict,
+                bodies=len(bodies),
+            )
+    except IntegrityError:
+        raise ValidationError(_("You have already made this declaration.")) from None
+    return declaration
+
+
+def _check_clear(procedure: Procedure, user) -> None:
+    declaration = Declaration.objects.filter(procedure=procedure, user=user).first()
+    if declaration is None:
+        raise PermissionDenied(_("Declare your interests before seeing the proposals."))
+    if declaration.has_conflict:
+        raise PermissionDenied(_("You declared a conflict of interest in this procedure."))
+
+
+def start_evaluation(procedure: Procedure, *, by) -> Procedure:
+    """The RUP opens the evaluation once the call has closed."""
+    procedure = close_if_due(procedure)
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        who = check_transition(procedure, State.EVALUATION)
+        _check_actor(procedure, by, who)
+        if not procedure.commission.exists():
+            raise ValidationError(_("Appoint the commission first."))
+        procedure.state = State.EVALUATION
+        procedure.save(update_fields=["state"])
+        event(procedure, "procedure.evaluation_started", by=by, target=procedure, public=True)
+    return procedure
+
+
+def _check_admission_actor(procedure: Procedure, by) -> None:
+    if procedure.commission_checks_admission:
+        if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():
+            raise PermissionDenied(_("In this call the commission checks admission."))
+    elif procedure.rup_id != by.pk:
+        raise PermissionDenied(_("Only the procedure manager (RUP) checks admission."))
+    _check_clear(procedure, by)
+
+
+def decide_admission(proposal: Proposal, *, by, admit: bool, reason: str) -> Proposal:
+    """Admit or exclude a received proposal, with a reason the applicant will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the decision.")})
+    with transaction.atomic():
+        procedure = _locked(proposal.procedure)
+        if procedure.state != State.EVALUATION:
+            raise ValidationError(_("Admission is checked during the evaluation."))
+        _check_admission_actor(procedure, by)
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.state not in (PState.SUBMITTED, PState.ADMITTED, PState.EXCLUDED):
+            raise ValidationError(_("This proposal is not awaiting admission."))
+        if proposal.scores.exists():
+            raise ValidationError(_("Scoring has started: admission can no longer change."))
+        proposal.state = PState.ADMITTED if admit else PState.EXCLUDED
+        proposal.decision_reason = reason
+        proposal.decided_at = timezone.now()
+        proposal.save(update_fields=["state", "decision_reason", "decided_at"])
+        event(procedure, "proposal.admission", by=by, target=proposal, admitted=admit)
+    return proposal
+
+
+def request_documents(proposal: Proposal, *, by, text: str, deadline) -> DocumentRequest:
+    """Soccorso istruttorio: ask for missing documents, with a deadline of its own."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Say which documents are missing.")})
+    with transaction.atomic():
+        procedure = _locked(proposal.procedure)
+        if procedure.state != State.EVALUATION:
+            raise ValidationError(_("Documents are requested during the evaluation."))
+        _check_admission_actor(procedure, by)
+        if proposal.state != PState.SUBMITTED:
+            raise ValidationError(_("Documents are requested before deciding admission."))
+        if deadline <= timezone.now():
+            raise ValidationError({"deadline": _("The deadline must be in the future.")})
+        request = DocumentRequest.objects.create(
+            proposal=proposal, text=text, deadline=deadline, requested_by=by
+        )
+        event(procedure, "proposal.documents_requested", by=by, target=request)
+        for email in proposal.lead.memberships.filter(role="ADMIN").values_list(
+            "user__email", flat=True
+        ):
+            send_template_email(
+                "procedures/email/documents_requested",
+                email,
+                {"procedure": procedure, "proposal": proposal, "request": request},
+            )
+    return request
+
+
+def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str) -> Score:
+    """An evaluator scores one criterion of an admitted proposal, up to its maximum."""
+    rationale = (rationale or "").strip()
+    points = Decimal(str(points))
+    with transaction.atomic():
+        procedure = _locked(proposal.procedure)
+        if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():
+            raise PermissionDenied(_("Only the commission scores proposals."))
+        _check_clear(procedure, by)
+        if procedure.state != State.EVALUATION:
+            raise ValidationError(_("Scores are given during the evaluation."))
+        proposal = Proposal.objects.get(pk=proposal.pk)
+        if proposal.state != PState.ADMITTED:
+            raise ValidationError(_("Only admitted proposals are scored."))
+        if criterion.procedure_id != procedure.pk:
+            raise ValidationError(_("This criterion belongs to another call."))
+        if not Decimal("0") <= points <= criterion.max_points:
+            raise ValidationError(
+                {"points": _("Give between 0 and %(max)s points.") % {"max": criterion.max_points}}
+            )
+        if not rationale:
+            raise ValidationError({"rationale": _("Explain the score.")})
+        score, _created = Score.objects.update_or_create(
+            proposal=proposal,
+            criterion=criterion,
+            evaluator=by,
+            defaults={"points": points, "rationale": rationale},
+        )
+        event(procedure, "proposal.scored", by=by, target=score, criterion=criterion.pk)
+    return score
+
+
+def totals(procedure: Procedure) -> dict[int, Decimal]:
+    """Each admitted proposal's score: the evaluators' mean per criterion, summed."""
+    result: dict[int, Decimal] = {}
+    rows = (
+        Score.objects.filter(proposal__procedure=procedure, proposal__state=PState.ADMITTED)
+        .values("proposal", "criterion")
+        .annotate(mean=Avg("points"))
+    )
+    for row in rows:
+        result[row["proposal"]] = result.get(row["proposal"], Decimal("0")) + Decimal(
+            row["mean"]
+        ).quantize(Decimal("0.01"))
+    return result
+
+
+def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Proposal]:
+    """The RUP approves and publishes the ranking; selected proposals' plans become pledges."""
+    from trama.ledger.services import record_entry
+
+    with transaction.atomic():
+        # The row lock makes a second officer wait, then find the state already RANKED.
+        procedure = _locked(procedure)
+        if procedure.state == State.RANKED:
+            raise ValidationError(_("The ranking has already been published."))
+        who = check_transition(procedure, State.RANKED)
+        _check_actor(procedure, by, who)
+        criteria = list(procedure.criteria.all())
+        evaluators = list(procedure.commission.values_list("user_id", flat=True))
+        admitted = list(
+            procedure.proposals.filter(state=PState.ADMITTED).select_related("lead", "receipt")
+        )
+        if procedure.proposals.filter(state=PState.SUBMITTED).exists():
+            raise ValidationError(_("Decide the admission of every proposal first."))
+        scored = set(
+            Score.objects.filter(proposal__in=admitted).values_list(
+                "proposal_id", "criterion_id", "evaluator_id"
+            )
+        )
+        conflicted = set(
+            Declaration.objects.filter(procedure=procedure, has_conflict=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        for proposal in admitted:
+            for criterion in criteria:
+                for evaluator in evaluators:
+                    if evaluator in conflicted:
+                        continue
+                    if (proposal.pk, criterion.pk, evaluator) not in scored:
+                        raise ValidationError(
+                            _("Not every evaluator has scored every criterion yet.")
+                        )
+        scores = totals(procedure)
+        for proposal in admitted:
+            proposal.total_score = scores.get(proposal.pk, Decimal("0"))
+        admitted.sort(key=lambda p: (-p.total_score, p.receipt.issued_at))
+        threshold = procedure.min_score
+        rank = 0
+        previous = None
+        selected_count = 0
+        for position, proposal in enumerate(admitted, 1):
+            shared = (
+                procedure.tie_rule == Procedure.TieRule.SHARED_RANK
+                and previous is not None
+                and proposal.total_score == previous.total_score
+            )
+            rank = rank if shared else position
+            proposal.rank = rank
+            above = threshold is None or proposal.total_score >= threshold
+            room = procedure.max_selected is None or (
+                selected_count < procedure.max_selected
+                or (shared and previous.state == PState.SELECTED)
+            )
+            proposal.state = PState.SELECTED if above and room else PState.NOT_SELECTED
+            if proposal.state == PState.SELECTED:
+                selected_count += 1
+            proposal.save(update_fields=["total_score", "rank", "state"])
+            previous = proposal
+        now = timezone.now()
+        procedure.state = State.RANKED
+        procedure.ranked_at = now
+        procedure.save(update_fields=["state", "ranked_at"])
+        Notice.objects.create(
+            procedure=procedure,
+            kind=Notice.Kind.OUTCOME,
+            text=_("Ranking approved: %(n)s proposals admitted, %(s)s selected.")
+            % {"n": len(admitted), "s": selected_count},
+            protocol_number=protocol_number,
+        )
+        # The sealed budget plans of the selected proposals become ledger pledges now.
+        for proposal in admitted:
+            if proposal.state != PState.SELECTED:
+                continue
+            for line in proposal.budget_lines.select_related("contributor", "funder"):
+                record_entry(
+                    by=by,
+                    program=procedure.program,
+                    contributor=line.contributor,
+                    check_permission=False,
+                    kind="PLEDGE",
+                    source=line.source,
+                    category=line.category,
+                    year=line.year,
+                    amount=line.amount,
+                    description=line.description,
+                    funder=line.funder,
+                    procedure=procedure,
+                )
+        event(
+            procedure,
+            "procedure.ranked",
+            by=by,
+            target=procedure,
+            public=True,
+            ranking=[
+                {"receipt": p.receipt.number, "rank": p.rank, "score": str(p.total_score)}
+                for p in admitted
+            ],
+        )
+        notified = {}
+        for proposal in procedure.proposals.received().select_related("lead"):
+            for email in proposal.lead.memberships.filter(role="ADMIN").values_list(
+                "user__email", flat=True
+            ):
+                notified[email] = proposal
+        for email in notified:
+            send_template_email("procedures/email/outcome", email, {"procedure": procedure})
+    return admitted

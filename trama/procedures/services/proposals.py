@@ -1,0 +1,506 @@
+"""A partnership's proposal: draft, partners' confirmations, budget plan, files, submission."""
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trama.ledger.vocabulary import Source
+from trama.lib.files import content_matches, sha256_of
+from trama.lib.mail import send_template_email
+from trama.organizations.models import Membership, Organization
+
+from ..models import (
+    BudgetLine,
+    DocumentRequest,
+    Procedure,
+    Proposal,
+    ProposalFile,
+    ProposalPartner,
+    ProposalSection,
+    Receipt,
+)
+from .calls import event
+
+State = Proposal.State
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Extension → content type. Signed files are kept byte for byte: a CAdES envelope (.p7m)
+# and a PAdES signature inside a PDF are both accepted as they come.
+PROPOSAL_FILE_TYPES = {
+    "pdf": "application/pdf",
+    "p7m": "application/pkcs7-mime",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+NON_PUBLIC_SOURCES = [Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS]
+
+
+def _admin_of(user, organization) -> bool:
+    return Membership.objects.filter(
+        organization=organization, user=user, role=Membership.Role.ADMIN
+    ).exists()
+
+
+def _check_eligible(procedure: Procedure, organization: Organization, *, lead: bool) -> None:
+    """ETS registered in RUNTS by default; non-ETS bodies as partners where the call says so."""
+    is_ets = organization.kind == Organization.Kind.THIRD_SECTOR and organization.runts_number
+    if is_ets:
+        return
+    if not lead and procedure.non_ets_partners and organization.kind != "PUBLIC_BODY":
+        return
+    if lead:
+        raise ValidationError(_("The lead body must be a Third-Sector body registered in RUNTS."))
+    raise ValidationError(
+        _(
+            "%(name)s is not a Third-Sector body registered in RUNTS, and this call admits only those."
+        )
+        % {"name": organization.name}
+    )
+
+
+def _check_open(procedure: Procedure, now=None) -> None:
+    if procedure.kind != Procedure.Kind.CO_DESIGN or procedure.state != Procedure.State.PUBLISHED:
+        raise ValidationError(_("This call does not accept proposals."))
+    if procedure.deadline_passed(now):
+        raise ValidationError(_("The deadline for proposals has passed."))
+
+
+def _locked_draft(proposal: Proposal, by) -> Proposal:
+    proposal = Proposal.objects.select_for_update().select_related("procedure").get(pk=proposal.pk)
+    if not _admin_of(by, proposal.lead):
+        raise PermissionDenied(_("Only the lead body's administrators can change the proposal."))
+    if proposal.state != State.DRAFT:
+        raise ValidationError(_("A submitted proposal cannot be changed; start a new version."))
+    _check_open(proposal.procedure)
+    return proposal
+
+
+def start_proposal(procedure: Procedure, *, by, lead: Organization, title: str) -> Proposal:
+    """Start a draft for a lead body; its administrator is the first partner, confirmed."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the proposal a title.")})
+    if not _admin_of(by, lead):
+        raise PermissionDenied(_("Only the lead body's administrators can start a proposal."))
+    _check_open(procedure)
+    _check_eligible(procedure, lead, lead=True)
+    now = timezone.now()
+    # A fresh draft beside a submitted proposal is a new version of it.
+    previous = Proposal.objects.filter(
+        procedure=procedure, lead=lead, state=State.SUBMITTED
+    ).first()
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                procedure=procedure,
+                lead=lead,
+                title=title,
+                created_by=by,
+                replaces=previous,
+                version=previous.version + 1 if previous else 1,
+            )
+            ProposalPartner.objects.create(
+                proposal=proposal,
+                organization=lead,
+                role=ProposalPartner.Role.LEAD,
+                confirmed_at=now,
+                confirmed_by=by,
+            )
+            proposal.sections.bulk_create(
+                ProposalSection(proposal=proposal, criterion=criterion)
+                for criterion in procedure.criteria.all()
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("%(name)s already has a proposal for this call: open it or start a new version.")
+            % {"name": lead.name}
+        ) from None
+    return proposal
+
+
+def update_proposal(proposal: Proposal, *, by, title=None, sections=None, budget_total=None):
+    """Save a draft's title, section texts ({criterion_id: text}) and declared budget total."""
+    with transaction.atomic():
+        proposal = _locked_draft(proposal, by)
+        if title is not None:
+            if not title.strip():
+                raise ValidationError({"title": _("Give the proposal a title.")})
+            proposal.title = title.strip()
+        if budget_total is not None:
+            proposal.budget_total = budget_total
+        proposal.save(update_fields=["title", "budget_total"])
+        for section in proposal.sections.filter(criterion_id__in=list(sections or {})):
+            section.text = sections[section.criterion_id].strip()
+            section.save(update_fields=["text"])
+    return proposal
+
+
+def invite_partner(proposal: Proposal, *, by, organization: Organization) -> ProposalPartner:
+    """Add a body to the partnership; its administrators confirm on Trama."""
+    with transaction.atomic():
+        proposal = _locked_draft(proposal, by)
+        _check_eligible(proposal.procedure, organization, lead=False)
+        partner, created = ProposalPartner.objects.get_or_create(
+            proposal=proposal, organization=organization
+        )
+        if not created:
+            raise ValidationError(
+                _("%(name)s is already in the partnership.") % {"name": organization.name}
+            )
+        for membership in Membership.objects.filter(
+            organization=organization, role=Membership.Role.ADMIN
+        ).select_related("user"):
+            send_template_email(
+                "procedures/email/partner_invited",
+                membership.user.email,
+                {"proposal": proposal, "lead": proposal.lead, "organization": organization},
+            )
+    return partner
+
+
+def confirm_participation(partner: ProposalPartner, *, by) -> ProposalPartner:
+    """A partner's administrator confirms the body takes part in the proposal."""
+    with transaction.atomic():
+        partner = (
+            ProposalPartner.objects.select_for_update()
+            .select_related("proposal__procedure", "organization")
+            .get(pk=partner.pk)
+        )
+        if not _admin_of(by, partner.organization):
+            raise PermissionDenied(_("Only the partner's administrators can confirm."))
+        if partner.proposal.state != State.DRAFT:
+            raise ValidationError(_("This proposal is no longer a draft."))
+        _check_open(partner.proposal.procedure)
+        if partner.confirmed_at is None:
+            partner.confirmed_at = timezone.now()
+            partner.confirmed_by = by
+            partner.save(update_fields=["confirmed_at", "confirmed_by"])
+    return partner
+
+
+def add_budget_line(
+    proposal: Proposal,
+    *,
+    by,
+    contributor,
+    source,
+    category,
+    year,
+    description,
+    amount=None,
+    quantity=None,
+    unit_value=None,
+    funder=None,
+):
+    """Add a partner's pledged resource to the plan: money, or in-kind quantity × unit value."""
+    from trama.ledger.services import parse_amount
+
+    errors = {}
+    with transaction.atomic():
+        proposal = _locked_draft(proposal, by)
+        if not proposal.partners.filter(organization=contributor).exists():
+            errors["contributor"] = _("Only a body of the partnership can pledge resources.")
+        if source not in NON_PUBLIC_SOURCES:
+            errors["source"] = _("A partner brings own resources, a foundation grant or donations.")
+        if source == Source.FOUNDATION_GRANT and funder is None:
+            errors["funder"] = _("A foundation grant names its funder.")
+        if year not in proposal.procedure.program.years:
+            errors["year"] = _("The year must fall within the program's years.")
+        if not (description or "").strip():
+            errors["description"] = _("Describe the resource.")
+        if quantity is not None or unit_value is not None:
+            if quantity is None or unit_value is None:
+                errors["quantity"] = _("An in-kind resource needs a quantity and a unit value.")
+            else:
+                quantity = parse_amount(quantity, "quantity")
+                unit_value = parse_amount(unit_value, "unit_value")
+                amount = (quantity * unit_value).quantize(Decimal("0.01"))
+        if amount is None:
+            errors.setdefault("amount", _("Give the amount."))
+        else:
+            amount = parse_amount(amount)
+        if errors:
+            raise ValidationError(errors)
+        return BudgetLine.objects.create(
+            proposal=proposal,
+            contributor=contributor,
+            source=source,
+            category=category,
+            year=year,
+            description=description.strip(),
+            quantity=quantity,
+            unit_value=unit_value,
+            amount=amount,
+            funder=funder,
+        )
+
+
+def check_upload(upload) -> str:
+    """The file's content type, if it is what its extension says and within the limit."""
+    name = PurePath(upload.name or "").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in PROPOSAL_FILE_TYPES:
+        raise ValidationError(
+            _("Accepted files: %(types)s.") % {"types": ", ".join(sorted(PROPOSAL_FILE_TYPES))}
+        )
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError(_("The file is larger than 20 MB."))
+    if upload.size == 0 or not content_matches(extension, upload):
+        raise ValidationError(
+            _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()}
+        )
+    return PROPOSAL_FILE_TYPES[extension]
+
+
+def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | None = None):
+    """Attach a document to a draft, or to a submitted proposal on a request for documents."""
+    content_type = check_upload(upload)
+    now = timezone.now()
+    with transaction.atomic():
+        if request is None:
+            proposal = _locked_draft(proposal, by)
+            kind = ProposalFile.Kind.ATTACHMENT
+        else:
+            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
+            if request.proposal_id != proposal.pk or not _admin_of(by, proposal.lead):
+                raise PermissionDenied(_("Only the lead body's administrators can answer."))
+            if now > request.deadline:
+                raise ValidationError(_("The deadline of this request has passed."))
+            kind = ProposalFile.Kind.INTEGRATION
+        name = PurePath(upload.name).name
+        attached = ProposalFile(
+            proposal=proposal,
+            kind=kind,
+            request=request,
+            name=name[:200],
+            size=upload.size,
+            sha256=sha256_of(upload),
+            content_type=content_type,
+            uploaded_by=by,
+        )
+        attached.file.save(name, upload, save=False)
+        attached.save()
+        if request is not None:
+            event(
+                proposal.procedure,
+                "proposal.documents_received",
+                target=request,
+                sha256=attached.sha256,
+            )
+    return attached
+
+
+def canonical_submission(proposal: Proposal) -> dict:
+    """What a receipt vouches for, as plain data: documented in docs/receipts.md."""
+    return {
+        "format": "trama-receipt/1",
+        "procedure": proposal.procedure_id,
+        "proposal": proposal.pk,
+        "version": proposal.version,
+        "lead": proposal.lead.tax_code or str(proposal.lead_id),
+        "title": proposal.title,
+        "partners": sorted(
+            p.organization.tax_code or str(p.organization_id)
+            for p in proposal.partners.select_related("organization")
+        ),
+        "sections": [
+            {"criterion": s.criterion_id, "text": s.text}
+            for s in proposal.sections.order_by("criterion__position", "criterion_id")
+        ],
+        "budget_total": str(proposal.budget_total),
+        "budget": [
+            {
+                "contributor": line.contributor_id,
+                "source": line.source,
+                "category": line.category,
+                "year": line.year,
+                "description": line.description,
+                "amount": str(line.amount),
+                "funder": line.funder_id,
+            }
+            for line in proposal.budget_lines.order_by("pk")
+        ],
+        "files": [
+            {"name": f.name, "size": f.size, "sha256": f.sha256}
+            for f in proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).order_by("pk")
+        ],
+    }
+
+
+def canonical_json(data: dict) -> str:
+    """Sorted keys, no spaces, UTF-8 kept as is: hashing this text gives the receipt's SHA-256."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_submittable(proposal: Proposal) -> None:
+    errors = []
+    unconfirmed = [
+        p.organization.name
+        for p in proposal.partners.select_related("organization")
+        if p.confirmed_at is None
+    ]
+    if unconfirmed:
+        errors.append(
+            _("These partners have not confirmed yet: %(names)s.")
+            % {"names": ", ".join(unconfirmed)}
+        )
+    empty = [
+        s.criterion.title
+        for s in proposal.sections.select_related("criterion")
+        if not s.text.strip()
+    ]
+    if empty:
+        errors.append(_("Write these sections: %(titles)s.") % {"titles": ", ".join(empty)})
+    if not proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).exists():
+        errors.append(_("Attach at least one document (the signed application form)."))
+    lines_total = sum((line.amount for line in proposal.budget_lines.all()), Decimal("0"))
+    if proposal.budget_total is None:
+        errors.append(_("Declare the total of the budget plan."))
+    elif lines_total != proposal.budget_total:
+        errors.append(
+            _("The budget plan's lines add up to %(lines)s €, not the %(total)s € declared.")
+            % {"lines": lines_total, "total": proposal.budget_total}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def submit_proposal(proposal: Proposal, *, by) -> Receipt:
+    """Submit before the deadline and issue the receipt; a second click gets the same one."""
+    with transaction.atomic():
+        # The procedure row is locked first: the deadline check, the receipt counter and a
+        # concurrent extension or closing are decided in one order, in server time.
+        procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
+        proposal = Proposal.objects.select_for_update().select_related("lead").get(pk=proposal.pk)
+        if not _admin_of(by, proposal.lead):
+            raise PermissionDenied(_("Only the lead body's administrators can submit."))
+        if proposal.state == State.SUBMITTED:
+            return proposal.receipt  # a double click: the first submission stands
+        if proposal.state != State.DRAFT:
+            raise ValidationError(_("Only a draft can be submitted."))
+        now = timezone.now()
+        _check_open(procedure, now)
+        check_submittable(proposal)
+        content = canonical_json(canonical_submission(proposal))
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        procedure.receipts_issued += 1
+        procedure.save(update_fields=["receipts_issued"])
+        receipt = Receipt.objects.create(
+            proposal=proposal,
+            number=f"{procedure.pk}-{procedure.receipts_issued:05d}",
+            issued_at=now,
+            canonical_json=content,
+            sha256=digest,
+        )
+        if proposal.replaces_id:
+            Proposal.objects.filter(pk=proposal.replaces_id).update(state=State.REPLACED)
+        proposal.state = State.SUBMITTED
+        proposal.submitted_at = now
+        proposal.submitted_by = by
+        proposal.save(update_fields=["state", "submitted_at", "submitted_by"])
+        # The trail says a proposal arrived, not whose: that too stays sealed until the deadline.
+        event(
+            procedure, "proposal.submitted", target=proposal, receipt=receipt.number, sha256=digest
+        )
+        send_template_email(
+            "procedures/email/receipt",
+            by.email,
+            {"proposal": proposal, "procedure": procedure, "receipt": receipt},
+        )
+    return receipt
+
+
+def withdraw_proposal(proposal: Proposal, *, by) -> Proposal:
+    """Withdraw a submitted proposal before the deadline."""
+    with transaction.atomic():
+        procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not _admin_of(by, proposal.lead):
+            raise PermissionDenied(_("Only the lead body's administrators can withdraw."))
+        if proposal.state not in (State.DRAFT, State.SUBMITTED):
+            raise ValidationError(_("This proposal cannot be withdrawn."))
+        _check_open(procedure)
+        proposal.state = State.WITHDRAWN
+        proposal.save(update_fields=["state"])
+        event(procedure, "proposal.withdrawn", target=proposal)
+    return proposal
+
+
+def start_new_version(proposal: Proposal, *, by) -> Proposal:
+    """Copy a submitted proposal into a new draft; submitting it replaces the old one."""
+    with transaction.atomic():
+        procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
+        old = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not _admin_of(by, old.lead):
+            raise PermissionDenied(_("Only the lead body's administrators can do this."))
+        if old.state != State.SUBMITTED:
+            raise ValidationError(_("Only a submitted proposal can get a new version."))
+        _check_open(procedure)
+        if Proposal.objects.filter(procedure=procedure, lead=old.lead, state=State.DRAFT).exists():
+            raise ValidationError(_("A new version is already being written."))
+        new = Proposal.objects.create(
+            procedure=procedure,
+            lead=old.lead,
+            title=old.title,
+            version=old.version + 1,
+            replaces=old,
+            budget_total=old.budget_total,
+            created_by=by,
+        )
+        ProposalPartner.objects.bulk_create(
+            ProposalPartner(
+                proposal=new,
+                organization_id=p.organization_id,
+                role=p.role,
+                confirmed_at=p.confirmed_at,
+                confirmed_by_id=p.confirmed_by_id,
+            )
+            for p in old.partners.all()
+        )
+        ProposalSection.objects.bulk_create(
+            ProposalSection(proposal=new, criterion_id=s.criterion_id, text=s.text)
+            for s in old.sections.all()
+        )
+        BudgetLine.objects.bulk_create(
+            BudgetLine(
+                proposal=new,
+                **{
+                    f: getattr(line, f)
+                    for f in (
+                        "contributor_id",
+                        "source",
+                        "category",
+                        "year",
+                        "description",
+                        "quantity",
+                        "unit_value",
+                        "amount",
+                        "funder_id",
+                    )
+                },
+            )
+            for line in old.budget_lines.all()
+        )
+        # Files are shared by reference: the stored bytes never change.
+        ProposalFile.objects.bulk_create(
+            ProposalFile(
+                proposal=new,
+                name=f.name,
+                file=f.file.name,
+                size=f.size,
+                sha256=f.sha256,
+                content_type=f.content_type,
+                uploaded_by_id=f.uploaded_by_id,
+            )
+            for f in old.files.filter(kind=ProposalFile.Kind.ATTACHMENT)
+        )
+    return new

@@ -1,0 +1,141 @@
+from django.urls import reverse
+
+from trama.procedures import services
+from trama.procedures.models import Procedure
+
+from .conftest import complete_proposal, rome
+
+MARKER = "SIGILLO-7f3a"
+
+
+def test_the_public_list_shows_open_calls_with_bounded_queries(
+    bodies, call, client, django_assert_max_num_queries
+):
+    for n in range(25):
+        extra = services.create_call(
+            by=bodies.alice,
+            program=call.program,
+            title=f"Avviso {n}",
+            description="Oggetto",
+            deadline=rome(2026, 5, 1 + n % 20, 12, 0),
+        )
+        services.set_criteria(extra, by=bodies.alice, criteria=[{"title": "Q", "max_points": 10}])
+        services.publish_call(extra, by=bodies.alice)
+    services.create_call(by=bodies.alice, program=call.program, title="Bozza riservata")
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("procedures:calls"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "26 avvisi" in page
+    assert "Bozza riservata" not in page
+    assert call.title.replace("'", "&#x27;") in page  # nearest deadline first
+    second = client.get(reverse("procedures:calls"), {"page": 2}).content.decode()
+    assert "Pagina 2 di 2" in second
+    feed = client.get(reverse("procedures:feed"))
+    assert feed.status_code == 200 and b"Avviso 3" in feed.content
+
+
+def test_filters_and_the_empty_state(bodies, call, client):
+    page = client.get(reverse("procedures:calls"), {"q": "nessun risultato"}).content.decode()
+    assert "Nessun avviso corrisponde" in page
+    page = client.get(reverse("procedures:calls"), {"region": "abc"})
+    assert page.status_code == 200  # a bad filter is ignored, not a 500
+
+
+def test_a_call_page_for_each_persona(bodies, call, client_for):
+    url = reverse("procedures:call", args=[call.pk])
+    anonymous = client_for(None).get(url).content.decode()
+    assert "Qualità del progetto" in anonymous and "Scrivania" not in anonymous
+    assert "Pubblica la risposta" not in anonymous
+    tom = client_for(bodies.tom).get(url).content.decode()
+    assert "Avvia una proposta" in tom
+    alice = client_for(bodies.alice).get(url).content.decode()
+    assert "Proroga la scadenza" in alice
+    # Outsiders can't act for the body.
+    response = client_for(bodies.tom).post(reverse("procedures:call_publish", args=[call.pk]))
+    assert response.status_code == 403
+
+
+def test_a_question_is_answered_for_all_without_the_askers_name(bodies, call, client_for):
+    client = client_for(bodies.tom)
+    client.post(reverse("procedures:call_ask", args=[call.pk]), {"question": "Vale il 2025?"})
+    clarification = call.clarifications.get()
+    client = client_for(bodies.alice)
+    client.post(
+        reverse("procedures:call_answer", args=[call.pk, clarification.pk]),
+        {"answer": "No, solo il 2026."},
+    )
+    page = client_for(None).get(reverse("procedures:call", args=[call.pk])).content.decode()
+    assert "Vale il 2025?" in page and "No, solo il 2026." in page
+    assert "Tom" not in page and bodies.consortium.name not in page
+
+
+def test_a_sealed_proposal_shows_nothing_of_itself_before_the_deadline(bodies, call, client_for):
+    proposal = complete_proposal(
+        call, by=bodies.tom, lead=bodies.consortium, title=f"Progetto {MARKER}"
+    )
+    client = client_for(bodies.tom)
+    response = client.post(reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True)
+    page = response.content.decode()
+    assert "Ricevuta" in page and MARKER in page
+    for persona in (bodies.alice, bodies.eve, bodies.sam, bodies.oscar, bodies.fiona, None):
+        client = client_for(persona)
+        for url in (
+            reverse("procedures:proposal", args=[proposal.pk]),
+            reverse("procedures:call", args=[call.pk]),
+            reverse("procedures:calls"),
+            reverse("procedures:feed"),
+        ):
+            response = client.get(url)
+            assert MARKER not in response.content.decode(), (persona, url)
+        if persona is not None and persona != bodies.sam:
+            assert client.get(reverse("procedures:proposal", args=[proposal.pk])).status_code == 404
+
+
+def test_an_officer_creates_and_publishes_a_call(bodies, call, client_for):
+    client = client_for(bodies.alice)
+    response = client.post(
+        reverse("procedures:call_create", args=[call.program.slug]),
+        {
+            "kind": "CO_DESIGN",
+            "title": "Nuovo avviso",
+            "description": "Oggetto del nuovo avviso",
+            "deadline": "2026-04-30T12:00",
+            "criteria": "Qualità | 70\nRisorse | 30",
+        },
+    )
+    procedure = Procedure.objects.get(title="Nuovo avviso")
+    assert response.status_code == 302
+    assert procedure.state == "DRAFT" and procedure.rup == bodies.alice
+    assert [c.max_points for c in procedure.criteria.all()] == [70, 30]
+    client.post(reverse("procedures:call_publish", args=[procedure.pk]))
+    procedure.refresh_from_db()
+    assert procedure.state == "PUBLISHED"
+    assert procedure.deadline == rome(2026, 4, 30, 12, 0)
+
+
+def test_a_bad_criteria_line_is_a_form_error_not_a_500(bodies, call, client_for):
+    response = client_for(bodies.alice).post(
+        reverse("procedures:call_create", args=[call.program.slug]),
+        {
+            "kind": "CO_DESIGN",
+            "title": "X",
+            "description": "Y",
+            "deadline": "2026-04-30T12:00",
+            "criteria": "senza punteggio",
+        },
+    )
+    assert response.status_code == 200
+    assert "titolo | punteggio massimo" in response.content.decode()
+
+
+def test_anyone_checks_a_receipt(bodies, call, client):
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    receipt = services.submit_proposal(proposal, by=bodies.tom)
+    url = reverse("procedures:receipt_check")
+    good = client.get(url, {"number": receipt.number, "sha256": receipt.sha256}).content.decode()
+    assert "è autentica" in good
+    bad = client.get(url, {"number": receipt.number, "sha256": "0" * 64}).content.decode()
+    assert "Nessuna ricevuta" in bad
+    junk = client.get(url, {"number": receipt.number, "sha256": "xyz"})
+    assert junk.status_code == 200 and "64 caratteri" in junk.content.decode()

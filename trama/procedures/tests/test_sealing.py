@@ -1,0 +1,185 @@
+"""The sealing rule, for every route: a sealed proposal's content reaches no one outside.
+
+The test walks the project's URL patterns. Each route is either visited here, with the
+arguments given in ROUTES, or listed in NOT_ABOUT_PROPOSALS with the reason it cannot
+show one. A new route that is in neither list fails the test, so it can't skip the rule.
+"""
+
+import pytest
+from django.contrib import admin
+from django.core import mail
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from trama.procedures import services
+
+from .conftest import complete_proposal
+
+MARKER = "SIGILLOZX9"
+
+# Routes visited, with how to build their arguments from the scenario.
+ROUTES = {
+    "pages:home": {},
+    "pages:privacy": {},
+    "pages:accessibility": {},
+    "organizations:directory": {},
+    "organizations:detail": {"slug": "lead"},
+    "organizations:members": {"slug": "lead"},
+    "organizations:audit": {"slug": "owner"},
+    "organizations:dashboard": {},
+    "ledger:programs": {},
+    "ledger:program": {"slug": "program"},
+    "ledger:entries": {"slug": "program"},
+    "ledger:entries_export": {"slug": "program", "fmt": "csv"},
+    "ledger:queue": {"slug": "program"},
+    "ledger:organization": {"slug": "lead"},
+    "ledger:funder_queue": {},
+    "procedures:calls": {},
+    "procedures:feed": {},
+    "procedures:call": {"pk": "call"},
+    "procedures:proposal": {"pk": "proposal"},
+    "procedures:receipt_check": {},
+    "api-v1:list_programs": {},
+    "api-v1:get_program": {"slug": "program"},
+    "api-v1:list_entries": {"slug": "program"},
+    "api-v1:get_figures": {},
+    "api-v1:list_organizations": {},
+    "api-v1:get_organization": {"slug": "lead"},
+    "api-v1:openapi-json": {},
+}
+
+NOT_ABOUT_PROPOSALS = {
+    # Acts (POST only) answer with a redirect or an error, never with a proposal's content.
+    "procedures:call_publish": "POST act on the call",
+    "procedures:call_cancel": "POST act on the call",
+    "procedures:call_extend": "POST act on the call",
+    "procedures:call_ask": "POST act on the call",
+    "procedures:call_answer": "POST act on the call",
+    "procedures:proposal_start": "POST act: starts a new draft",
+    "procedures:proposal_submit": "POST act of the lead's admins",
+    "procedures:call_create": "form for a new call, no proposal",
+    "ledger:program_create": "form for a new program",
+    "ledger:procedure_create": "form for a historical procedure",
+    "ledger:entry_create": "ledger entry form",
+    "ledger:entry": "ledger entries; budget plans reach the ledger only once SELECTED",
+    "ledger:entry_reverse": "ledger act",
+    "ledger:entry_verify": "ledger act",
+    "ledger:entry_confirm": "ledger act",
+    "ledger:evidence": "ledger evidence file",
+    "ledger:import": "import wizard of the ledger",
+    "ledger:import_template": "static template",
+    "ledger:import_review": "import wizard of the ledger",
+    "pages:municipality_suggestions": "territory names",
+    "organizations:create": "form",
+    "organizations:switch": "POST act",
+    "organizations:edit": "organisation form",
+    "organizations:change_role": "POST act",
+    "organizations:remove_member": "POST act",
+    "organizations:revoke_invitation": "POST act",
+    "organizations:security": "2FA setting",
+    "organizations:claim": "claim form",
+    "organizations:invitation": "invitation token",
+    "accounts:profile": "the user's own profile",
+    "accounts:tokens": "the user's API tokens",
+    "accounts:revoke_token": "POST act",
+    "accounts:delete": "account deletion",
+    "set_language": "language switch",
+    "api-v1:openapi-view": "static Swagger page",
+    "api-v1:api-root": "index",
+    "api-v1:create_organization": "POST",
+    "api-v1:list_members": "organisation members",
+    "api-v1:list_regions": "territories",
+    "api-v1:list_provinces": "territories",
+    "api-v1:list_municipalities": "territories",
+    "api-v1:get_municipality": "territories",
+    "api-v1:me": "the caller's own account",
+    "api-v1:record_entry": "POST",
+    "api-v1:reverse_entry": "POST",
+    "api-v1:verify_entry": "POST",
+    "api-v1:confirm_entry": "POST",
+}
+
+
+def _route_names(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if (
+                namespace == ""
+                and pattern.namespace in (None,)
+                and "allauth" in str(pattern.urlconf_name)
+            ):
+                continue  # allauth's account pages: sign-in, e-mail, 2FA
+            if pattern.app_name == "admin":
+                continue  # visited below, model by model
+            inner = pattern.namespace or namespace
+            yield from _route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_route_is_classified():
+    names = set(_route_names())
+    unclassified = names - set(ROUTES) - set(NOT_ABOUT_PROPOSALS)
+    assert not unclassified, f"decide whether these routes can show a proposal: {unclassified}"
+
+
+@pytest.fixture
+def sealed(bodies, call, django_capture_on_commit_callbacks):
+    """A submitted proposal with the marker in its title, sections, plan and file name."""
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = complete_proposal(
+            call,
+            by=bodies.tom,
+            lead=bodies.consortium,
+            partners=[(bodies.coop, bodies.tom)],
+            title=f"Titolo {MARKER}",
+        )
+        services.update_proposal(
+            proposal, by=bodies.tom, sections={c.pk: f"Testo {MARKER}" for c in call.criteria.all()}
+        )
+        line = proposal.budget_lines.get()
+        line.description = f"Risorsa {MARKER}"
+        line.save(update_fields=["description"])
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        services.attach_file(
+            proposal,
+            by=bodies.tom,
+            upload=SimpleUploadedFile(f"{MARKER}.pdf", b"%PDF-1.7\n%%EOF\n"),
+        )
+        services.submit_proposal(proposal, by=bodies.tom)
+    return proposal
+
+
+def _url(name, proposal, bodies):
+    values = {
+        "lead": bodies.consortium.slug,
+        "owner": bodies.comune.slug,
+        "program": proposal.procedure.program.slug,
+        "call": proposal.procedure.pk,
+        "proposal": proposal.pk,
+    }
+    kwargs = {key: values.get(value, value) for key, value in ROUTES[name].items()}
+    return reverse(name, kwargs=kwargs)
+
+
+def test_a_sealed_proposal_shows_in_no_route_for_anyone_outside(bodies, call, sealed, client_for):
+    outsiders = [bodies.alice, bodies.eve, bodies.sam, bodies.oscar, bodies.fiona, bodies.una, None]
+    for persona in outsiders:
+        client = client_for(persona)
+        for name in ROUTES:
+            response = client.get(_url(name, sealed, bodies))
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert MARKER.encode() not in body, (persona and persona.email, name)
+    # Platform staff in the admin, model by model.
+    client = client_for(bodies.sam)
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert MARKER.encode() not in client.get(url).content, model
+    # E-mails sent to anyone but the partners' members.
+    partners = {"tom@trama.test", "pat@trama.test"}
+    for message in mail.outbox:
+        if set(message.to) - partners:
+            assert MARKER not in message.body + message.subject, message.to
+    # The partners themselves do see it: the marker is really there to be found.
+    page = client_for(bodies.pat).get(reverse("procedures:proposal", args=[sealed.pk]))
+    assert MARKER.encode() in page.content

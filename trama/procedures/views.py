@@ -1,0 +1,337 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from trama.ledger.access import OWNER, access_program
+from trama.organizations.models import Membership, Organization
+
+from . import services
+from .access import access_procedure, access_proposal
+from .forms import (
+    AnswerForm,
+    CallFilterForm,
+    CallForm,
+    ExtendForm,
+    ProposalStartForm,
+    QuestionForm,
+    ReasonForm,
+    ReceiptCheckForm,
+)
+from .models import Clarification, Procedure, Proposal, Receipt
+
+CALLS_PAGE_SIZE = 20
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def call_list(request):
+    """The public list of calls: open ones first, with filters by area, region and text."""
+    form = CallFilterForm(request.GET or None)
+    calls = Procedure.objects.public().with_territory()
+    status = "open"
+    if form.is_valid():
+        data = form.cleaned_data
+        status = data["status"] or "open"
+        if data["q"]:
+            calls = calls.filter(
+                Q(title__icontains=data["q"]) | Q(description__icontains=data["q"])
+            )
+        if data["area"]:
+            calls = calls.filter(program__area=data["area"])
+        if data["region"]:
+            calls = calls.filter(owner__municipality__province__region=data["region"])
+    if status == "open":
+        calls = calls.filter(pk__in=Procedure.objects.open_calls().values("pk"))
+        calls = calls.order_by("deadline", "pk")
+    else:
+        calls = calls.order_by("-published_at", "pk")
+    page = Paginator(calls, CALLS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "procedures/call_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "status": status,
+            "now": timezone.now(),
+        },
+    )
+
+
+class CallFeed(Feed):
+    """New calls, newest first: an Atom/RSS feed readers can follow."""
+
+    title = gettext_lazy("Trama — new calls")
+    link = reverse_lazy("procedures:calls")
+    description = gettext_lazy("Co-programming and co-design calls published on Trama.")
+
+    def items(self):
+        return Procedure.objects.public().select_related("owner").order_by("-published_at")[:50]
+
+    def item_title(self, item):
+        return f"{item.title} — {item.owner.name}"
+
+    def item_description(self, item):
+        return item.description
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+
+def call_detail(request, pk):
+    access = access_procedure(request.user, pk)
+    procedure = services.close_if_due(access.procedure)
+    if procedure.state != access.procedure.state:
+        access = access_procedure(request.user, pk)
+    clarifications = procedure.clarifications.filter(answered_at__isnull=False)
+    pending = (
+        procedure.clarifications.filter(answered_at__isnull=True)
+        if access.is_officer
+        else Clarification.objects.none()
+    )
+    ranking = []
+    if procedure.state == Procedure.State.RANKED:
+        ranking = list(
+            procedure.proposals.filter(rank__isnull=False)
+            .select_related("lead")
+            .order_by("rank", "pk")
+        )
+    my_proposals = []
+    leads = Organization.objects.none()
+    if request.user.is_authenticated:
+        my_proposals = list(
+            Proposal.objects.of_member(request.user)
+            .filter(procedure=procedure)
+            .select_related("lead", "receipt")
+            .order_by("-pk")
+        )
+        leads = Organization.objects.filter(
+            kind=Organization.Kind.THIRD_SECTOR,
+            memberships__user=request.user,
+            memberships__role=Membership.Role.ADMIN,
+        )
+    return render(
+        request,
+        "procedures/call_detail.html",
+        {
+            "procedure": procedure,
+            "access": access,
+            "criteria": procedure.criteria.all(),
+            "budget": procedure.budget.all(),
+            "notices": procedure.notices.all(),
+            "clarifications": clarifications,
+            "pending": pending,
+            "ranking": ranking,
+            "my_proposals": my_proposals,
+            "open": procedure.state in (Procedure.State.PUBLISHED, Procedure.State.OPEN)
+            and not procedure.deadline_passed(),
+            "start_form": ProposalStartForm(leads=leads) if leads.exists() else None,
+            "question_form": QuestionForm(),
+        },
+    )
+
+
+@login_required
+def call_create(request, slug):
+    access = access_program(request.user, slug, need=OWNER)
+    program = access.program
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        criteria = data.pop("criteria")
+        kind = data.pop("kind")
+        try:
+            procedure = services.create_call(by=request.user, program=program, kind=kind, **data)
+            services.set_criteria(procedure, by=request.user, criteria=criteria)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Draft saved. Check it, then publish it."))
+            return redirect("procedures:call", pk=procedure.pk)
+    return render(
+        request,
+        "procedures/call_form.html",
+        {"form": form, "program": program, "title": _("New call")},
+    )
+
+
+def _act(request, pk, action, *, form_class=None, success, **extra):
+    """Run one act from a POST on the call page; errors come back as messages there."""
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("procedures:call", pk=pk)
+    try:
+        action(**(form.cleaned_data if form else {}), **extra)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("procedures:call", pk=pk)
+
+
+@login_required
+@require_POST
+def call_publish(request, pk):
+    access = access_procedure(request.user, pk, officer=True)
+    return _act(
+        request,
+        pk,
+        lambda: services.publish_call(access.procedure, by=request.user),
+        success=_("The call is published."),
+    )
+
+
+@login_required
+@require_POST
+def call_cancel(request, pk):
+    access = access_procedure(request.user, pk, officer=True)
+    return _act(
+        request,
+        pk,
+        lambda reason: services.cancel_procedure(access.procedure, by=request.user, reason=reason),
+        form_class=ReasonForm,
+        success=_("The procedure is cancelled; the notice is public."),
+    )
+
+
+@login_required
+@require_POST
+def call_extend(request, pk):
+    access = access_procedure(request.user, pk, rup=True)
+    return _act(
+        request,
+        pk,
+        lambda reason, deadline: services.extend_deadline(
+            access.procedure, by=request.user, deadline=deadline, reason=reason
+        ),
+        form_class=ExtendForm,
+        success=_("The deadline is extended; the notice is public."),
+    )
+
+
+@login_required
+@require_POST
+def call_ask(request, pk):
+    access = access_procedure(request.user, pk)
+    return _act(
+        request,
+        pk,
+        lambda question: services.ask_clarification(
+            access.procedure, by=request.user, question=question
+        ),
+        form_class=QuestionForm,
+        success=_("Question sent. The answer will be published here for everyone."),
+    )
+
+
+@login_required
+@require_POST
+def call_answer(request, pk, clarification_id):
+    access = access_procedure(request.user, pk, officer=True)
+    clarification = access.procedure.clarifications.filter(pk=clarification_id).first()
+    if clarification is None:
+        raise PermissionDenied(_("No such question."))
+    return _act(
+        request,
+        pk,
+        lambda answer: services.answer_clarification(clarification, by=request.user, answer=answer),
+        form_class=AnswerForm,
+        success=_("Answer published."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_start(request, pk):
+    access = access_procedure(request.user, pk)
+    leads = Organization.objects.filter(
+        memberships__user=request.user, memberships__role=Membership.Role.ADMIN
+    )
+    form = ProposalStartForm(request.POST, leads=leads)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("procedures:call", pk=pk)
+    try:
+        proposal = services.start_proposal(access.procedure, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return redirect("procedures:call", pk=pk)
+    return redirect("procedures:proposal", pk=proposal.pk)
+
+
+def proposal_detail(request, pk):
+    access = access_proposal(request.user, pk)
+    proposal = access.proposal
+    context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
+    if access.reads_content:
+        context.update(
+            sections=proposal.sections.select_related("criterion"),
+            partners=proposal.partners.select_related("organization"),
+            lines=proposal.budget_lines.select_related("contributor", "funder"),
+            files=proposal.files.all(),
+            receipt=Receipt.objects.filter(proposal=proposal).first(),
+        )
+    return render(request, "procedures/proposal_detail.html", context)
+
+
+@login_required
+@require_POST
+def proposal_submit(request, pk):
+    access = access_proposal(request.user, pk)
+    try:
+        receipt = services.submit_proposal(access.proposal, by=request.user)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Proposal submitted. Receipt %(number)s.") % {"number": receipt.number}
+        )
+    return redirect("procedures:proposal", pk=pk)
+
+
+def receipt_check(request):
+    """Anyone can check that a receipt number and hash were issued by Trama."""
+    form = ReceiptCheckForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        receipt = (
+            Receipt.objects.filter(
+                number=form.cleaned_data["number"].strip(),
+                sha256=form.cleaned_data["sha256"].lower(),
+            )
+            .select_related("proposal__procedure")
+            .first()
+        )
+        result = {"found": receipt is not None, "receipt": receipt}
+    return render(request, "procedures/receipt_check.html", {"form": form, "result": result})
+
+
+def call_url(procedure) -> str:
+    return reverse("procedures:call", args=[procedure.pk])
