@@ -6,6 +6,7 @@ from django.db import transaction
 
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
+from trama.pages.demo_calls import load_open_call
 from trama.pages.demo_ledger import load_lecco_program
 from trama.territories.forms import find_municipality
 from trama.territories.services import load_territories
@@ -235,4 +236,5 @@ def load_demo() -> list[tuple[str, str, str]]:
         load_lecco_program(
             User.objects.get(email="rup@demo.trama.it"), User.objects.get(email="ets@demo.trama.it")
         )
+        load_open_call(User.objects.get(email="rup@demo.trama.it"))
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]

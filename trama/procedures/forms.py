@@ -123,3 +123,42 @@ class ProposalStartForm(forms.Form):
     def __init__(self, *args, leads, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = leads
+
+
+class BudgetLineForm(forms.Form):
+    contributor = forms.ModelChoiceField(label=_("Partner"), queryset=None, empty_label=None)
+    source = forms.ChoiceField(label=_("Source"))
+    category = forms.ChoiceField(label=_("Category"))
+    year = forms.IntegerField(label=_("Year"))
+    description = forms.CharField(label=_("Resource"), max_length=200)
+    amount = forms.DecimalField(
+        label=_("Amount (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    quantity = forms.DecimalField(
+        label=_("Quantity (in kind)"), required=False, min_value=0, decimal_places=2
+    )
+    unit_value = forms.DecimalField(
+        label=_("Unit value (€, in kind)"), required=False, min_value=0, decimal_places=2
+    )
+    funder = forms.ModelChoiceField(
+        label=_("Funder (for a foundation grant)"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, proposal, **kwargs):
+        from trama.ledger.vocabulary import Category, Source
+        from trama.organizations.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["contributor"].queryset = Organization.objects.filter(
+            pk__in=proposal.partners.values("organization")
+        )
+        self.fields["source"].choices = [
+            (s.value, s.label)
+            for s in (Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS)
+        ]
+        self.fields["category"].choices = Category.choices
+        self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)
+
+
+class PartnerForm(forms.Form):
+    tax_code = forms.CharField(label=_("Tax code of the partner body"), max_length=16)

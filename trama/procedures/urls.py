@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_evaluation
 
 app_name = "procedures"
 
@@ -21,5 +21,17 @@ urlpatterns = [
     path("programmi/<slug:slug>/avvisi/nuovo/", views.call_create, name="call_create"),
     path("proposte/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposte/<int:pk>/presenta/", views.proposal_submit, name="proposal_submit"),
+    path("proposte/<int:pk>/modifica/", views.proposal_update, name="proposal_update"),
+    path("proposte/<int:pk>/piano/", views.proposal_add_line, name="proposal_add_line"),
+    path("proposte/<int:pk>/partner/", views.proposal_invite, name="proposal_invite"),
+    path("proposte/<int:pk>/conferma/", views.proposal_confirm, name="proposal_confirm"),
     path("ricevute/verifica/", views.receipt_check, name="receipt_check"),
+    path("avvisi/<int:pk>/valutazione/", views_evaluation.desk, name="desk"),
+    path("avvisi/<int:pk>/valutazione/nomina/", views_evaluation.appoint, name="appoint"),
+    path("avvisi/<int:pk>/valutazione/avvia/", views_evaluation.start, name="evaluation_start"),
+    path("avvisi/<int:pk>/valutazione/dichiarazione/", views_evaluation.declare, name="declare"),
+    path("avvisi/<int:pk>/valutazione/graduatoria/", views_evaluation.rank, name="rank"),
+    path("proposte/<int:pk>/ammissione/", views_evaluation.admission, name="admission"),
+    path("proposte/<int:pk>/integrazioni/", views_evaluation.request_documents, name="documents"),
+    path("proposte/<int:pk>/punteggi/", views_evaluation.score, name="score"),
 ]

@@ -18,9 +18,11 @@ from . import services
 from .access import access_procedure, access_proposal
 from .forms import (
     AnswerForm,
+    BudgetLineForm,
     CallFilterForm,
     CallForm,
     ExtendForm,
+    PartnerForm,
     ProposalStartForm,
     QuestionForm,
     ReasonForm,
@@ -287,6 +289,15 @@ def proposal_detail(request, pk):
     access = access_proposal(request.user, pk)
     proposal = access.proposal
     context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
+    if access.is_partner and proposal.procedure.state == Procedure.State.RANKED:
+        context["scores"] = proposal.scores.select_related("criterion").order_by(
+            "criterion__position", "pk"
+        )
+    if access.can_edit:
+        context.update(
+            line_form=BudgetLineForm(proposal=proposal),
+            partner_form=PartnerForm(),
+        )
     if access.reads_content:
         context.update(
             sections=proposal.sections.select_related("criterion"),
@@ -314,6 +325,105 @@ def proposal_submit(request, pk):
             request, _("Proposal submitted. Receipt %(number)s.") % {"number": receipt.number}
         )
     return redirect("procedures:proposal", pk=pk)
+
+
+def _proposal_act(request, pk, action, success):
+    """Run one act on a proposal from its page; errors come back as messages there."""
+    try:
+        action()
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("procedures:proposal", pk=pk)
+
+
+@login_required
+@require_POST
+def proposal_update(request, pk):
+    access = access_proposal(request.user, pk, edit=True)
+    proposal = access.proposal
+    sections = {}
+    for section in proposal.sections.all():
+        key = f"section-{section.criterion_id}"
+        if key in request.POST:
+            sections[section.criterion_id] = request.POST[key]
+    total = (request.POST.get("budget_total") or "").strip()
+
+    def act():
+        from trama.ledger.services import parse_amount
+
+        budget_total = parse_amount(total, "budget_total") if total else None
+        services.update_proposal(
+            proposal,
+            by=request.user,
+            title=request.POST.get("title", proposal.title),
+            sections=sections,
+            budget_total=budget_total,
+        )
+        for upload in request.FILES.getlist("files"):
+            services.attach_file(proposal, by=request.user, upload=upload)
+
+    return _proposal_act(request, pk, act, _("Draft saved."))
+
+
+@login_required
+@require_POST
+def proposal_add_line(request, pk):
+    access = access_proposal(request.user, pk, edit=True)
+    form = BudgetLineForm(request.POST, proposal=access.proposal)
+    if not form.is_valid():
+        for field, field_errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in field_errors:
+                messages.error(request, f"{label}: {message}" if label else message)
+        return redirect("procedures:proposal", pk=pk)
+    return _proposal_act(
+        request,
+        pk,
+        lambda: services.add_budget_line(access.proposal, by=request.user, **form.cleaned_data),
+        _("Resource added to the budget plan."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_invite(request, pk):
+    access = access_proposal(request.user, pk, edit=True)
+    form = PartnerForm(request.POST)
+    organization = None
+    if form.is_valid():
+        organization = Organization.objects.filter(
+            tax_code=form.cleaned_data["tax_code"].strip().upper()
+        ).first()
+    if organization is None:
+        messages.error(request, _("No organisation on Trama has this tax code."))
+        return redirect("procedures:proposal", pk=pk)
+    return _proposal_act(
+        request,
+        pk,
+        lambda: services.invite_partner(
+            access.proposal, by=request.user, organization=organization
+        ),
+        _("Partner added: its administrators have been asked to confirm."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_confirm(request, pk):
+    access = access_proposal(request.user, pk)
+    if access.partner is None:
+        raise PermissionDenied(_("Only the partner's administrators can confirm."))
+    return _proposal_act(
+        request,
+        pk,
+        lambda: services.confirm_participation(access.partner, by=request.user),
+        _("Participation confirmed."),
+    )
 
 
 def receipt_check(request):

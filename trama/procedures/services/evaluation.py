@@ -172,7 +172,12 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
 def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str) -> Score:
     """An evaluator scores one criterion of an admitted proposal, up to its maximum."""
     rationale = (rationale or "").strip()
-    points = Decimal(str(points))
+    try:
+        points = Decimal(str(points).strip().replace(",", "."))
+    except ArithmeticError:
+        raise ValidationError({"points": _("Write the points as a number.")}) from None
+    if not points.is_finite():
+        raise ValidationError({"points": _("Write the points as a number.")})
     with transaction.atomic():
         procedure = _locked(proposal.procedure)
         if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():
@@ -187,7 +192,10 @@ def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str)
             raise ValidationError(_("This criterion belongs to another call."))
         if not Decimal("0") <= points <= criterion.max_points:
             raise ValidationError(
-                {"points": _("Give between 0 and %(max)s points.") % {"max": criterion.max_points}}
+                {
+                    "points": _("Give between 0 and %(max)s points.")
+                    % {"max": f"{criterion.max_points:f}".rstrip("0").rstrip(".")}
+                }
             )
         if not rationale:
             raise ValidationError({"rationale": _("Explain the score.")})

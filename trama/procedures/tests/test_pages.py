@@ -139,3 +139,82 @@ def test_anyone_checks_a_receipt(bodies, call, client):
     assert "Nessuna ricevuta" in bad
     junk = client.get(url, {"number": receipt.number, "sha256": "xyz"})
     assert junk.status_code == 200 and "64 caratteri" in junk.content.decode()
+
+
+def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
+    bodies, call, client_for, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trama.procedures.models import Proposal
+
+    client = client_for(bodies.tom)
+    client.post(
+        reverse("procedures:proposal_start", args=[call.pk]),
+        {"lead": bodies.consortium.pk, "title": "Casa comune"},
+    )
+    proposal = Proposal.objects.get(lead=bodies.consortium)
+    sections = {f"section-{c.pk}": f"Risposta {c.title}" for c in call.criteria.all()}
+    upload = SimpleUploadedFile("domanda.pdf", b"%PDF-1.7\n%%EOF\n")
+    client.post(
+        reverse("procedures:proposal_update", args=[proposal.pk]),
+        {"title": "Casa comune", "budget_total": "1200,50", "files": upload, **sections},
+    )
+    client.post(
+        reverse("procedures:proposal_invite", args=[proposal.pk]),
+        {"tax_code": bodies.aps.tax_code},
+    )
+    response = client.post(
+        reverse("procedures:proposal_add_line", args=[proposal.pk]),
+        {
+            "contributor": bodies.consortium.pk,
+            "source": "OWN_RESOURCES",
+            "category": "PROFESSIONAL",
+            "year": 2026,
+            "description": "Educatore",
+            "quantity": "100",
+            "unit_value": "12.005",
+        },
+        follow=True,
+    )
+    assert "Valore unitario (€, in natura)" in response.content.decode()  # 3 decimals
+    assert not proposal.budget_lines.exists()
+    client.post(
+        reverse("procedures:proposal_add_line", args=[proposal.pk]),
+        {
+            "contributor": bodies.consortium.pk,
+            "source": "OWN_RESOURCES",
+            "category": "PROFESSIONAL",
+            "year": 2026,
+            "description": "Educatore",
+            "quantity": "100",
+            "unit_value": "12.00",
+        },
+    )
+    assert proposal.budget_lines.get().amount == 1200
+    # Not yet: APS Ponte has not confirmed.
+    page = client.post(
+        reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
+    ).content.decode()
+    assert "non hanno ancora confermato: APS Ponte" in page
+    una = client_for(bodies.una)
+    una.post(reverse("procedures:proposal_confirm", args=[proposal.pk]))
+    client = client_for(bodies.tom)
+    client.post(
+        reverse("procedures:proposal_add_line", args=[proposal.pk]),
+        {
+            "contributor": bodies.consortium.pk,
+            "source": "OWN_RESOURCES",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Cofinanziamento",
+            "amount": "0.50",
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
+        ).content.decode()
+    proposal.refresh_from_db()
+    assert proposal.state == "SUBMITTED", page
+    assert proposal.receipt.number in page and proposal.receipt.sha256 in page

@@ -1,0 +1,59 @@
+"""Demo: an open co-design call of the Comune di Lecco, so the call pages have something."""
+
+import datetime
+
+from django.utils import timezone
+
+from trama.procedures import services
+from trama.procedures.models import Procedure, Program
+
+TITLE = "Co-progettazione dei servizi per l'abitare solidale"
+
+
+def load_open_call(officer):
+    """Publish one co-design call with a deadline a month away, once."""
+    existing = Procedure.objects.filter(title=TITLE).first()
+    if existing is not None:
+        return existing
+    program = Program.objects.filter(slug="abitare-solidale-ambito-di-lecco").first()
+    if program is None:
+        program = services.create_program(
+            by=officer,
+            owner=officer.memberships.get(organization__name="Comune di Lecco").organization,
+            title="Abitare solidale — Ambito di Lecco",
+            start_year=timezone.localdate().year,
+            end_year=timezone.localdate().year + 2,
+            area="HOUSING",
+            description="Servizi per l'abitare di persone e famiglie in condizione di fragilità.",
+        )
+    deadline = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    deadline += datetime.timedelta(days=30)
+    call = services.create_call(
+        by=officer,
+        program=program,
+        title=TITLE,
+        description=(
+            "Il Comune di Lecco, capofila dell'Ambito, invita gli enti del Terzo settore a "
+            "co-progettare servizi di accompagnamento all'abitare: housing temporaneo, "
+            "mediazione con i proprietari, reti di vicinato."
+        ),
+        objectives="Ridurre gli sfratti, accompagnare cento nuclei all'anno verso una casa stabile.",
+        territory="Ambito territoriale di Lecco",
+        duration_months=36,
+        non_ets_partners=True,
+        deadline=deadline,
+        clarification_deadline=deadline - datetime.timedelta(days=10),
+        min_score="60",
+    )
+    services.set_criteria(
+        call,
+        by=officer,
+        criteria=[
+            {"title": "Qualità e coerenza del progetto", "max_points": "40"},
+            {"title": "Radicamento nel territorio e rete", "max_points": "30"},
+            {"title": "Risorse aggiuntive messe a disposizione", "max_points": "30"},
+        ],
+    )
+    year = program.start_year
+    services.set_budget(call, by=officer, budget={year: "250000", year + 1: "250000"})
+    return services.publish_call(call, by=officer)
