@@ -8,6 +8,7 @@ from .errors import install_handlers
 from .ledger import router as ledger_router
 from .organizations import me_router
 from .organizations import router as organizations_router
+from .procedures import router as procedures_router
 from .territories import router as territories_router
 
 
@@ -41,3 +42,4 @@ api.add_router("/organizations", organizations_router)
 api.add_router("/territories", territories_router)
 api.add_router("/me", me_router)
 api.add_router("", ledger_router)
+api.add_router("", procedures_router)

@@ -10,7 +10,7 @@ class ApiError(Exception):
 
 
 # Service refusals that mean "someone else got there first", not "your request is wrong".
-CONFLICT_CODES = {"already_verified"}
+CONFLICT_CODES = {"already_verified", "already_ranked"}
 
 
 def install_handlers(api):

@@ -74,4 +74,67 @@ def ledger_examples(personas):
         "to_reverse": record("OWN_RESOURCES", "10.00").pk,
         "to_verify": record("OWN_RESOURCES", "20.00").pk,
         "to_confirm": record("FOUNDATION_GRANT", "30.00", funder=personas.foundation).pk,
+        **_call_examples(personas, program),
+    }
+
+
+def _call_examples(personas, program):
+    """A published call, a draft one, a proposal ready to submit and one to withdraw."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from trama.procedures import services
+
+    for org, number in ((personas.consortium, "12345"), (personas.coop, "23456")):
+        org.runts_number = number
+        org.save(update_fields=["runts_number"])
+    deadline = timezone.now() + datetime.timedelta(days=30)
+    call = services.create_call(
+        by=personas.alice, program=program, title="Avviso", description="Oggetto", deadline=deadline
+    )
+    services.set_criteria(
+        call, by=personas.alice, criteria=[{"title": "Qualità", "max_points": 100}]
+    )
+    call = services.publish_call(call, by=personas.alice)
+    draft = services.create_call(
+        by=personas.alice, program=program, title="Bozza", description="Oggetto", deadline=deadline
+    )
+    services.set_criteria(
+        draft, by=personas.alice, criteria=[{"title": "Qualità", "max_points": 10}]
+    )
+
+    def ready(lead):
+        proposal = services.start_proposal(call, by=personas.tom, lead=lead, title="Proposta")
+        services.update_proposal(
+            proposal,
+            by=personas.tom,
+            sections={c.pk: "Testo" for c in call.criteria.all()},
+            budget_total="100.00",
+        )
+        services.add_budget_line(
+            proposal,
+            by=personas.tom,
+            contributor=lead,
+            source="OWN_RESOURCES",
+            category="ECONOMIC",
+            year=2018,
+            description="Cofinanziamento",
+            amount="100.00",
+        )
+        services.attach_file(
+            proposal, by=personas.tom, upload=SimpleUploadedFile("d.pdf", b"%PDF-1.7\n%%EOF\n")
+        )
+        return proposal
+
+    to_submit = ready(personas.consortium)
+    to_withdraw = ready(personas.coop)
+    services.submit_proposal(to_withdraw, by=personas.tom)
+    return {
+        "call": call.pk,
+        "draft_call": draft.pk,
+        "to_submit": to_submit.pk,
+        "to_withdraw": to_withdraw.pk,
+        "criterion": call.criteria.get().pk,
     }

@@ -94,6 +94,36 @@ EXAMPLES = {
     ("get", "/api/v1/figures"): Example(
         "/api/v1/figures?level=province&id=LC&year_from=2016&year_to=2020"
     ),
+    # Calls and proposals: ids from the same fixture.
+    ("get", "/api/v1/calls"): Example("/api/v1/calls?region=03&limit=5"),
+    ("get", "/api/v1/calls/{call_id}"): Example("/api/v1/calls/{call}"),
+    ("post", "/api/v1/programs/{slug}/calls"): Example(
+        "/api/v1/programs/welfare-comunitario/calls",
+        persona="alice",
+        scope="write",
+        body={
+            "title": "Nuovo avviso",
+            "description": "Oggetto",
+            "deadline": "2030-06-30T12:00:00+02:00",
+            "criteria": [{"title": "Qualità", "max_points": "60"}],
+        },
+    ),
+    ("post", "/api/v1/calls/{call_id}/publish"): Example(
+        "/api/v1/calls/{draft_call}/publish", persona="eve", scope="write"
+    ),
+    ("get", "/api/v1/calls/{call_id}/ranking"): Example("/api/v1/calls/{call}/ranking"),
+    ("post", "/api/v1/calls/{call_id}/proposals"): Example(
+        "/api/v1/calls/{call}/proposals",
+        persona="tom",
+        scope="write",
+        body={"lead": "cooperativa-arcobaleno", "title": "Nuova versione", "sections": {}},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/submit"): Example(
+        "/api/v1/proposals/{to_submit}/submit", persona="tom", scope="write"
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/withdraw"): Example(
+        "/api/v1/proposals/{to_withdraw}/withdraw", persona="tom", scope="write"
+    ),
 }
 
 

@@ -232,7 +232,9 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
         # The row lock makes a second officer wait, then find the state already RANKED.
         procedure = _locked(procedure)
         if procedure.state == State.RANKED:
-            raise ValidationError(_("The ranking has already been published."))
+            raise ValidationError(
+                _("The ranking has already been published."), code="already_ranked"
+            )
         who = check_transition(procedure, State.RANKED)
         _check_actor(procedure, by, who)
         criteria = list(procedure.criteria.all())

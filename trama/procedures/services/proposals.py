@@ -68,9 +68,9 @@ def _check_eligible(procedure: Procedure, organization: Organization, *, lead: b
 
 def _check_open(procedure: Procedure, now=None) -> None:
     if procedure.kind != Procedure.Kind.CO_DESIGN or procedure.state != Procedure.State.PUBLISHED:
-        raise ValidationError(_("This call does not accept proposals."))
+        raise ValidationError(_("This call does not accept proposals."), code="call_not_open")
     if procedure.deadline_passed(now):
-        raise ValidationError(_("The deadline for proposals has passed."))
+        raise ValidationError(_("The deadline for proposals has passed."), code="deadline_passed")
 
 
 def _locked_draft(proposal: Proposal, by) -> Proposal:

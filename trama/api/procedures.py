@@ -1,0 +1,276 @@
+"""Calls and proposals: list open calls, write and publish a call, submit a proposal, read
+the ranking. Every act calls the procedures' services and access helpers; the sealing rule
+holds here as on the pages (a proposal is readable only through its partners until the
+deadline, and this API returns no proposal content at all)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from trama.ledger.access import OWNER, access_program
+from trama.organizations.models import Organization
+from trama.procedures import services
+from trama.procedures.access import access_procedure, access_proposal
+from trama.procedures.models import Area, Procedure
+
+from .auth import OptionalTokenAuth, TokenAuth
+from .errors import ApiError
+
+router = Router(tags=["procedures"])
+PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
+WRITE = {"auth": TokenAuth(write=True)}
+
+
+class CriterionOut(Schema):
+    id: int
+    title: str
+    description: str
+    max_points: Decimal
+
+
+class CallOut(Schema):
+    id: int
+    title: str
+    kind: str
+    state: str
+    owner: str
+    program: str
+    area: str
+    deadline: datetime | None
+    published_at: datetime | None
+    url: str
+
+    @staticmethod
+    def resolve_owner(obj):
+        return obj.owner.slug
+
+    @staticmethod
+    def resolve_program(obj):
+        return obj.program.slug
+
+    @staticmethod
+    def resolve_area(obj):
+        return obj.program.area
+
+    @staticmethod
+    def resolve_url(obj):
+        return obj.get_absolute_url()
+
+
+class CallDetailOut(CallOut):
+    description: str
+    objectives: str
+    territory: str
+    requirements: str
+    non_ets_partners: bool
+    clarification_deadline: datetime | None
+    min_score: Decimal | None
+    criteria: list[CriterionOut]
+
+    @staticmethod
+    def resolve_criteria(obj):
+        return list(obj.criteria.all())
+
+
+class CriterionIn(Schema):
+    title: str
+    description: str = ""
+    max_points: Decimal
+
+
+class CallIn(Schema):
+    kind: Literal["CO_DESIGN", "CO_PROGRAMMING"] = "CO_DESIGN"
+    title: str
+    description: str
+    objectives: str = ""
+    territory: str = ""
+    requirements: str = ""
+    non_ets_partners: bool = False
+    deadline: datetime
+    clarification_deadline: datetime | None = None
+    min_score: Decimal | None = None
+    criteria: list[CriterionIn]
+
+
+class CallFilters(Schema):
+    area: Area | None = None
+    region: str | None = None
+    status: Literal["open", "all"] = "open"
+
+
+class ProposalIn(Schema):
+    lead: str
+    title: str
+    sections: dict[int, str] = {}
+    budget_total: Decimal | None = None
+
+
+class ProposalOut(Schema):
+    id: int
+    call: int
+    lead: str
+    state: str
+    version: int
+    submitted_at: datetime | None
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_lead(obj):
+        return obj.lead.slug
+
+
+class ReceiptOut(Schema):
+    number: str
+    issued_at: datetime
+    sha256: str
+    canonical_json: str
+
+
+class RankingRow(Schema):
+    rank: int
+    lead: str
+    score: Decimal
+    outcome: str
+
+
+class RankingOut(Schema):
+    call: int
+    state: str
+    ranked_at: datetime | None
+    ranking: list[RankingRow]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)  # in Europe/Rome, the platform's time zone
+    return value
+
+
+@router.get("/calls", response=list[CallOut], summary="List calls", **PUBLIC)
+@paginate(LimitOffsetPagination)
+def list_calls(request, filters: Query[CallFilters]):
+    """Open calls by default, nearest deadline first; `status=all` lists every published
+    call, newest first. `region` is an ISTAT region code (03)."""
+    calls = Procedure.objects.public().select_related("owner", "program")
+    if filters.status == "open":
+        calls = calls.filter(pk__in=Procedure.objects.open_calls().values("pk")).order_by(
+            "deadline", "pk"
+        )
+    else:
+        calls = calls.order_by("-published_at", "pk")
+    if filters.area:
+        calls = calls.filter(program__area=filters.area)
+    if filters.region:
+        calls = calls.filter(owner__municipality__province__region__istat_code=filters.region)
+    return calls
+
+
+@router.get("/calls/{call_id}", response=CallDetailOut, summary="Read a call", **PUBLIC)
+def get_call(request, call_id: int):
+    """A published call for anyone; a draft only for its public body's members."""
+    return services.close_if_due(access_procedure(request.user, call_id).procedure)
+
+
+@router.post(
+    "/programs/{slug}/calls",
+    response={201: CallDetailOut},
+    summary="Write a draft call",
+    **WRITE,
+)
+def create_call(request, slug: str, payload: CallIn):
+    """An officer of the program's verified public body writes a draft; they become its RUP."""
+    program = access_program(request.user, slug, need=OWNER).program
+    from django.db import transaction
+
+    data = payload.dict()
+    criteria = data.pop("criteria")
+    kind = data.pop("kind")
+    data["deadline"] = _aware(data["deadline"])
+    data["clarification_deadline"] = _aware(data["clarification_deadline"])
+    with transaction.atomic():
+        call = services.create_call(by=request.user, program=program, kind=kind, **data)
+        services.set_criteria(call, by=request.user, criteria=criteria)
+    return Status(201, call)
+
+
+@router.post("/calls/{call_id}/publish", response=CallDetailOut, summary="Publish a call", **WRITE)
+def publish_call(request, call_id: int):
+    """Refused with 400 while the call lacks an object, a deadline a day away, or criteria."""
+    access = access_procedure(request.user, call_id, officer=True)
+    return services.publish_call(access.procedure, by=request.user)
+
+
+@router.get("/calls/{call_id}/ranking", response=RankingOut, summary="Read the ranking", **PUBLIC)
+def get_ranking(request, call_id: int):
+    """Empty until the RUP approves and publishes the ranking."""
+    procedure = access_procedure(request.user, call_id).procedure
+    rows = []
+    if procedure.state == Procedure.State.RANKED:
+        rows = [
+            {"rank": p.rank, "lead": p.lead.slug, "score": p.total_score, "outcome": p.state}
+            for p in procedure.proposals.filter(rank__isnull=False)
+            .select_related("lead")
+            .order_by("rank", "pk")
+        ]
+    return {
+        "call": procedure.pk,
+        "state": procedure.state,
+        "ranked_at": procedure.ranked_at,
+        "ranking": rows,
+    }
+
+
+@router.post(
+    "/calls/{call_id}/proposals",
+    response={201: ProposalOut},
+    summary="Start a proposal",
+    **WRITE,
+)
+def create_proposal(request, call_id: int, payload: ProposalIn):
+    """An administrator of the lead body starts a draft; `sections` maps criterion ids to
+    text. Partners, the budget plan and files are added on the proposal's page."""
+    procedure = access_procedure(request.user, call_id).procedure
+    lead = Organization.objects.filter(slug=payload.lead).first()
+    if lead is None:
+        raise ApiError(
+            400, "unknown_organization", _("No such organisation."), {"lead": [_("Unknown.")]}
+        )
+    proposal = services.start_proposal(procedure, by=request.user, lead=lead, title=payload.title)
+    if payload.sections or payload.budget_total is not None:
+        services.update_proposal(
+            proposal,
+            by=request.user,
+            sections=payload.sections,
+            budget_total=payload.budget_total,
+        )
+    return Status(201, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/submit", response=ReceiptOut, summary="Submit a proposal", **WRITE
+)
+def submit_proposal(request, proposal_id: int):
+    """Before the deadline only (`deadline_passed` after it). A second call returns the same
+    receipt. `sha256` is the SHA-256 of `canonical_json`, which anyone can hash again."""
+    access = access_proposal(request.user, proposal_id)
+    return services.submit_proposal(access.proposal, by=request.user)
+
+
+@router.post(
+    "/proposals/{proposal_id}/withdraw",
+    response=ProposalOut,
+    summary="Withdraw a proposal",
+    **WRITE,
+)
+def withdraw_proposal(request, proposal_id: int):
+    """Before the deadline only."""
+    access = access_proposal(request.user, proposal_id)
+    return services.withdraw_proposal(access.proposal, by=request.user)
