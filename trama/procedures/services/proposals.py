@@ -376,6 +376,13 @@ def check_submittable(proposal: Proposal) -> None:
 
 def submit_proposal(proposal: Proposal, *, by) -> Receipt:
     """Submit before the deadline and issue the receipt; a second click gets the same one."""
+    # A late submission is refused before queueing on the call's lock: once passed, a
+    # deadline stays passed (it can only be extended before it passes).
+    if (
+        Procedure.objects.get(pk=proposal.procedure_id).deadline_passed()
+        and not Proposal.objects.filter(pk=proposal.pk, state=State.SUBMITTED).exists()
+    ):
+        raise ValidationError(_("The deadline for proposals has passed."), code="deadline_passed")
     with transaction.atomic():
         # The procedure row is locked first: the deadline check, the receipt counter and a
         # concurrent extension or closing are decided in one order, in server time.

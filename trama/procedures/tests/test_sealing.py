@@ -46,6 +46,9 @@ ROUTES = {
     "api-v1:list_organizations": {},
     "api-v1:get_organization": {"slug": "lead"},
     "api-v1:openapi-json": {},
+    "api-v1:list_calls": {},
+    "api-v1:get_call": {"call_id": "call"},
+    "api-v1:get_ranking": {"call_id": "call"},
 }
 
 NOT_ABOUT_PROPOSALS = {
@@ -105,6 +108,11 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:get_municipality": "territories",
     "api-v1:me": "the caller's own account",
     "api-v1:record_entry": "POST",
+    "api-v1:create_call": "POST: a new draft call",
+    "api-v1:publish_call": "POST act on the call",
+    "api-v1:create_proposal": "POST: answers its creator only",
+    "api-v1:submit_proposal": "POST: the receipt goes to the lead's admin who submits",
+    "api-v1:withdraw_proposal": "POST act of the lead's admins",
     "api-v1:reverse_entry": "POST",
     "api-v1:verify_entry": "POST",
     "api-v1:confirm_entry": "POST",
