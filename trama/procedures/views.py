@@ -445,3 +445,18 @@ def receipt_check(request):
 
 def call_url(procedure) -> str:
     return reverse("procedures:call", args=[procedure.pk])
+
+
+def receipt_download(request, pk):
+    """The receipt as PDF, for the members of the partner bodies, rendered on request."""
+    from django.http import Http404, HttpResponse
+
+    from .pdf import receipt_pdf
+
+    access = access_proposal(request.user, pk)
+    receipt = Receipt.objects.filter(proposal=access.proposal).first()
+    if not access.is_partner or receipt is None:
+        raise Http404(_("No receipt."))
+    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ricevuta-{receipt.number}.pdf"'
+    return response

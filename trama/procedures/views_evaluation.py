@@ -221,3 +221,20 @@ def rank(request, pk):
         _("Ranking approved and published."),
     )
     return redirect("procedures:call", pk=pk)
+
+
+@login_required
+def minutes(request, pk):
+    """The minutes of the evaluation as PDF, for the RUP and the commission once ranked."""
+    from django.http import HttpResponse
+
+    from .pdf import minutes_pdf
+
+    access = access_procedure(request.user, pk)
+    if not (access.is_rup or access.is_evaluator):
+        raise PermissionDenied(_("The minutes are for the RUP and the commission."))
+    if access.procedure.ranked_at is None:
+        raise PermissionDenied(_("The minutes exist once the ranking is approved."))
+    response = HttpResponse(minutes_pdf(access.procedure), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="verbale-{pk}.pdf"'
+    return response

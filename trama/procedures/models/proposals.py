@@ -66,6 +66,7 @@ class Proposal(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     decision_reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     total_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)

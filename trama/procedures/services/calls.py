@@ -359,3 +359,37 @@ def close_due_procedures(now=None) -> int:
 
 def officers_of(procedure: Procedure):
     return Membership.objects.filter(organization=procedure.owner).select_related("user")
+
+
+REMINDER_BEFORE = timedelta(hours=48)
+
+
+def send_deadline_reminders(now=None) -> int:
+    """Tell the lead admins of drafts not yet submitted that the deadline is near, once."""
+    from ..models import Proposal
+
+    now = now or timezone.now()
+    drafts = Proposal.objects.filter(
+        state=Proposal.State.DRAFT,
+        reminded_at__isnull=True,
+        procedure__state=State.PUBLISHED,
+        procedure__deadline__gt=now,
+        procedure__deadline__lte=now + REMINDER_BEFORE,
+    ).select_related("procedure", "lead")
+    sent = 0
+    for proposal in drafts:
+        with transaction.atomic():
+            if not Proposal.objects.filter(pk=proposal.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue  # another run got there first
+            for membership in Membership.objects.filter(
+                organization=proposal.lead, role=Membership.Role.ADMIN
+            ).select_related("user"):
+                send_template_email(
+                    "procedures/email/deadline_near",
+                    membership.user.email,
+                    {"procedure": proposal.procedure, "proposal": proposal},
+                )
+            sent += 1
+    return sent

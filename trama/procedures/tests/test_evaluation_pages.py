@@ -67,3 +67,12 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
         client_for(bodies.tom).get(reverse("procedures:proposal", args=[second.pk])).status_code
         == 404
     )
+    # The PDFs: the receipt for its partners, the minutes for the RUP and the commission.
+    alice = client_for(bodies.alice)
+    minutes = alice.get(reverse("procedures:minutes", args=[call.pk]))
+    assert minutes["Content-Type"] == "application/pdf" and minutes.content.startswith(b"%PDF")
+    tom = client_for(bodies.tom)
+    receipt = tom.get(reverse("procedures:receipt_pdf", args=[first.pk]))
+    assert receipt.content.startswith(b"%PDF")
+    assert first.receipt.number in receipt["Content-Disposition"]
+    assert tom.get(reverse("procedures:minutes", args=[call.pk])).status_code == 403

@@ -39,6 +39,8 @@ ROUTES = {
     "procedures:proposal": {"pk": "proposal"},
     "procedures:receipt_check": {},
     "procedures:desk": {"pk": "call"},
+    "procedures:receipt_pdf": {"pk": "proposal"},
+    "procedures:minutes": {"pk": "call"},
     "api-v1:list_programs": {},
     "api-v1:get_program": {"slug": "program"},
     "api-v1:list_entries": {"slug": "program"},

@@ -242,3 +242,24 @@ def test_a_new_version_replaces_the_submitted_one_and_withdrawal_before_the_dead
     assert list(call.proposals.received()) == [new]
     services.withdraw_proposal(new, by=bodies.tom)
     assert not call.proposals.received().exists()
+
+
+def test_drafts_are_reminded_once_when_the_deadline_is_near(
+    bodies, call, time_machine, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    draft = services.start_proposal(call, by=bodies.tom, lead=bodies.consortium, title="Bozza")
+    submitted = complete_proposal(call, by=bodies.una, lead=bodies.aps, title="Pronta")
+    services.submit_proposal(submitted, by=bodies.una)
+    mail.outbox.clear()
+    time_machine.move_to(rome(2026, 3, 27, 9, 0), tick=False)  # three days before: too early
+    assert services.send_deadline_reminders() == 0
+    time_machine.move_to(rome(2026, 3, 29, 9, 0), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("procedure_housekeeping")
+        call_command("procedure_housekeeping")  # a second run sends nothing more
+    (message,) = mail.outbox
+    assert message.to == ["tom@trama.test"] and "scadenza" in message.subject.lower()
+    draft.refresh_from_db()
+    assert draft.reminded_at is not None
