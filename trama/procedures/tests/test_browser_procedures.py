@@ -1,0 +1,173 @@
+"""A co-design call from its writing to the published ranking, in a real browser, with an
+axe scan of every page visited: Alice (RUP) writes and publishes the call; Tom's consortium
+writes and submits its proposal in the pages; Una's association competes with one prepared
+through the services; after the deadline the commission (Eve) declares, Alice admits, Eve
+scores, Alice approves the ranking, and the public sees it. Screenshots go to
+test-artifacts/."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from trama.conftest import make_org, make_user
+from trama.pages.tests import test_browser_journeys as journeys
+from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
+from trama.procedures import services
+from trama.procedures.models import Procedure
+from trama.procedures.services import create_program
+
+from .conftest import complete_proposal
+
+pytestmark = pytest.mark.browser
+
+browser, site, territories, new_page = (
+    journeys.browser,
+    journeys.site,
+    journeys.territories,
+    journeys.new_page,
+)
+
+
+@pytest.fixture
+def people(territories, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+    alice = make_user("alice@trama.test", first_name="Alice", last_name="Rossi")
+    comune = make_org(
+        "Comune di Lecco", by=alice, kind="PUBLIC_BODY", tax_code="00623530136", verified=True
+    )
+    make_user("eve@trama.test", first_name="Eve", last_name="Bianchi")  # the evaluator
+    tom = make_user("tom@trama.test", first_name="Tom", last_name="Verdi")
+    consortium = make_org("Consorzio Lario", by=tom, tax_code="05260180137", runts_number="12345")
+    una = make_user("una@trama.test", first_name="Una", last_name="Ferri")
+    aps = make_org("APS Ponte", by=una, tax_code="92012340136", runts_number="34567")
+    year = timezone.localdate().year
+    program = create_program(
+        by=alice, owner=comune, title="Abitare solidale", start_year=year, end_year=year + 2
+    )
+    return {"program": program, "consortium": consortium, "aps": aps, "una": una, "year": year}
+
+
+def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time_machine):
+    program, year = people["program"], people["year"]
+    deadline = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+
+    # Alice writes the call, checks the draft and publishes it.
+    alice = new_page()
+    sign_in(alice, "alice@trama.test")
+    visit(alice, f"/programmi/{program.slug}/")
+    alice.locator('[data-action="call"]').click()
+    expect(alice).to_have_url(re.compile("/avvisi/nuovo/$"))
+    assert_accessible(alice)
+    alice.locator("#id_kind").select_option("CO_DESIGN")
+    alice.locator("#id_title").fill("Servizi per l'abitare")
+    alice.locator("#id_description").fill("Accompagnamento all'abitare per nuclei fragili.")
+    alice.locator("#id_deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
+    alice.locator("#id_min_score").fill("50")
+    alice.locator("#id_criteria").fill("Qualità del progetto | 60\nRisorse aggiuntive | 40")
+    screenshot(alice, "procedures-01-call-form")
+    alice.get_by_role("button", name="Salva la bozza").click()
+    expect(alice).to_have_url(re.compile(r"/avvisi/\d+/$"))
+    expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "DRAFT")
+    assert_accessible(alice)
+    alice.get_by_role("button", name="Pubblica l'avviso").click()
+    expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "PUBLISHED")
+    call = Procedure.objects.get(title="Servizi per l'abitare")
+    call_url = f"/avvisi/{call.pk}/"
+
+    # The public finds it among the open calls.
+    visitor = new_page()
+    visit(visitor, "/avvisi/")
+    visitor.get_by_role("link", name="Servizi per l'abitare").click()
+    expect(visitor).to_have_url(re.compile(call_url + "$"))
+    assert_accessible(visitor)
+
+    # Una's association competes with a proposal prepared through the services.
+    rival = complete_proposal(
+        call, by=people["una"], lead=people["aps"], title="Ponte", amount="500"
+    )
+    services.submit_proposal(rival, by=people["una"])
+
+    # Tom writes and submits the consortium's proposal in the pages.
+    tom = new_page()
+    sign_in(tom, "tom@trama.test")
+    visit(tom, call_url)
+    tom.locator("#id_title").fill("Casa comune")
+    tom.get_by_role("button", name="Avvia una proposta").click()
+    expect(tom).to_have_url(re.compile(r"/proposte/\d+/$"))
+    assert_accessible(tom)
+    for textarea in tom.locator("textarea[name^=section-]").all():
+        textarea.fill("Una rete di alloggi temporanei e accompagnamento educativo.")
+    tom.locator("#id_budget_total").fill("2400,00")
+    form = tmp_path / "domanda.pdf"
+    form.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    tom.locator("#id_files").set_input_files(str(form))
+    tom.get_by_role("button", name="Salva la bozza").click()
+    expect(tom.get_by_text("Bozza salvata.")).to_be_visible()
+    tom.locator("#id_contributor").select_option(str(people["consortium"].pk))
+    tom.locator("#id_source").select_option("OWN_RESOURCES")
+    tom.locator("#id_category").select_option("PROFESSIONAL")
+    tom.locator("#id_year").fill(str(year))
+    tom.locator("#id_description").fill("Ore di educatore")
+    tom.locator("#id_quantity").fill("100")
+    tom.locator("#id_unit_value").fill("24")
+    tom.get_by_role("button", name="Aggiungi la risorsa").click()
+    expect(tom.get_by_text("Risorsa aggiunta al piano economico.")).to_be_visible()
+    assert_accessible(tom)
+    screenshot(tom, "procedures-02-proposal-draft")
+    tom.get_by_role("button", name="Presenta la proposta").click()
+    receipt = tom.locator('[data-testid="receipt"]')
+    expect(receipt).to_contain_text(f"{call.pk}-0000")
+    assert_accessible(tom)
+    screenshot(tom, "procedures-03-receipt")
+
+    # After the deadline: the commission, the declarations, admission, scores, ranking.
+    time_machine.move_to(deadline + datetime.timedelta(minutes=5), tick=True)
+    visit(alice, f"/avvisi/{call.pk}/valutazione/")
+    alice.locator("#id_email").fill("eve@trama.test")
+    alice.get_by_role("button", name="Nomina").click()
+    alice.get_by_role("button", name="Apri la valutazione").click()
+    expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "EVALUATION")
+    alice.locator('label[for="conflict-no"]').click()
+    alice.get_by_role("button", name="Sottoscrivi la dichiarazione").click()
+    assert_accessible(alice)
+    for _proposal in range(2):  # each admission reloads the desk with one fewer to decide
+        alice.locator("textarea[name=reason]").first.fill("Requisiti presenti")
+        alice.get_by_role("button", name="Ammetti").first.click()
+        expect(alice.get_by_text("Decisione registrata.")).to_be_visible()
+    expect(alice.get_by_role("button", name="Ammetti")).to_have_count(0)
+    screenshot(alice, "procedures-04-desk")
+
+    eve = new_page()
+    sign_in(eve, "eve@trama.test")
+    visit(eve, f"/avvisi/{call.pk}/valutazione/")
+    eve.locator('label[for="conflict-no"]').click()
+    eve.get_by_role("button", name="Sottoscrivi la dichiarazione").click()
+    assert_accessible(eve)
+    for form in eve.locator("form[action$='/punteggi/']").all():
+        points = form.locator("input[name^=points-]").all()
+        points[0].fill("55")
+        points[1].fill("30")
+        for rationale in form.locator("textarea").all():
+            rationale.fill("Proposta coerente con l'avviso.")
+        form.get_by_role("button", name="Salva i punteggi").click()
+        expect(eve.get_by_text("Punteggi salvati.")).to_be_visible()
+
+    visit(alice, f"/avvisi/{call.pk}/valutazione/")
+    alice.get_by_role("button", name="Approva e pubblica la graduatoria").click()
+    ranking = alice.locator('[data-testid="ranking"]')
+    expect(ranking).to_contain_text("Consorzio Lario")
+    expect(ranking).to_contain_text("APS Ponte")
+    visit(visitor, call_url)
+    expect(visitor.locator('[data-testid="ranking"] tbody tr')).to_have_count(2)
+    screenshot(visitor, "procedures-05-ranking")
+    # On a phone, the call page still reads.
+    phone = new_page(viewport={"width": 375, "height": 800})
+    visit(phone, call_url)
+    screenshot(phone, "procedures-06-call-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the call page is {width}px wide on a 375px screen"
