@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_evaluation
+from . import views, views_coprogramming, views_evaluation
 
 app_name = "procedures"
 
@@ -27,6 +27,17 @@ urlpatterns = [
     path("proposte/<int:pk>/partner/", views.proposal_invite, name="proposal_invite"),
     path("proposte/<int:pk>/conferma/", views.proposal_confirm, name="proposal_confirm"),
     path("ricevute/verifica/", views.receipt_check, name="receipt_check"),
+    path("avvisi/<int:pk>/interesse/", views_coprogramming.interest, name="interest"),
+    path("avvisi/<int:pk>/ammessi/", views_coprogramming.admit, name="admit_participants"),
+    path("avvisi/<int:pk>/tavoli/", views_coprogramming.meeting, name="meeting"),
+    path(
+        "avvisi/<int:pk>/tavoli/<int:meeting_id>/verbale/",
+        views_coprogramming.minutes,
+        name="meeting_minutes",
+    ),
+    path("avvisi/<int:pk>/contributi/", views_coprogramming.contribute, name="contribute"),
+    path("avvisi/<int:pk>/conclusione/", views_coprogramming.conclude, name="conclude"),
+    path("avvisi/<int:pk>/co-progettazione/", views_coprogramming.start_codesign, name="codesign"),
     path("avvisi/<int:pk>/valutazione/", views_evaluation.desk, name="desk"),
     path("avvisi/<int:pk>/valutazione/nomina/", views_evaluation.appoint, name="appoint"),
     path("avvisi/<int:pk>/valutazione/avvia/", views_evaluation.start, name="evaluation_start"),

@@ -126,10 +126,36 @@ def call_detail(request, pk):
             memberships__user=request.user,
             memberships__role=Membership.Role.ADMIN,
         )
+    coprogramming = {}
+    if procedure.kind == Procedure.Kind.CO_PROGRAMMING:
+        from .views_coprogramming import my_organizations
+
+        mine = my_organizations(request.user)
+        coprogramming = {
+            "meetings": procedure.meetings.prefetch_related("attendees"),
+            "contributions": procedure.contributions.select_related("organization"),
+            "participations": (
+                procedure.participations.select_related("organization")
+                if access.is_officer
+                else procedure.participations.none()
+            ),
+            "participants": procedure.participants.all(),
+            "interest_orgs": mine,
+            "contribute_orgs": (
+                Organization.objects.filter(
+                    memberships__user=request.user,
+                    pk__in=procedure.participations.filter(state="ADMITTED").values("organization"),
+                ).distinct()
+                if request.user.is_authenticated
+                else Organization.objects.none()
+            ),
+            "deadline_passed": procedure.deadline_passed(),
+        }
     return render(
         request,
         "procedures/call_detail.html",
         {
+            "coprogramming": coprogramming,
             "procedure": procedure,
             "access": access,
             "criteria": procedure.criteria.all(),

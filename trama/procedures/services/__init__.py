@@ -14,6 +14,15 @@ from .calls import (
     set_criteria,
     update_call,
 )
+from .coprogramming import (
+    add_contribution,
+    add_meeting,
+    admit_participants,
+    conclude_coprogramming,
+    express_interest,
+    record_minutes,
+    start_codesign,
+)
 from .evaluation import (
     appoint_evaluator,
     approve_ranking,
@@ -38,6 +47,13 @@ from .proposals import (
 )
 
 __all__ = [
+    "add_contribution",
+    "add_meeting",
+    "admit_participants",
+    "conclude_coprogramming",
+    "express_interest",
+    "record_minutes",
+    "start_codesign",
     "add_budget_line",
     "appoint_evaluator",
     "approve_ranking",
