@@ -315,6 +315,8 @@ def proposal_detail(request, pk):
     access = access_proposal(request.user, pk)
     proposal = access.proposal
     context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
+    if access.reads_content:
+        context["requests"] = proposal.document_requests.prefetch_related("files")
     if access.is_partner and proposal.procedure.state == Procedure.State.RANKED:
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
@@ -452,6 +454,28 @@ def proposal_confirm(request, pk):
     )
 
 
+@login_required
+@require_POST
+def proposal_integrate(request, pk, request_id):
+    """The lead sends the documents a request asked for (soccorso istruttorio)."""
+    access = access_proposal(request.user, pk)
+    document_request = access.proposal.document_requests.filter(pk=request_id).first()
+    if document_request is None or not access.is_partner:
+        raise PermissionDenied(_("No such request."))
+    uploads = request.FILES.getlist("files")
+    if not uploads:
+        messages.error(request, _("Choose the files to send."))
+        return redirect("procedures:proposal", pk=pk)
+
+    def act():
+        for upload in uploads:
+            services.attach_file(
+                access.proposal, by=request.user, upload=upload, request=document_request
+            )
+
+    return _proposal_act(request, pk, act, _("Documents sent."))
+
+
 def receipt_check(request):
     """Anyone can check that a receipt number and hash were issued by Trama."""
     form = ReceiptCheckForm(request.GET or None)
@@ -486,3 +510,20 @@ def receipt_download(request, pk):
     response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ricevuta-{receipt.number}.pdf"'
     return response
+
+
+def trail(request, pk):
+    """The procedure's hash-chained trail: every act for its officers, public acts for all."""
+    from trama.audit.models import AuditEvent
+    from trama.audit.services import chain_for
+
+    access = access_procedure(request.user, pk)
+    events = AuditEvent.objects.for_chain(chain_for(access.procedure)).select_related("actor")
+    if not access.is_officer:
+        events = events.filter(data__public=True)
+    page = Paginator(events.reverse(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "procedures/trail.html",
+        {"procedure": access.procedure, "access": access, "page": page},
+    )

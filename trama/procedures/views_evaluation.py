@@ -238,3 +238,28 @@ def minutes(request, pk):
     response = HttpResponse(minutes_pdf(access.procedure), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="verbale-{pk}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def protocol(request, pk):
+    """An officer registers a receipt in the public body's own protocol."""
+    from .models import Receipt
+
+    access = _desk_access(request, pk)
+    if not access.is_officer:
+        raise PermissionDenied(_("Only the officers of the owning public body can do this."))
+    receipt = Receipt.objects.filter(
+        pk=request.POST.get("receipt") or 0, proposal__procedure=access.procedure
+    ).first()
+    if receipt is None:
+        messages.error(request, _("No such receipt."))
+    else:
+        _run(
+            request,
+            lambda: services.record_protocol_number(
+                receipt, by=request.user, protocol_number=request.POST.get("protocol_number", "")
+            ),
+            _("Protocol number recorded."),
+        )
+    return redirect("procedures:desk", pk=pk)

@@ -7,12 +7,16 @@ from trama.audit.labels import ACTION_LABELS
 
 
 def _recorded_actions():
-    """Every action name passed to record_event() anywhere in the code."""
+    """Every action name passed to record_event() anywhere in the code, or to the
+    procedures' event() helper, which appends to a procedure's chain through it."""
     for path in (Path(settings.BASE_DIR) / "trama").rglob("*.py"):
         if "tests" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "record_event"):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") in ("record_event", "event")
+            ):
                 continue
             if len(node.args) < 2:
                 continue

@@ -150,6 +150,7 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
         if procedure.state != State.EVALUATION:
             raise ValidationError(_("Documents are requested during the evaluation."))
         _check_admission_actor(procedure, by)
+        proposal = Proposal.objects.select_for_update().select_related("lead").get(pk=proposal.pk)
         if proposal.state != PState.SUBMITTED:
             raise ValidationError(_("Documents are requested before deciding admission."))
         if deadline <= timezone.now():
@@ -339,3 +340,29 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
         for email in notified:
             send_template_email("procedures/email/outcome", email, {"procedure": procedure})
     return admitted
+
+
+def record_protocol_number(receipt, *, by, protocol_number: str):
+    """The public body writes its own protocol number on a receipt, after the deadline."""
+    from ..models import Receipt
+
+    protocol_number = (protocol_number or "").strip()
+    if not protocol_number:
+        raise ValidationError({"protocol_number": _("Write the protocol number.")})
+    with transaction.atomic():
+        procedure = _locked(receipt.proposal.procedure)
+        _check_actor(procedure, by, "officer")
+        if procedure.closed_at is None:
+            raise ValidationError(_("Receipts are registered after the deadline."))
+        receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        receipt.protocol_number = protocol_number
+        receipt.save(update_fields=["protocol_number"])
+        event(
+            procedure,
+            "proposal.protocol_registered",
+            by=by,
+            target=receipt,
+            receipt=receipt.number,
+            protocol_number=protocol_number,
+        )
+    return receipt

@@ -1,3 +1,5 @@
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from trama.procedures import services
@@ -76,3 +78,43 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
     assert receipt.content.startswith(b"%PDF")
     assert first.receipt.number in receipt["Content-Disposition"]
     assert tom.get(reverse("procedures:minutes", args=[call.pk])).status_code == 403
+
+
+def test_missing_documents_arrive_only_on_request_and_before_its_deadline(
+    bodies, call, client_for, time_machine
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trama.procedures.models import ProposalFile
+
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    receipt = services.submit_proposal(proposal, by=bodies.tom)
+    time_machine.move_to(rome(2026, 3, 31, 9, 0), tick=False)
+    # After the deadline a document outside a request is refused.
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        services.attach_file(proposal, by=bodies.tom, upload=SimpleUploadedFile("x.pdf", b"%PDF-1"))
+    services.appoint_evaluator(call, by=bodies.alice, user=bodies.eve)
+    services.start_evaluation(call, by=bodies.alice)
+    services.declare_interests(call, by=bodies.alice, has_conflict=False)
+    request = services.request_documents(
+        proposal, by=bodies.alice, text="Manca lo statuto", deadline=rome(2026, 4, 3, 12, 0)
+    )
+    tom = client_for(bodies.tom)
+    page = tom.get(reverse("procedures:proposal", args=[proposal.pk])).content.decode()
+    assert "Manca lo statuto" in page
+    tom.post(
+        reverse("procedures:integrate", args=[proposal.pk, request.pk]),
+        {"files": SimpleUploadedFile("statuto.pdf", b"%PDF-1.7\n%%EOF\n")},
+    )
+    sent = ProposalFile.objects.get(request=request)
+    assert sent.kind == "INTEGRATION" and sent.name == "statuto.pdf"
+    receipt.refresh_from_db()  # the original receipt is untouched, the file sits beside it
+    assert "statuto" not in receipt.canonical_json
+    time_machine.move_to(rome(2026, 4, 3, 12, 0, 1), tick=False)
+    response = tom.post(
+        reverse("procedures:integrate", args=[proposal.pk, request.pk]),
+        {"files": SimpleUploadedFile("tardi.pdf", b"%PDF-1.7\n%%EOF\n")},
+        follow=True,
+    )
+    assert "La scadenza di questa richiesta è passata." in response.content.decode()
+    assert ProposalFile.objects.filter(request=request).count() == 1

@@ -218,3 +218,15 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
     proposal.refresh_from_db()
     assert proposal.state == "SUBMITTED", page
     assert proposal.receipt.number in page and proposal.receipt.sha256 in page
+
+
+def test_the_record_of_acts_shows_public_acts_to_all_and_everything_to_officers(
+    bodies, call, client_for
+):
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    services.submit_proposal(proposal, by=bodies.tom)
+    url = reverse("procedures:trail", args=[call.pk])
+    public = client_for(None).get(url).content.decode()
+    assert "Avviso pubblicato" in public and "Proposta ricevuta" not in public
+    officer = client_for(bodies.eve).get(url).content.decode()
+    assert "Proposta ricevuta" in officer and "Criteri di valutazione impostati" in officer

@@ -263,3 +263,20 @@ def test_drafts_are_reminded_once_when_the_deadline_is_near(
     assert message.to == ["tom@trama.test"] and "scadenza" in message.subject.lower()
     draft.refresh_from_db()
     assert draft.reminded_at is not None
+
+
+def test_the_public_body_registers_receipts_in_its_protocol_after_the_deadline(
+    bodies, call, time_machine
+):
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    receipt = services.submit_proposal(proposal, by=bodies.tom)
+    with pytest.raises(ValidationError, match="after the deadline"):
+        services.record_protocol_number(receipt, by=bodies.eve, protocol_number="PG 1")
+    time_machine.move_to(rome(2026, 3, 30, 12, 1), tick=False)
+    services.close_due_procedures()
+    with pytest.raises(PermissionDenied):
+        services.record_protocol_number(receipt, by=bodies.tom, protocol_number="PG 1")
+    services.record_protocol_number(receipt, by=bodies.eve, protocol_number="PG 4521/2026")
+    receipt.refresh_from_db()
+    assert receipt.protocol_number == "PG 4521/2026"
+    assert hashlib.sha256(receipt.canonical_json.encode()).hexdigest() == receipt.sha256
