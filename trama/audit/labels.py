@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "procedure.criteria_set": _("Evaluation criteria set"),
     "procedure.budget_set": _("Public budget set"),
     "procedure.published": _("Call published"),
+    "procedure.document_attached": _("Document attached to the call"),
     "procedure.deadline_extended": _("Deadline extended"),
     "procedure.cancelled": _("Procedure cancelled"),
     "procedure.closed": _("Deadline passed: proposals unsealed"),

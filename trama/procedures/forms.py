@@ -7,6 +7,9 @@ from .models import Area, Procedure
 
 
 class CallFilterForm(forms.Form):
+    deadline_before = forms.DateField(
+        label=_("Deadline by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = forms.ChoiceField(
         label=_("Area"), required=False, choices=[("", _("All areas"))] + list(Area.choices)
@@ -62,16 +65,37 @@ class CallForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    budget = forms.CharField(
+        label=_("Public budget by year"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One year per line, as “year: amount”, e.g. “2027: 150000”."),
+    )
     min_score = forms.DecimalField(
         label=_("Minimum score to be selected"), required=False, min_value=0, decimal_places=2
     )
     criteria = forms.CharField(
         label=_("Evaluation criteria"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "One per line, as “title | maximum points”, e.g. “Quality of the project | 60”."
         ),
     )
+
+    def clean_budget(self):
+        budget = {}
+        for number, line in enumerate(self.cleaned_data["budget"].splitlines(), 1):
+            if not line.strip():
+                continue
+            year, _sep, amount = line.partition(":")
+            if not year.strip().isdigit() or not amount.strip():
+                raise forms.ValidationError(_("Line %(n)s: write “year: amount”.") % {"n": number})
+            amount = amount.strip()
+            if "," in amount:  # Italian style: 150.000,50
+                amount = amount.replace(".", "").replace(",", ".")
+            budget[int(year)] = amount
+        return budget
 
     def clean_criteria(self):
         rows = []
@@ -84,9 +108,13 @@ class CallForm(forms.Form):
                     _("Line %(n)s: write “title | maximum points”.") % {"n": number}
                 )
             rows.append({"title": title.strip(), "max_points": points.strip()})
-        if not rows:
-            raise forms.ValidationError(_("Add at least one evaluation criterion."))
         return rows
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Procedure.Kind.CO_DESIGN and not data.get("criteria"):
+            self.add_error("criteria", _("Add at least one evaluation criterion."))
+        return data
 
 
 class ReasonForm(forms.Form):

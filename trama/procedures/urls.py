@@ -9,6 +9,12 @@ urlpatterns = [
     path("avvisi/feed/", views.CallFeed(), name="feed"),
     path("avvisi/<int:pk>/", views.call_detail, name="call"),
     path("avvisi/<int:pk>/registro/", views.trail, name="trail"),
+    path("avvisi/<int:pk>/allegati/", views.call_attach, name="call_attach"),
+    path(
+        "avvisi/<int:pk>/allegati/<int:attachment_id>/",
+        views.call_document,
+        name="call_document",
+    ),
     path("avvisi/<int:pk>/pubblica/", views.call_publish, name="call_publish"),
     path("avvisi/<int:pk>/annulla/", views.call_cancel, name="call_cancel"),
     path("avvisi/<int:pk>/proroga/", views.call_extend, name="call_extend"),
@@ -22,6 +28,8 @@ urlpatterns = [
     path("programmi/<slug:slug>/avvisi/nuovo/", views.call_create, name="call_create"),
     path("proposte/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposte/<int:pk>/presenta/", views.proposal_submit, name="proposal_submit"),
+    path("proposte/<int:pk>/ritira/", views.proposal_withdraw, name="proposal_withdraw"),
+    path("proposte/<int:pk>/nuova-versione/", views.proposal_new_version, name="proposal_version"),
     path("proposte/<int:pk>/ricevuta.pdf", views.receipt_download, name="receipt_pdf"),
     path(
         "proposte/<int:pk>/integrazioni/<int:request_id>/invia/",

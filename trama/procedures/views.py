@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -53,6 +54,8 @@ def call_list(request):
             calls = calls.filter(program__area=data["area"])
         if data["region"]:
             calls = calls.filter(owner__municipality__province__region=data["region"])
+        if data["deadline_before"]:
+            calls = calls.filter(deadline__date__lte=data["deadline_before"])
     if status == "open":
         calls = calls.filter(pk__in=Procedure.objects.open_calls().values("pk"))
         calls = calls.order_by("deadline", "pk")
@@ -161,6 +164,7 @@ def call_detail(request, pk):
             "criteria": procedure.criteria.all(),
             "budget": procedure.budget.all(),
             "notices": procedure.notices.all(),
+            "attachments": procedure.attachments.all(),
             "clarifications": clarifications,
             "pending": pending,
             "ranking": ranking,
@@ -181,10 +185,16 @@ def call_create(request, slug):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         criteria = data.pop("criteria")
+        budget = data.pop("budget")
         kind = data.pop("kind")
         try:
-            procedure = services.create_call(by=request.user, program=program, kind=kind, **data)
-            services.set_criteria(procedure, by=request.user, criteria=criteria)
+            with transaction.atomic():
+                procedure = services.create_call(
+                    by=request.user, program=program, kind=kind, **data
+                )
+                services.set_criteria(procedure, by=request.user, criteria=criteria)
+                if budget:
+                    services.set_budget(procedure, by=request.user, budget=budget)
         except ValidationError as exc:
             for message in _errors(exc):
                 form.add_error(None, message)
@@ -474,6 +484,63 @@ def proposal_integrate(request, pk, request_id):
             )
 
     return _proposal_act(request, pk, act, _("Documents sent."))
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request, pk):
+    access = access_proposal(request.user, pk)
+    return _proposal_act(
+        request,
+        pk,
+        lambda: services.withdraw_proposal(access.proposal, by=request.user),
+        _("Proposal withdrawn."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_new_version(request, pk):
+    access = access_proposal(request.user, pk)
+    try:
+        new = services.start_new_version(access.proposal, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+        return redirect("procedures:proposal", pk=pk)
+    messages.success(
+        request, _("New version started: the submitted one stands until you submit this.")
+    )
+    return redirect("procedures:proposal", pk=new.pk)
+
+
+@login_required
+@require_POST
+def call_attach(request, pk):
+    access = access_procedure(request.user, pk, officer=True)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose the file to attach."))
+        return redirect("procedures:call", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: services.attach_call_document(
+            access.procedure, by=request.user, upload=upload, title=request.POST.get("title", "")
+        ),
+        success=_("Document attached."),
+    )
+
+
+def call_document(request, pk, attachment_id):
+    """A document of the call: public once the call is, for its officers before."""
+    from django.http import FileResponse, Http404
+
+    access = access_procedure(request.user, pk)
+    attachment = access.procedure.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404(_("No such document."))
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 def receipt_check(request):

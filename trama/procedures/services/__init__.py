@@ -3,6 +3,7 @@
 from .calls import (
     answer_clarification,
     ask_clarification,
+    attach_call_document,
     cancel_procedure,
     close_due_procedures,
     close_if_due,
@@ -74,6 +75,7 @@ __all__ = [
     "update_proposal",
     "withdraw_proposal",
     "answer_clarification",
+    "attach_call_document",
     "ask_clarification",
     "cancel_procedure",
     "check_can_act_for_public_body",

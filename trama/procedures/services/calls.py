@@ -393,3 +393,40 @@ def send_deadline_reminders(now=None) -> int:
                 )
             sent += 1
     return sent
+
+
+def attach_call_document(procedure: Procedure, *, by, upload, title: str):
+    """An officer attaches a document to the call (the notice, forms, annexes)."""
+    from pathlib import PurePath
+
+    from trama.lib.files import sha256_of
+
+    from ..models import CallAttachment
+    from .proposals import check_upload
+
+    title = (title or "").strip() or PurePath(upload.name or "").name
+    check_upload(upload)
+    with transaction.atomic():
+        procedure = _locked(procedure)
+        _check_actor(procedure, by, "officer")
+        if procedure.state in (State.CANCELLED, State.COMPLETED):
+            raise ValidationError(_("This procedure no longer takes documents."))
+        name = PurePath(upload.name).name
+        attachment = CallAttachment(
+            procedure=procedure,
+            title=title[:200],
+            name=name[:200],
+            size=upload.size,
+            sha256=sha256_of(upload),
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        event(
+            procedure,
+            "procedure.document_attached",
+            by=by,
+            target=attachment,
+            public=procedure.is_published,
+            sha256=attachment.sha256,
+        )
+    return attachment

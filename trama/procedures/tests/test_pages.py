@@ -102,12 +102,17 @@ def test_an_officer_creates_and_publishes_a_call(bodies, call, client_for):
             "description": "Oggetto del nuovo avviso",
             "deadline": "2026-04-30T12:00",
             "criteria": "Qualità | 70\nRisorse | 30",
+            "budget": "2026: 150.000,50\n2027: 90000",
         },
     )
     procedure = Procedure.objects.get(title="Nuovo avviso")
     assert response.status_code == 302
     assert procedure.state == "DRAFT" and procedure.rup == bodies.alice
     assert [c.max_points for c in procedure.criteria.all()] == [70, 30]
+    assert [(b.year, str(b.amount)) for b in procedure.budget.all()] == [
+        (2026, "150000.50"),
+        (2027, "90000.00"),
+    ]
     client.post(reverse("procedures:call_publish", args=[procedure.pk]))
     procedure.refresh_from_db()
     assert procedure.state == "PUBLISHED"
@@ -230,3 +235,36 @@ def test_the_record_of_acts_shows_public_acts_to_all_and_everything_to_officers(
     assert "Avviso pubblicato" in public and "Proposta ricevuta" not in public
     officer = client_for(bodies.eve).get(url).content.decode()
     assert "Proposta ricevuta" in officer and "Criteri di valutazione impostati" in officer
+
+
+def test_documents_of_the_call_withdrawal_and_the_deadline_filter(bodies, call, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    alice = client_for(bodies.alice)
+    alice.post(
+        reverse("procedures:call_attach", args=[call.pk]),
+        {"title": "Avviso firmato", "file": SimpleUploadedFile("avviso.pdf", b"%PDF-1.7\n%%EOF\n")},
+    )
+    document = call.attachments.get()
+    public = client_for(None)
+    assert (
+        "Avviso firmato" in public.get(reverse("procedures:call", args=[call.pk])).content.decode()
+    )
+    download = public.get(reverse("procedures:call_document", args=[call.pk, document.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    # The list filters by deadline.
+    calls = reverse("procedures:calls")
+    assert (
+        call.title.replace("'", "&#x27;")
+        in public.get(calls, {"deadline_before": "2026-03-31"}).content.decode()
+    )
+    assert (
+        "Nessun avviso corrisponde"
+        in public.get(calls, {"deadline_before": "2026-03-29"}).content.decode()
+    )
+    # Tom withdraws his submitted proposal before the deadline.
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    services.submit_proposal(proposal, by=bodies.tom)
+    client_for(bodies.tom).post(reverse("procedures:proposal_withdraw", args=[proposal.pk]))
+    proposal.refresh_from_db()
+    assert proposal.state == "WITHDRAWN"
