@@ -243,14 +243,19 @@ def create_proposal(request, call_id: int, payload: ProposalIn):
         raise ApiError(
             400, "unknown_organization", _("No such organisation."), {"lead": [_("Unknown.")]}
         )
-    proposal = services.start_proposal(procedure, by=request.user, lead=lead, title=payload.title)
-    if payload.sections or payload.budget_total is not None:
-        services.update_proposal(
-            proposal,
-            by=request.user,
-            sections=payload.sections,
-            budget_total=payload.budget_total,
+    from django.db import transaction
+
+    with transaction.atomic():  # a refused section or total leaves no draft behind
+        proposal = services.start_proposal(
+            procedure, by=request.user, lead=lead, title=payload.title
         )
+        if payload.sections or payload.budget_total is not None:
+            services.update_proposal(
+                proposal,
+                by=request.user,
+                sections=payload.sections,
+                budget_total=payload.budget_total,
+            )
     return Status(201, proposal)
 
 

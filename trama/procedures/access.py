@@ -108,21 +108,15 @@ class ProposalAccess:
 def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | None]:
     if user is None or not user.is_authenticated:
         return None, None
-    membership = (
-        Membership.objects.filter(
-            user=user,
-            organization__in=ProposalPartner.objects.filter(proposal=proposal).values(
-                "organization"
-            ),
-        )
-        .order_by("role")  # ADMIN before MEMBER
+    # A user in several partner bodies acts through the lead first ("LEAD" < "PARTNER").
+    partner = (
+        ProposalPartner.objects.filter(proposal=proposal, organization__memberships__user=user)
+        .order_by("role", "pk")
         .first()
     )
-    if membership is None:
+    if partner is None:
         return None, None
-    partner = ProposalPartner.objects.get(
-        proposal=proposal, organization_id=membership.organization_id
-    )
+    membership = Membership.objects.get(organization_id=partner.organization_id, user=user)
     return partner, membership
 
 

@@ -7,7 +7,14 @@ class ProcedureInline(admin.TabularInline):
     model = Procedure
     extra = 0
     fields = ["title", "kind", "origin", "state", "opened_on", "closed_on"]
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Program)
@@ -22,8 +29,19 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ["title", "program", "kind", "origin", "state", "opened_on"]
+    """Read-only: every change to a procedure is an audited act of its services (a staff
+    edit of the RUP, the state or the closing time could otherwise open sealed proposals)."""
+
+    list_display = ["title", "program", "kind", "origin", "state", "opened_on", "deadline"]
     list_filter = ["kind", "origin", "state"]
     list_select_related = ["program"]
-    raw_id_fields = ["program", "owner"]
-    filter_horizontal = ["participants"]
+    search_fields = ["title", "owner__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -327,6 +327,15 @@ def proposal_detail(request, pk):
     context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
     if access.reads_content:
         context["requests"] = proposal.document_requests.prefetch_related("files")
+        context["admin_org_ids"] = (
+            set(
+                Membership.objects.filter(
+                    user=request.user, role=Membership.Role.ADMIN
+                ).values_list("organization_id", flat=True)
+            )
+            if request.user.is_authenticated
+            else set()
+        )
     if access.is_partner and proposal.procedure.state == Procedure.State.RANKED:
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
@@ -454,12 +463,19 @@ def proposal_invite(request, pk):
 @require_POST
 def proposal_confirm(request, pk):
     access = access_proposal(request.user, pk)
-    if access.partner is None:
+    # The partner body this user administers and has not confirmed yet, whatever else
+    # they are in the partnership.
+    partner = access.proposal.partners.filter(
+        confirmed_at__isnull=True,
+        organization__memberships__user=request.user,
+        organization__memberships__role=Membership.Role.ADMIN,
+    ).first()
+    if partner is None:
         raise PermissionDenied(_("Only the partner's administrators can confirm."))
     return _proposal_act(
         request,
         pk,
-        lambda: services.confirm_participation(access.partner, by=request.user),
+        lambda: services.confirm_participation(partner, by=request.user),
         _("Participation confirmed."),
     )
 

@@ -4,8 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +11,7 @@ from trama.organizations.models import Membership, Organization
 
 from . import services
 from .access import access_procedure
+from .parsing import as_datetime, as_id
 
 
 def _run(request, pk, action, success):
@@ -31,7 +30,7 @@ def _run(request, pk, action, success):
 
 def _organization(request, field="organization"):
     return Organization.objects.filter(
-        pk=request.POST.get(field) or 0, memberships__user=request.user
+        pk=as_id(request.POST.get(field)) or 0, memberships__user=request.user
     ).first()
 
 
@@ -83,12 +82,10 @@ def admit(request, pk):
 @require_POST
 def meeting(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    held_at = parse_datetime(request.POST.get("held_at") or "")
+    held_at = as_datetime(request.POST.get("held_at"))
     if held_at is None:
         messages.error(request, _("Give the date and time of the table."))
         return redirect("procedures:call", pk=pk)
-    if timezone.is_naive(held_at):
-        held_at = timezone.make_aware(held_at)
     _run(
         request,
         pk,
@@ -111,7 +108,8 @@ def minutes(request, pk, meeting_id):
     meeting = access.procedure.meetings.filter(pk=meeting_id).first()
     if meeting is None:
         raise PermissionDenied(_("No such table."))
-    attendees = access.procedure.participants.filter(pk__in=request.POST.getlist("attendees"))
+    ids = [as_id(value) for value in request.POST.getlist("attendees")]
+    attendees = access.procedure.participants.filter(pk__in=[i for i in ids if i])
     _run(
         request,
         pk,

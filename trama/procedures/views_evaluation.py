@@ -5,13 +5,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
 from .access import access_procedure, access_proposal
 from .models import Procedure, Score
+from .parsing import as_datetime, as_id
 
 User = get_user_model()
 
@@ -154,14 +154,10 @@ def admission(request, pk):
 def request_documents(request, pk):
     access = access_proposal(request.user, pk)
     proposal = access.proposal
-    deadline = parse_datetime(request.POST.get("deadline") or "")
+    deadline = as_datetime(request.POST.get("deadline"))
     if deadline is None:
         messages.error(request, _("Give the deadline of the request as a date and time."))
     else:
-        from django.utils import timezone
-
-        if timezone.is_naive(deadline):
-            deadline = timezone.make_aware(deadline)
         _run(
             request,
             lambda: services.request_documents(
@@ -231,7 +227,7 @@ def minutes(request, pk):
     from .pdf import minutes_pdf
 
     access = access_procedure(request.user, pk)
-    if not (access.is_rup or access.is_evaluator):
+    if not ((access.is_rup or access.is_evaluator) and access.declared_clear):
         raise PermissionDenied(_("The minutes are for the RUP and the commission."))
     if access.procedure.ranked_at is None:
         raise PermissionDenied(_("The minutes exist once the ranking is approved."))
@@ -250,7 +246,7 @@ def protocol(request, pk):
     if not access.is_officer:
         raise PermissionDenied(_("Only the officers of the owning public body can do this."))
     receipt = Receipt.objects.filter(
-        pk=request.POST.get("receipt") or 0, proposal__procedure=access.procedure
+        pk=as_id(request.POST.get("receipt")) or 0, proposal__procedure=access.procedure
     ).first()
     if receipt is None:
         messages.error(request, _("No such receipt."))

@@ -105,6 +105,8 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
         )
     if procedure.min_score is not None and procedure.min_score < 0:
         errors["min_score"] = _("The minimum score cannot be negative.")
+    elif procedure.min_score is not None and procedure.min_score > MAX_POINTS:
+        errors["min_score"] = _("Points go up to 9999.99.")
     if errors:
         raise ValidationError(errors)
 
@@ -134,6 +136,16 @@ def _parse_money(value, field: str) -> Decimal:
     return amount
 
 
+MAX_POINTS = Decimal("9999.99")
+
+
+def _parse_points(value, field: str) -> Decimal:
+    points = _parse_money(value, field)
+    if points > MAX_POINTS:
+        raise ValidationError({field: _("Points go up to 9999.99.")})
+    return points
+
+
 def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Criterion]:
     """Replace a draft call's evaluation criteria (title, description, max_points)."""
     with transaction.atomic():
@@ -152,7 +164,7 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
                     position=position,
                     title=title,
                     description=(item.get("description") or "").strip(),
-                    max_points=_parse_money(item.get("max_points"), "criteria"),
+                    max_points=_parse_points(item.get("max_points"), "criteria"),
                 )
             )
         procedure.criteria.all().delete()

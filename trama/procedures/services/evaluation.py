@@ -238,6 +238,7 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
             )
         who = check_transition(procedure, State.RANKED)
         _check_actor(procedure, by, who)
+        _check_clear(procedure, by)
         criteria = list(procedure.criteria.all())
         evaluators = list(procedure.commission.values_list("user_id", flat=True))
         admitted = list(
@@ -355,6 +356,11 @@ def record_protocol_number(receipt, *, by, protocol_number: str):
         if procedure.closed_at is None:
             raise ValidationError(_("Receipts are registered after the deadline."))
         receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.protocol_number:
+            raise ValidationError(
+                _("This receipt is already registered as %(number)s.")
+                % {"number": receipt.protocol_number}
+            )
         receipt.protocol_number = protocol_number
         receipt.save(update_fields=["protocol_number"])
         event(

@@ -90,15 +90,16 @@ def start_proposal(procedure: Procedure, *, by, lead: Organization, title: str) 
         raise ValidationError({"title": _("Give the proposal a title.")})
     if not _admin_of(by, lead):
         raise PermissionDenied(_("Only the lead body's administrators can start a proposal."))
-    _check_open(procedure)
     _check_eligible(procedure, lead, lead=True)
     now = timezone.now()
-    # A fresh draft beside a submitted proposal is a new version of it.
-    previous = Proposal.objects.filter(
-        procedure=procedure, lead=lead, state=State.SUBMITTED
-    ).first()
     try:
         with transaction.atomic():
+            procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+            _check_open(procedure)
+            # A fresh draft beside a submitted proposal is a new version of it.
+            previous = Proposal.objects.filter(
+                procedure=procedure, lead=lead, state=State.SUBMITTED
+            ).first()
             proposal = Proposal.objects.create(
                 procedure=procedure,
                 lead=lead,
@@ -135,7 +136,9 @@ def update_proposal(proposal: Proposal, *, by, title=None, sections=None, budget
                 raise ValidationError({"title": _("Give the proposal a title.")})
             proposal.title = title.strip()
         if budget_total is not None:
-            proposal.budget_total = budget_total
+            from trama.ledger.services import parse_amount
+
+            proposal.budget_total = parse_amount(budget_total, "budget_total")
         proposal.save(update_fields=["title", "budget_total"])
         for section in proposal.sections.filter(criterion_id__in=list(sections or {})):
             section.text = sections[section.criterion_id].strip()
@@ -269,12 +272,17 @@ def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | No
             proposal = _locked_draft(proposal, by)
             kind = ProposalFile.Kind.ATTACHMENT
         else:
+            procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
             proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
             request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
             if request.proposal_id != proposal.pk or not _admin_of(by, proposal.lead):
                 raise PermissionDenied(_("Only the lead body's administrators can answer."))
             if now > request.deadline:
                 raise ValidationError(_("The deadline of this request has passed."))
+            if procedure.state != Procedure.State.EVALUATION or proposal.state != State.SUBMITTED:
+                raise ValidationError(_("Admission has been decided: no more documents."))
+            request.answered_at = now
+            request.save(update_fields=["answered_at"])
             kind = ProposalFile.Kind.INTEGRATION
         name = PurePath(upload.name).name
         attached = ProposalFile(
