@@ -31,6 +31,7 @@ urlpatterns = [
     path("proposte/<int:pk>/ritira/", views.proposal_withdraw, name="proposal_withdraw"),
     path("proposte/<int:pk>/nuova-versione/", views.proposal_new_version, name="proposal_version"),
     path("proposte/<int:pk>/ricevuta.pdf", views.receipt_download, name="receipt_pdf"),
+    path("proposte/<int:pk>/ricevuta.json", views.receipt_json, name="receipt_json"),
     path(
         "proposte/<int:pk>/integrazioni/<int:request_id>/invia/",
         views.proposal_integrate,

@@ -580,6 +580,21 @@ def call_url(procedure) -> str:
     return reverse("procedures:call", args=[procedure.pk])
 
 
+def receipt_json(request, pk):
+    """The canonical JSON a receipt's SHA-256 is computed on, byte for byte, for partners."""
+    from django.http import Http404, HttpResponse
+
+    access = access_proposal(request.user, pk)
+    receipt = Receipt.objects.filter(proposal=access.proposal).first()
+    if not access.is_partner or receipt is None:
+        raise Http404(_("No receipt."))
+    response = HttpResponse(
+        receipt.canonical_json.encode(), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ricevuta-{receipt.number}.json"'
+    return response
+
+
 def receipt_download(request, pk):
     """The receipt as PDF, for the members of the partner bodies, rendered on request."""
     from django.http import Http404, HttpResponse

@@ -53,10 +53,14 @@ def desk(request, pk):
     if access.reads_proposals and access.is_evaluator:
         for score in Score.objects.filter(proposal__procedure=procedure, evaluator=request.user):
             my_scores[(score.proposal_id, score.criterion_id)] = score
+    aggregate = {}
+    if access.is_rup and access.reads_proposals:
+        aggregate = services.totals(procedure)
     rows = [
         {
             "proposal": p,
             "scores": [(c, my_scores.get((p.pk, c.pk))) for c in criteria],
+            "aggregate": aggregate.get(p.pk),
         }
         for p in proposals
     ]

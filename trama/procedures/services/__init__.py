@@ -33,6 +33,7 @@ from .evaluation import (
     request_documents,
     score_proposal,
     start_evaluation,
+    totals,
 )
 from .programs import check_can_act_for_public_body, create_program, record_historical_procedure
 from .proposals import (
@@ -71,6 +72,7 @@ __all__ = [
     "start_evaluation",
     "start_new_version",
     "start_proposal",
+    "totals",
     "submit_proposal",
     "update_proposal",
     "withdraw_proposal",

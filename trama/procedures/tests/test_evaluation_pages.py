@@ -51,6 +51,8 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
             },
         )
     alice = client_for(bodies.alice)  # one test client: sign Alice in again
+    desk_page = alice.get(desk).content.decode()
+    assert "punteggio finora 90,00" in desk_page and "punteggio finora 65,50" in desk_page
     ranked = alice.post(
         reverse("procedures:rank", args=[call.pk]), {"protocol_number": "PG 123/2026"}, follow=True
     )

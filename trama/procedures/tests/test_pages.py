@@ -134,12 +134,19 @@ def test_a_bad_criteria_line_is_a_form_error_not_a_500(bodies, call, client_for)
     assert "titolo | punteggio massimo" in response.content.decode()
 
 
-def test_anyone_checks_a_receipt(bodies, call, client):
+def test_anyone_checks_a_receipt(bodies, call, client, client_for):
     proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
     receipt = services.submit_proposal(proposal, by=bodies.tom)
     url = reverse("procedures:receipt_check")
     good = client.get(url, {"number": receipt.number, "sha256": receipt.sha256}).content.decode()
     assert "è autentica" in good
+    # The partner downloads exactly what was hashed, and can hash it again.
+    import hashlib
+
+    data = client.get(reverse("procedures:receipt_json", args=[proposal.pk]))
+    assert data.status_code == 404  # anonymous: not a partner
+    data = client_for(bodies.tom).get(reverse("procedures:receipt_json", args=[proposal.pk]))
+    assert hashlib.sha256(data.content).hexdigest() == receipt.sha256
     bad = client.get(url, {"number": receipt.number, "sha256": "0" * 64}).content.decode()
     assert "Nessuna ricevuta" in bad
     junk = client.get(url, {"number": receipt.number, "sha256": "xyz"})

@@ -41,6 +41,7 @@ ROUTES = {
     "procedures:desk": {"pk": "call"},
     "procedures:trail": {"pk": "call"},
     "procedures:receipt_pdf": {"pk": "proposal"},
+    "procedures:receipt_json": {"pk": "proposal"},
     "procedures:minutes": {"pk": "call"},
     "api-v1:list_programs": {},
     "api-v1:get_program": {"slug": "program"},

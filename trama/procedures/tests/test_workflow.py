@@ -280,3 +280,35 @@ def test_the_public_body_registers_receipts_in_its_protocol_after_the_deadline(
     receipt.refresh_from_db()
     assert receipt.protocol_number == "PG 4521/2026"
     assert hashlib.sha256(receipt.canonical_json.encode()).hexdigest() == receipt.sha256
+
+
+def test_the_workflow_table_allows_its_edges_and_nothing_else(bodies, call):
+    from trama.procedures.workflow import TRANSITIONS, allowed
+
+    states = list(Procedure.State.values)
+    for kind, edges in TRANSITIONS.items():
+        procedure = Procedure(kind=kind, origin=Procedure.Origin.PLATFORM)
+        for source in states:
+            procedure.state = source
+            for target in states:
+                expected = edges.get((source, target))
+                assert allowed(procedure, target) == expected, (kind, source, target)
+    # Co-design stops at RANKED in this issue; nothing leaves CANCELLED.
+    assert not any(source == "CANCELLED" for edges in TRANSITIONS.values() for source, _ in edges)
+    historical = Procedure(kind="CO_DESIGN", origin=Procedure.Origin.HISTORICAL, state="DRAFT")
+    assert allowed(historical, "PUBLISHED") is None
+    # A service refuses an edge that is not there.
+    with pytest.raises(ValidationError, match="cannot become"):
+        services.start_evaluation(call, by=bodies.alice)  # PUBLISHED → EVALUATION
+
+
+def test_a_file_over_the_size_limit_is_refused(bodies, call):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trama.procedures.services.proposals import MAX_FILE_BYTES
+
+    proposal = services.start_proposal(call, by=bodies.tom, lead=bodies.consortium, title="X")
+    big = SimpleUploadedFile("allegato.pdf", b"%PDF-1.7\n" + b"0" * MAX_FILE_BYTES)
+    with pytest.raises(ValidationError, match="larger than 20 MB"):
+        services.attach_file(proposal, by=bodies.tom, upload=big)
+    assert not proposal.files.exists()
