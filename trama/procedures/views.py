@@ -17,6 +17,7 @@ from trama.organizations.models import Membership, Organization
 
 from . import services
 from .access import access_procedure, access_proposal
+from .acts import run_act
 from .forms import (
     AnswerForm,
     BudgetLineForm,
@@ -218,13 +219,7 @@ def _act(request, pk, action, *, form_class=None, success, **extra):
             for message in field_errors:
                 messages.error(request, message)
         return redirect("procedures:call", pk=pk)
-    try:
-        action(**(form.cleaned_data if form else {}), **extra)
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
+    run_act(request, lambda: action(**(form.cleaned_data if form else {}), **extra), success)
     return redirect("procedures:call", pk=pk)
 
 
@@ -376,15 +371,7 @@ def proposal_submit(request, pk):
 
 def _proposal_act(request, pk, action, success):
     """Run one act on a proposal from its page; errors come back as messages there."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+    run_act(request, action, success)
     return redirect("procedures:proposal", pk=pk)
 
 

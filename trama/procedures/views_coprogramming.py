@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,21 +11,8 @@ from trama.organizations.models import Membership, Organization
 
 from . import services
 from .access import access_procedure
+from .acts import run_act
 from .parsing import as_datetime, as_id
-
-
-def _run(request, pk, action, success):
-    try:
-        result = action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-        return result
-    return None
 
 
 def _organization(request, field="organization"):
@@ -42,9 +29,8 @@ def interest(request, pk):
     if organization is None:
         messages.error(request, _("Choose one of your organisations."))
     else:
-        _run(
+        run_act(
             request,
-            pk,
             lambda: services.express_interest(
                 access.procedure,
                 by=request.user,
@@ -64,9 +50,8 @@ def admit(request, pk):
         p.pk: (request.POST.get(f"admit-{p.pk}") == "yes", request.POST.get(f"reason-{p.pk}", ""))
         for p in access.procedure.participations.all()
     }
-    _run(
+    run_act(
         request,
-        pk,
         lambda: services.admit_participants(
             access.procedure,
             by=request.user,
@@ -86,9 +71,8 @@ def meeting(request, pk):
     if held_at is None:
         messages.error(request, _("Give the date and time of the table."))
         return redirect("procedures:call", pk=pk)
-    _run(
+    run_act(
         request,
-        pk,
         lambda: services.add_meeting(
             access.procedure,
             by=request.user,
@@ -110,9 +94,8 @@ def minutes(request, pk, meeting_id):
         raise PermissionDenied(_("No such table."))
     ids = [as_id(value) for value in request.POST.getlist("attendees")]
     attendees = access.procedure.participants.filter(pk__in=[i for i in ids if i])
-    _run(
+    run_act(
         request,
-        pk,
         lambda: services.record_minutes(
             meeting, by=request.user, minutes=request.POST.get("minutes", ""), attendees=attendees
         ),
@@ -129,9 +112,8 @@ def contribute(request, pk):
     if organization is None:
         messages.error(request, _("Choose one of your organisations."))
     else:
-        _run(
+        run_act(
             request,
-            pk,
             lambda: services.add_contribution(
                 access.procedure,
                 by=request.user,
@@ -148,9 +130,8 @@ def contribute(request, pk):
 @require_POST
 def conclude(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    _run(
+    run_act(
         request,
-        pk,
         lambda: services.conclude_coprogramming(
             access.procedure, by=request.user, final_document=request.POST.get("final_document", "")
         ),
@@ -163,9 +144,8 @@ def conclude(request, pk):
 @require_POST
 def start_codesign(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    codesign = _run(
+    codesign = run_act(
         request,
-        pk,
         lambda: services.start_codesign(
             access.procedure, by=request.user, title=request.POST.get("title", "")
         ),

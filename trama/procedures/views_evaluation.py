@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .access import access_procedure, access_proposal
+from .acts import run_act
 from .models import Procedure, Score
 from .parsing import as_datetime, as_id
 
@@ -24,18 +25,6 @@ def _desk_access(request, pk):
     if procedure.state != access.procedure.state:
         access = access_procedure(request.user, pk)
     return access
-
-
-def _run(request, action, success):
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
 
 
 @login_required
@@ -88,7 +77,7 @@ def appoint(request, pk):
     if user is None:
         messages.error(request, _("No one on Trama has this e-mail address."))
     else:
-        _run(
+        run_act(
             request,
             lambda: services.appoint_evaluator(
                 access.procedure, by=request.user, user=user, is_chair="chair" in request.POST
@@ -102,7 +91,7 @@ def appoint(request, pk):
 @require_POST
 def start(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    _run(
+    run_act(
         request,
         lambda: services.start_evaluation(access.procedure, by=request.user),
         _("The evaluation is open."),
@@ -118,7 +107,7 @@ def declare(request, pk):
     if conflict not in ("yes", "no"):
         messages.error(request, _("Say whether you have a conflict of interest."))
         return redirect("procedures:desk", pk=pk)
-    _run(
+    run_act(
         request,
         lambda: services.declare_interests(
             access.procedure,
@@ -140,7 +129,7 @@ def admission(request, pk):
     if decision not in ("admit", "exclude"):
         messages.error(request, _("Choose whether to admit or exclude the proposal."))
     else:
-        _run(
+        run_act(
             request,
             lambda: services.decide_admission(
                 proposal,
@@ -162,7 +151,7 @@ def request_documents(request, pk):
     if deadline is None:
         messages.error(request, _("Give the deadline of the request as a date and time."))
     else:
-        _run(
+        run_act(
             request,
             lambda: services.request_documents(
                 proposal, by=request.user, text=request.POST.get("text", ""), deadline=deadline
@@ -211,7 +200,7 @@ def score(request, pk):
 @require_POST
 def rank(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    _run(
+    run_act(
         request,
         lambda: services.approve_ranking(
             access.procedure,
@@ -255,7 +244,7 @@ def protocol(request, pk):
     if receipt is None:
         messages.error(request, _("No such receipt."))
     else:
-        _run(
+        run_act(
             request,
             lambda: services.record_protocol_number(
                 receipt, by=request.user, protocol_number=request.POST.get("protocol_number", "")
