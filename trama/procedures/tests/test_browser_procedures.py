@@ -1,9 +1,8 @@
 """A co-design call from its writing to the published ranking, in a real browser, with an
 axe scan of every page visited: Alice (RUP) writes and publishes the call; Tom's consortium
-writes and submits its proposal in the pages; Una's association competes with one prepared
-through the services; after the deadline the commission (Eve) declares, Alice admits, Eve
-scores, Alice approves the ranking, and the public sees it. Screenshots go to
-test-artifacts/."""
+and Una's association each write and submit a competing proposal in the pages; after the
+deadline the commission (Eve) declares, Alice admits, Eve scores, Alice approves the
+ranking, and the public sees it. Screenshots go to test-artifacts/."""
 
 import datetime
 import re
@@ -15,11 +14,8 @@ from playwright.sync_api import expect
 from trama.conftest import make_org, make_user
 from trama.pages.tests import test_browser_journeys as journeys
 from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
-from trama.procedures import services
 from trama.procedures.models import Procedure
 from trama.procedures.services import create_program
-
-from .conftest import complete_proposal
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +44,37 @@ def people(territories, settings, tmp_path):
         by=alice, owner=comune, title="Abitare solidale", start_year=year, end_year=year + 2
     )
     return {"program": program, "consortium": consortium, "aps": aps, "una": una, "year": year}
+
+
+def write_and_submit(page, call, lead, title, form, year, *, hours):
+    """A lead's administrator writes a proposal in the pages and submits it."""
+    visit(page, f"/avvisi/{call.pk}/")
+    page.locator("#id_lead").select_option(str(lead.pk))
+    page.locator("#id_title").fill(title)
+    page.get_by_role("button", name="Avvia una proposta").click()
+    expect(page).to_have_url(re.compile(r"/proposte/\d+/$"))
+    assert_accessible(page)
+    for textarea in page.locator("textarea[name^=section-]").all():
+        textarea.fill(f"{title}: alloggi temporanei e accompagnamento educativo.")
+    total = f"{int(hours) * 24},00"
+    page.locator("#id_budget_total").fill(total)
+    page.locator("#id_files").set_input_files(str(form))
+    page.get_by_role("button", name="Salva la bozza").click()
+    expect(page.get_by_text("Bozza salvata.")).to_be_visible()
+    page.locator("#id_contributor").select_option(str(lead.pk))
+    page.locator("#id_source").select_option("OWN_RESOURCES")
+    page.locator("#id_category").select_option("PROFESSIONAL")
+    page.locator("#id_year").fill(str(year))
+    page.locator("#id_description").fill("Ore di educatore")
+    page.locator("#id_quantity").fill(hours)
+    page.locator("#id_unit_value").fill("24")
+    page.get_by_role("button", name="Aggiungi la risorsa").click()
+    expect(page.get_by_text("Risorsa aggiunta al piano economico.")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, f"procedures-02-draft-{lead.slug}")
+    page.get_by_role("button", name="Presenta la proposta").click()
+    expect(page.locator('[data-testid="receipt"]')).to_contain_text(f"{call.pk}-0000")
+    assert_accessible(page)
 
 
 def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time_machine):
@@ -86,43 +113,15 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
     expect(visitor).to_have_url(re.compile(call_url + "$"))
     assert_accessible(visitor)
 
-    # Una's association competes with a proposal prepared through the services.
-    rival = complete_proposal(
-        call, by=people["una"], lead=people["aps"], title="Ponte", amount="500"
-    )
-    services.submit_proposal(rival, by=people["una"])
-
-    # Tom writes and submits the consortium's proposal in the pages.
-    tom = new_page()
-    sign_in(tom, "tom@trama.test")
-    visit(tom, call_url)
-    tom.locator("#id_title").fill("Casa comune")
-    tom.get_by_role("button", name="Avvia una proposta").click()
-    expect(tom).to_have_url(re.compile(r"/proposte/\d+/$"))
-    assert_accessible(tom)
-    for textarea in tom.locator("textarea[name^=section-]").all():
-        textarea.fill("Una rete di alloggi temporanei e accompagnamento educativo.")
-    tom.locator("#id_budget_total").fill("2400,00")
+    # Two partnerships compete, each writing and submitting its proposal in the pages.
     form = tmp_path / "domanda.pdf"
     form.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
-    tom.locator("#id_files").set_input_files(str(form))
-    tom.get_by_role("button", name="Salva la bozza").click()
-    expect(tom.get_by_text("Bozza salvata.")).to_be_visible()
-    tom.locator("#id_contributor").select_option(str(people["consortium"].pk))
-    tom.locator("#id_source").select_option("OWN_RESOURCES")
-    tom.locator("#id_category").select_option("PROFESSIONAL")
-    tom.locator("#id_year").fill(str(year))
-    tom.locator("#id_description").fill("Ore di educatore")
-    tom.locator("#id_quantity").fill("100")
-    tom.locator("#id_unit_value").fill("24")
-    tom.get_by_role("button", name="Aggiungi la risorsa").click()
-    expect(tom.get_by_text("Risorsa aggiunta al piano economico.")).to_be_visible()
-    assert_accessible(tom)
-    screenshot(tom, "procedures-02-proposal-draft")
-    tom.get_by_role("button", name="Presenta la proposta").click()
-    receipt = tom.locator('[data-testid="receipt"]')
-    expect(receipt).to_contain_text(f"{call.pk}-0000")
-    assert_accessible(tom)
+    una = new_page()
+    sign_in(una, "una@trama.test")
+    write_and_submit(una, call, people["aps"], "Ponte", form, year, hours="50")
+    tom = new_page()
+    sign_in(tom, "tom@trama.test")
+    write_and_submit(tom, call, people["consortium"], "Casa comune", form, year, hours="100")
     screenshot(tom, "procedures-03-receipt")
 
     # After the deadline: the commission, the declarations, admission, scores, ranking.
