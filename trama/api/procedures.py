@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -161,9 +162,7 @@ def list_calls(request, filters: Query[CallFilters]):
     call, newest first. `region` is an ISTAT region code (03)."""
     calls = Procedure.objects.public().select_related("owner", "program")
     if filters.status == "open":
-        calls = calls.filter(pk__in=Procedure.objects.open_calls().values("pk")).order_by(
-            "deadline", "pk"
-        )
+        calls = calls.open_calls().order_by("deadline", "pk")
     else:
         calls = calls.order_by("-published_at", "pk")
     if filters.area:
@@ -188,8 +187,6 @@ def get_call(request, call_id: int):
 def create_call(request, slug: str, payload: CallIn):
     """An officer of the program's verified public body writes a draft; they become its RUP."""
     program = access_program(request.user, slug, need=OWNER).program
-    from django.db import transaction
-
     data = payload.dict()
     criteria = data.pop("criteria")
     kind = data.pop("kind")
@@ -243,8 +240,6 @@ def create_proposal(request, call_id: int, payload: ProposalIn):
         raise ApiError(
             400, "unknown_organization", _("No such organisation."), {"lead": [_("Unknown.")]}
         )
-    from django.db import transaction
-
     with transaction.atomic():  # a refused section or total leaves no draft behind
         proposal = services.start_proposal(
             procedure, by=request.user, lead=lead, title=payload.title

@@ -17,6 +17,12 @@ class OrganizationQuerySet(models.QuerySet):
     def verified(self):
         return self.filter(verified_at__isnull=False)
 
+    def administered_by(self, user):
+        """The organisations the user is an administrator of."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__role="ADMIN")
+
     def search(self, text: str):
         text = (text or "").strip()
         if not text:

@@ -34,6 +34,14 @@ class ProcedureAccess:
     declared_conflict: bool
 
     @property
+    def checks_admission(self) -> bool:
+        """Decides admission and requests documents: the RUP, or the commission where the
+        call says so; after declaring no conflict, during the evaluation."""
+        procedure = self.procedure
+        actor = self.is_evaluator if procedure.commission_checks_admission else self.is_rup
+        return actor and self.declared_clear and procedure.state == Procedure.State.EVALUATION
+
+    @property
     def reads_proposals(self) -> bool:
         """May read the content of received proposals (after the deadline only)."""
         return (
@@ -93,14 +101,29 @@ class ProposalAccess:
         return self.partner is not None
 
     @property
-    def can_edit(self) -> bool:
-        """Admins of the lead body edit a draft while the call is open."""
+    def acts_for_lead(self) -> bool:
+        """An administrator of the lead body: submits, withdraws, starts new versions."""
         return (
             self.partner is not None
             and self.partner.role == ProposalPartner.Role.LEAD
             and self.membership is not None
             and self.membership.is_admin
+        )
+
+    @property
+    def can_edit(self) -> bool:
+        """Admins of the lead body edit a draft while the call is open."""
+        return (
+            self.acts_for_lead
             and self.proposal.state == Proposal.State.DRAFT
+            and not self.proposal.procedure.deadline_passed()
+        )
+
+    @property
+    def can_withdraw(self) -> bool:
+        return (
+            self.acts_for_lead
+            and self.proposal.state in (Proposal.State.DRAFT, Proposal.State.SUBMITTED)
             and not self.proposal.procedure.deadline_passed()
         )
 

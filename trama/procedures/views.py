@@ -6,14 +6,14 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trama.ledger.access import OWNER, access_program
-from trama.organizations.models import Membership, Organization
+from trama.organizations.models import Organization
 
 from . import services
 from .access import access_procedure, access_proposal
@@ -35,10 +35,6 @@ from .models import Clarification, Procedure, Proposal, Receipt
 CALLS_PAGE_SIZE = 20
 
 
-def _errors(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
-
-
 def call_list(request):
     """The public list of calls: open ones first, with filters by area, region and text."""
     form = CallFilterForm(request.GET or None)
@@ -58,8 +54,7 @@ def call_list(request):
         if data["deadline_before"]:
             calls = calls.filter(deadline__date__lte=data["deadline_before"])
     if status == "open":
-        calls = calls.filter(pk__in=Procedure.objects.open_calls().values("pk"))
-        calls = calls.order_by("deadline", "pk")
+        calls = calls.open_calls().order_by("deadline", "pk")
     else:
         calls = calls.order_by("-published_at", "pk")
     page = Paginator(calls, CALLS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -125,16 +120,11 @@ def call_detail(request, pk):
             .select_related("lead", "receipt")
             .order_by("-pk")
         )
-        leads = Organization.objects.filter(
-            kind=Organization.Kind.THIRD_SECTOR,
-            memberships__user=request.user,
-            memberships__role=Membership.Role.ADMIN,
+        leads = Organization.objects.administered_by(request.user).filter(
+            kind=Organization.Kind.THIRD_SECTOR
         )
     coprogramming = {}
     if procedure.kind == Procedure.Kind.CO_PROGRAMMING:
-        from .views_coprogramming import my_organizations
-
-        mine = my_organizations(request.user)
         coprogramming = {
             "meetings": procedure.meetings.prefetch_related("attendees"),
             "contributions": procedure.contributions.select_related("organization"),
@@ -144,7 +134,9 @@ def call_detail(request, pk):
                 else procedure.participations.none()
             ),
             "participants": procedure.participants.all(),
-            "interest_orgs": mine,
+            "interest_orgs": Organization.objects.administered_by(request.user).exclude(
+                kind=Organization.Kind.PUBLIC_BODY
+            ),
             "contribute_orgs": (
                 Organization.objects.filter(
                     memberships__user=request.user,
@@ -153,7 +145,7 @@ def call_detail(request, pk):
                 if request.user.is_authenticated
                 else Organization.objects.none()
             ),
-            "deadline_passed": procedure.deadline_passed(),
+            "admitting": procedure.state == Procedure.State.OPEN and procedure.deadline_passed(),
         }
     return render(
         request,
@@ -170,8 +162,7 @@ def call_detail(request, pk):
             "pending": pending,
             "ranking": ranking,
             "my_proposals": my_proposals,
-            "open": procedure.state in (Procedure.State.PUBLISHED, Procedure.State.OPEN)
-            and not procedure.deadline_passed(),
+            "open": procedure.is_open(),
             "start_form": ProposalStartForm(leads=leads) if leads.exists() else None,
             "question_form": QuestionForm(),
         },
@@ -197,7 +188,7 @@ def call_create(request, slug):
                 if budget:
                     services.set_budget(procedure, by=request.user, budget=budget)
         except ValidationError as exc:
-            for message in _errors(exc):
+            for message in exc.messages:
                 form.add_error(None, message)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -298,10 +289,7 @@ def call_answer(request, pk, clarification_id):
 @require_POST
 def proposal_start(request, pk):
     access = access_procedure(request.user, pk)
-    leads = Organization.objects.filter(
-        memberships__user=request.user, memberships__role=Membership.Role.ADMIN
-    )
-    form = ProposalStartForm(request.POST, leads=leads)
+    form = ProposalStartForm(request.POST, leads=Organization.objects.administered_by(request.user))
     if not form.is_valid():
         for field_errors in form.errors.values():
             for message in field_errors:
@@ -310,7 +298,7 @@ def proposal_start(request, pk):
     try:
         proposal = services.start_proposal(access.procedure, by=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        for message in _errors(exc):
+        for message in exc.messages:
             messages.error(request, message)
         return redirect("procedures:call", pk=pk)
     return redirect("procedures:proposal", pk=proposal.pk)
@@ -322,14 +310,8 @@ def proposal_detail(request, pk):
     context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
     if access.reads_content:
         context["requests"] = proposal.document_requests.prefetch_related("files")
-        context["admin_org_ids"] = (
-            set(
-                Membership.objects.filter(
-                    user=request.user, role=Membership.Role.ADMIN
-                ).values_list("organization_id", flat=True)
-            )
-            if request.user.is_authenticated
-            else set()
+        context["admin_org_ids"] = set(
+            Organization.objects.administered_by(request.user).values_list("pk", flat=True)
         )
     if access.is_partner and proposal.procedure.state == Procedure.State.RANKED:
         context["scores"] = proposal.scores.select_related("criterion").order_by(
@@ -358,7 +340,7 @@ def proposal_submit(request, pk):
     try:
         receipt = services.submit_proposal(access.proposal, by=request.user)
     except ValidationError as exc:
-        for message in _errors(exc):
+        for message in exc.messages:
             messages.error(request, message)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
@@ -454,8 +436,7 @@ def proposal_confirm(request, pk):
     # they are in the partnership.
     partner = access.proposal.partners.filter(
         confirmed_at__isnull=True,
-        organization__memberships__user=request.user,
-        organization__memberships__role=Membership.Role.ADMIN,
+        organization__in=Organization.objects.administered_by(request.user),
     ).first()
     if partner is None:
         raise PermissionDenied(_("Only the partner's administrators can confirm."))
@@ -561,10 +542,6 @@ def receipt_check(request):
         )
         result = {"found": receipt is not None, "receipt": receipt}
     return render(request, "procedures/receipt_check.html", {"form": form, "result": result})
-
-
-def call_url(procedure) -> str:
-    return reverse("procedures:call", args=[procedure.pk])
 
 
 def receipt_json(request, pk):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from trama.organizations.models import Membership, Organization
+from trama.organizations.models import Organization
 
 from . import services
 from .access import access_procedure
@@ -154,11 +154,3 @@ def start_codesign(request, pk):
     if codesign is not None:
         return redirect("procedures:call", pk=codesign.pk)
     return redirect("procedures:call", pk=pk)
-
-
-def my_organizations(user):
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.ADMIN
-    ).exclude(kind=Organization.Kind.PUBLIC_BODY)

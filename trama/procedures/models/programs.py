@@ -74,7 +74,7 @@ class ProcedureQuerySet(models.QuerySet):
         return self.on_platform().filter(published_at__isnull=False)
 
     def open_calls(self, now=None):
-        """Calls that accept submissions or expressions of interest right now."""
+        """Calls that accept submissions or expressions of interest (`Procedure.is_open`)."""
         now = now or timezone.now()
         return self.public().filter(
             Q(kind=Procedure.Kind.CO_DESIGN, state=Procedure.State.PUBLISHED, deadline__gte=now)
@@ -216,6 +216,12 @@ class Procedure(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def is_open(self, now=None) -> bool:
+        """Accepting proposals or expressions of interest: published, before the deadline."""
+        return self.state in (self.State.PUBLISHED, self.State.OPEN) and not self.deadline_passed(
+            now
+        )
 
     def deadline_passed(self, now=None) -> bool:
         """The deadline is the last instant at which a submission is still on time."""

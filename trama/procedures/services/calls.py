@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
-from trama.organizations.models import Membership
 
 from ..models import CallBudget, Clarification, Criterion, Notice, Procedure
-from ..workflow import RUP, check_transition
+from ..workflow import OFFICER, RUP, check_transition
+from .notify import email_admins
 from .programs import check_can_act_for_public_body
 
 State = Procedure.State
@@ -115,7 +115,7 @@ def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
     """Change a draft call; once published, only an extension or a cancellation is possible."""
     with transaction.atomic():
         procedure = _locked(procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("A published call cannot be changed; extend or cancel it."))
         _apply_call_fields(procedure, fields)
@@ -150,7 +150,7 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
     """Replace a draft call's evaluation criteria (title, description, max_points)."""
     with transaction.atomic():
         procedure = _locked(procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("The criteria of a published call cannot change."))
         rows = []
@@ -177,7 +177,7 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
     """Replace a draft call's public budget: {year: amount}."""
     with transaction.atomic():
         procedure = _locked(procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("The budget of a published call cannot change."))
         rows = []
@@ -262,7 +262,7 @@ def answer_clarification(clarification: Clarification, *, by, answer: str) -> Cl
         raise ValidationError({"answer": _("Write the answer.")})
     with transaction.atomic():
         procedure = _locked(clarification.procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
         if clarification.answered_at:
             raise ValidationError(_("This question has already been answered."))
@@ -369,10 +369,6 @@ def close_due_procedures(now=None) -> int:
     return sum(1 for procedure in due if close_if_due(procedure, now).state == State.CLOSED)
 
 
-def officers_of(procedure: Procedure):
-    return Membership.objects.filter(organization=procedure.owner).select_related("user")
-
-
 REMINDER_BEFORE = timedelta(hours=48)
 
 
@@ -395,14 +391,11 @@ def send_deadline_reminders(now=None) -> int:
                 reminded_at=now
             ):
                 continue  # another run got there first
-            for membership in Membership.objects.filter(
-                organization=proposal.lead, role=Membership.Role.ADMIN
-            ).select_related("user"):
-                send_template_email(
-                    "procedures/email/deadline_near",
-                    membership.user.email,
-                    {"procedure": proposal.procedure, "proposal": proposal},
-                )
+            email_admins(
+                proposal.lead,
+                "procedures/email/deadline_near",
+                {"procedure": proposal.procedure, "proposal": proposal},
+            )
             sent += 1
     return sent
 
@@ -420,7 +413,7 @@ def attach_call_document(procedure: Procedure, *, by, upload, title: str):
     check_upload(upload)
     with transaction.atomic():
         procedure = _locked(procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         if procedure.state in (State.CANCELLED, State.COMPLETED):
             raise ValidationError(_("This procedure no longer takes documents."))
         name = PurePath(upload.name).name

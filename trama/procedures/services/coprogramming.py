@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from trama.organizations.models import Membership, Organization
 
 from ..models import Contribution, Meeting, Notice, Participation, Procedure
-from ..workflow import check_transition
+from ..workflow import RUP, check_transition
 from .calls import _check_actor, _locked, create_call, event
 
 State = Procedure.State
@@ -24,9 +24,7 @@ def _check_coprogramming(procedure: Procedure) -> None:
 def express_interest(procedure: Procedure, *, by, organization: Organization, motivation=""):
     """A body's administrator expresses interest while the call is open."""
     _check_coprogramming(procedure)
-    if not Membership.objects.filter(
-        organization=organization, user=by, role=Membership.Role.ADMIN
-    ).exists():
+    if not Organization.objects.administered_by(by).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("Only the body's administrators can express its interest."))
     if organization.kind == Organization.Kind.PUBLIC_BODY and not procedure.non_ets_partners:
         raise ValidationError(_("This call is open to Third-Sector bodies."))
@@ -115,7 +113,7 @@ def add_meeting(procedure: Procedure, *, by, title, held_at, agenda, attendees=(
             procedure.save(update_fields=["state"])
             event(procedure, "coprogramming.working", by=by, target=procedure, public=True)
         elif procedure.state == State.WORKING:
-            _check_actor(procedure, by, "rup")
+            _check_actor(procedure, by, RUP)
         else:
             raise ValidationError(_("Thematic tables follow the admission of participants."))
         meeting = Meeting.objects.create(
@@ -132,7 +130,7 @@ def record_minutes(meeting: Meeting, *, by, minutes: str, attendees=()) -> Meeti
         raise ValidationError({"minutes": _("Write the minutes.")})
     with transaction.atomic():
         procedure = _locked(meeting.procedure)
-        _check_actor(procedure, by, "rup")
+        _check_actor(procedure, by, RUP)
         if procedure.state != State.WORKING:
             raise ValidationError(_("Minutes are recorded while the tables are working."))
         meeting.minutes = minutes.strip()

@@ -19,8 +19,9 @@ from ..models import (
     Proposal,
     Score,
 )
-from ..workflow import check_transition
+from ..workflow import OFFICER, RUP, check_transition
 from .calls import _check_actor, _locked, close_if_due, event
+from .notify import email_admins
 
 State = Procedure.State
 PState = Proposal.State
@@ -35,7 +36,7 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
     procedure = close_if_due(procedure)
     with transaction.atomic():
         procedure = _locked(procedure)
-        _check_actor(procedure, by, "rup")
+        _check_actor(procedure, by, RUP)
         if procedure.state not in (State.CLOSED, State.EVALUATION):
             raise ValidationError(_("The commission is appointed after the deadline."))
         try:
@@ -159,14 +160,11 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
             proposal=proposal, text=text, deadline=deadline, requested_by=by
         )
         event(procedure, "proposal.documents_requested", by=by, target=request)
-        for email in proposal.lead.memberships.filter(role="ADMIN").values_list(
-            "user__email", flat=True
-        ):
-            send_template_email(
-                "procedures/email/documents_requested",
-                email,
-                {"procedure": procedure, "proposal": proposal, "request": request},
-            )
+        email_admins(
+            proposal.lead,
+            "procedures/email/documents_requested",
+            {"procedure": procedure, "proposal": proposal, "request": request},
+        )
     return request
 
 
@@ -332,14 +330,8 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
                 for p in admitted
             ],
         )
-        notified = {}
-        for proposal in procedure.proposals.received().select_related("lead"):
-            for email in proposal.lead.memberships.filter(role="ADMIN").values_list(
-                "user__email", flat=True
-            ):
-                notified[email] = proposal
-        for email in notified:
-            send_template_email("procedures/email/outcome", email, {"procedure": procedure})
+        for lead in {p.lead for p in procedure.proposals.received().select_related("lead")}:
+            email_admins(lead, "procedures/email/outcome", {"procedure": procedure})
     return admitted
 
 
@@ -352,7 +344,7 @@ def record_protocol_number(receipt, *, by, protocol_number: str):
         raise ValidationError({"protocol_number": _("Write the protocol number.")})
     with transaction.atomic():
         procedure = _locked(receipt.proposal.procedure)
-        _check_actor(procedure, by, "officer")
+        _check_actor(procedure, by, OFFICER)
         if procedure.closed_at is None:
             raise ValidationError(_("Receipts are registered after the deadline."))
         receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)

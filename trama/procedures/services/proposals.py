@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from trama.ledger.vocabulary import Source
 from trama.lib.files import content_matches, sha256_of
 from trama.lib.mail import send_template_email
-from trama.organizations.models import Membership, Organization
+from trama.organizations.models import Organization
 
 from ..models import (
     BudgetLine,
@@ -26,6 +26,7 @@ from ..models import (
     Receipt,
 )
 from .calls import event
+from .notify import email_admins
 
 State = Proposal.State
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -44,9 +45,7 @@ NON_PUBLIC_SOURCES = [Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIV
 
 
 def _admin_of(user, organization) -> bool:
-    return Membership.objects.filter(
-        organization=organization, user=user, role=Membership.Role.ADMIN
-    ).exists()
+    return Organization.objects.administered_by(user).filter(pk=organization.pk).exists()
 
 
 def _check_eligible(procedure: Procedure, organization: Organization, *, lead: bool) -> None:
@@ -158,14 +157,11 @@ def invite_partner(proposal: Proposal, *, by, organization: Organization) -> Pro
             raise ValidationError(
                 _("%(name)s is already in the partnership.") % {"name": organization.name}
             )
-        for membership in Membership.objects.filter(
-            organization=organization, role=Membership.Role.ADMIN
-        ).select_related("user"):
-            send_template_email(
-                "procedures/email/partner_invited",
-                membership.user.email,
-                {"proposal": proposal, "lead": proposal.lead, "organization": organization},
-            )
+        email_admins(
+            organization,
+            "procedures/email/partner_invited",
+            {"proposal": proposal, "lead": proposal.lead, "organization": organization},
+        )
     return partner
 
 

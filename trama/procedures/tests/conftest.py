@@ -65,6 +65,29 @@ def call(bodies, time_machine):
     return services.publish_call(procedure, by=bodies.alice)
 
 
+@pytest.fixture
+def coprogramming(bodies, time_machine):
+    time_machine.move_to(rome(2026, 2, 1, 9, 0), tick=False)
+    program = create_program(
+        by=bodies.alice,
+        owner=bodies.comune,
+        title="Politiche giovanili",
+        start_year=2026,
+        end_year=2027,
+    )
+    procedure = services.create_call(
+        by=bodies.alice,
+        program=program,
+        kind="CO_PROGRAMMING",
+        title="Co-programmazione politiche giovanili",
+        description="Leggere insieme i bisogni dei giovani del territorio.",
+        objectives="Un piano condiviso per tre anni.",
+        territory="Ambito di Lecco",
+        deadline=rome(2026, 2, 20, 12, 0),
+    )
+    return services.publish_call(procedure, by=bodies.alice)
+
+
 def complete_proposal(call, *, by, lead, partners=(), title="Casa comune", amount="10000.00"):
     """A draft ready to submit: sections written, budget plan balanced, a signed form."""
     proposal = services.start_proposal(call, by=by, lead=lead, title=title)

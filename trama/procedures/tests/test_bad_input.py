@@ -55,11 +55,22 @@ def test_malformed_ids_dates_and_numbers_are_refused_not_crashed(
             reverse("procedures:documents", args=[proposal.pk]),
             {"text": "Statuto", "deadline": "2026-02-30T10:00"},
         ),
-        (reverse("procedures:score", args=[proposal.pk]), {"points-1": "tanti"}),
     ):
-        response = alice.post(url, data)
-        assert response.status_code in (302, 403), (url, response.status_code)
+        response = alice.post(url, data, follow=True)
+        assert response.status_code == 200, url  # back on the desk, with the reason
     assert not proposal.document_requests.exists()
+    assert "Indica la scadenza della richiesta come data e ora." in response.content.decode()
+    services.decide_admission(proposal, by=bodies.alice, admit=True, reason="Ok")
+    services.declare_interests(call, by=bodies.eve, has_conflict=False)
+    criterion = call.criteria.first()
+    eve = client_for(bodies.eve)
+    response = eve.post(
+        reverse("procedures:score", args=[proposal.pk]),
+        {f"points-{criterion.pk}": "tanti", f"rationale-{criterion.pk}": "Boh"},
+        follow=True,
+    )
+    assert "Scrivi i punti come numero." in response.content.decode()
+    assert not proposal.scores.exists()
 
 
 def test_a_budget_total_out_of_range_is_refused_and_saves_nothing(bodies, call):

@@ -8,29 +8,6 @@ from trama.procedures.models import Procedure
 from .conftest import rome
 
 
-@pytest.fixture
-def coprogramming(bodies, time_machine):
-    time_machine.move_to(rome(2026, 2, 1, 9, 0), tick=False)
-    program = services.create_program(
-        by=bodies.alice,
-        owner=bodies.comune,
-        title="Politiche giovanili",
-        start_year=2026,
-        end_year=2027,
-    )
-    procedure = services.create_call(
-        by=bodies.alice,
-        program=program,
-        kind="CO_PROGRAMMING",
-        title="Co-programmazione politiche giovanili",
-        description="Leggere insieme i bisogni dei giovani del territorio.",
-        objectives="Un piano condiviso per tre anni.",
-        territory="Ambito di Lecco",
-        deadline=rome(2026, 2, 20, 12, 0),
-    )
-    return services.publish_call(procedure, by=bodies.alice)
-
-
 def test_a_coprogramming_from_interest_to_the_codesign_it_starts(
     bodies, coprogramming, time_machine
 ):

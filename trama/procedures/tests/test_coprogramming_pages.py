@@ -3,10 +3,9 @@ from django.urls import reverse
 from trama.procedures.models import Procedure
 
 from .conftest import rome
-from .test_coprogramming import coprogramming  # noqa: F401  (the fixture)
 
 
-def test_a_coprogramming_runs_from_its_page(bodies, coprogramming, client_for, time_machine):  # noqa: F811
+def test_a_coprogramming_runs_from_its_page(bodies, coprogramming, client_for, time_machine):
     url = reverse("procedures:call", args=[coprogramming.pk])
     tom = client_for(bodies.tom)
     page = tom.get(url).content.decode()

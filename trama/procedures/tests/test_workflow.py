@@ -282,24 +282,30 @@ def test_the_public_body_registers_receipts_in_its_protocol_after_the_deadline(
     assert hashlib.sha256(receipt.canonical_json.encode()).hexdigest() == receipt.sha256
 
 
-def test_the_workflow_table_allows_its_edges_and_nothing_else(bodies, call):
-    from trama.procedures.workflow import TRANSITIONS, allowed
-
-    states = list(Procedure.State.values)
-    for kind, edges in TRANSITIONS.items():
-        procedure = Procedure(kind=kind, origin=Procedure.Origin.PLATFORM)
-        for source in states:
-            procedure.state = source
-            for target in states:
-                expected = edges.get((source, target))
-                assert allowed(procedure, target) == expected, (kind, source, target)
-    # Co-design stops at RANKED in this issue; nothing leaves CANCELLED.
-    assert not any(source == "CANCELLED" for edges in TRANSITIONS.values() for source, _ in edges)
-    historical = Procedure(kind="CO_DESIGN", origin=Procedure.Origin.HISTORICAL, state="DRAFT")
-    assert allowed(historical, "PUBLISHED") is None
-    # A service refuses an edge that is not there.
+def test_acts_out_of_order_are_refused_and_change_nothing(bodies, call):
+    # A published call cannot jump to the evaluation or the ranking before its deadline.
     with pytest.raises(ValidationError, match="cannot become"):
-        services.start_evaluation(call, by=bodies.alice)  # PUBLISHED → EVALUATION
+        services.start_evaluation(call, by=bodies.alice)
+    with pytest.raises(ValidationError, match="cannot become"):
+        services.approve_ranking(call, by=bodies.alice)
+    call.refresh_from_db()
+    assert call.state == Procedure.State.PUBLISHED
+    # A cancelled procedure stays cancelled: it cannot be cancelled again or republished.
+    services.cancel_procedure(call, by=bodies.alice, reason="Risorse revocate")
+    call.refresh_from_db()
+    for act in (
+        lambda: services.cancel_procedure(call, by=bodies.alice, reason="Ancora"),
+        lambda: services.publish_call(call, by=bodies.alice),
+    ):
+        with pytest.raises(ValidationError, match="cannot become"):
+            act()
+    assert call.notices.get().kind == "CANCELLATION"
+    # A procedure recorded from history has no transitions at all.
+    historical = services.record_historical_procedure(
+        by=bodies.alice, program=call.program, title="Avviso 2011", kind="CO_DESIGN"
+    )
+    with pytest.raises(ValidationError, match="cannot become"):
+        services.publish_call(historical, by=bodies.alice)
 
 
 def test_a_file_over_the_size_limit_is_refused(bodies, call):
