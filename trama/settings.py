@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "trama.organizations.context_processors.active_organization",
             ],
+            "builtins": ["trama.lib.templatetags"],
         },
     },
 ]

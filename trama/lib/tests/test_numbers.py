@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template import Context, Template
 from django.utils import translation
 
 from trama.lib.fields import AmountField
@@ -142,3 +143,10 @@ def test_the_form_field_cleans_and_shows_back_the_italian_way():
     with translation.override("it"), pytest.raises(ValidationError) as refused:
         field.clean("1500.50")
     assert "Intendevi 1500,50?" in refused.value.messages[0]
+
+
+def test_templates_show_amounts_the_italian_way_in_every_language():
+    page = Template("{{ a|amount }} · {{ q|number }} · {{ q|number:2 }} · {{ none|amount }}")
+    with translation.override("en"):
+        shown = page.render(Context({"a": Decimal("150000"), "q": Decimal("1500.5"), "none": None}))
+    assert shown == "150.000,00\u00a0€ · 1.500,5 · 1.500,50 · "
