@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "trama.audit",
     "trama.territories",
     "trama.organizations",
+    "trama.programs",
     "trama.procedures",
     "trama.ledger",
     "trama.api",

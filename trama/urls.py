@@ -6,6 +6,7 @@ from trama.api.api import api
 urlpatterns = [
     path("", include("trama.pages.urls")),
     path("", include("trama.organizations.urls")),
+    path("", include("trama.programs.urls")),
     path("", include("trama.ledger.urls")),
     path("", include("trama.procedures.urls")),
     path("", include("trama.accounts.urls")),

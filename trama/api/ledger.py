@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from trama.ledger import services
-from trama.ledger.access import access_entry, access_program
+from trama.ledger.access import access_entry
 from trama.ledger.figures import Basis, Figures, Scope, compute_figures
 from trama.ledger.models import (
     Category,
@@ -28,7 +28,9 @@ from trama.ledger.models import (
 )
 from trama.ledger.state import with_state
 from trama.organizations.models import Organization
-from trama.procedures.models import Area, Procedure, Program
+from trama.procedures.models import Procedure
+from trama.programs.access import access_program
+from trama.programs.models import Area, Program
 from trama.territories.models import Province, Region
 
 from .auth import OptionalTokenAuth, TokenAuth

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from trama.ledger.access import OWNER, access_program
 from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import access_procedure, access_proposal
-from trama.procedures.models import Area, Procedure
+from trama.procedures.models import Procedure
+from trama.programs.access import OWNER, access_program
+from trama.programs.models import Area
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .errors import ApiError

@@ -1,60 +1,20 @@
-"""Who may see and do what on programs and ledger entries: the one place that decides.
+"""Who may see and do what on ledger entries: the one place that decides.
 
 Figures and entries are public. Acts are not: the owning public body's members verify and
-import (only once the body is verified), a body's members record and reverse its own
-entries, a funder's members confirm grants that name it. Evidence files are seen only by
-the contributor's members, the owning body's members and, for a grant, the funder's.
+import (`trama.programs.access`: only once the body is verified), a body's members record
+and reverse its own entries, a funder's members confirm grants that name it. Evidence files
+are seen only by the contributor's members, the owning body's members and, for a grant, the
+funder's.
 """
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from trama.organizations.models import Membership
-from trama.procedures.models import Program
+from trama.programs.access import ProgramAccess, access_program
 
 from .models import LedgerEntry
-
-VIEW, OWNER = "view", "owner"
-
-
-def _org_ids(user) -> frozenset:
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    return frozenset(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
-
-
-@dataclass(frozen=True)
-class ProgramAccess:
-    program: Program
-    org_ids: frozenset
-
-    @property
-    def is_owner_member(self) -> bool:
-        return self.program.owner_id in self.org_ids
-
-    @property
-    def can_verify(self) -> bool:
-        """Verify actuals and import history: members of the verified owning body."""
-        return self.is_owner_member and self.program.owner.can_act_as_public_body
-
-    @property
-    def can_record(self) -> bool:
-        return bool(self.org_ids)
-
-
-def access_program(user, slug: str, *, need: str = VIEW) -> ProgramAccess:
-    program = Program.objects.with_territory().filter(slug=slug).first()
-    if program is None:
-        raise Http404(_("No such program."))
-    access = ProgramAccess(program, _org_ids(user))
-    if need == OWNER and not access.can_verify:
-        if not access.is_owner_member:
-            raise PermissionDenied(_("Only the program's public body can do this."))
-        raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
-    return access
 
 
 @dataclass(frozen=True)

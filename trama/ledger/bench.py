@@ -814,7 +814,8 @@ def summary(seconds: list[float]) -> dict:
 
 def _scope_ids(rng, level: str, samples: int) -> list[int]:
     from trama.organizations.models import Organization
-    from trama.procedures.models import Procedure, Program
+    from trama.procedures.models import Procedure
+    from trama.programs.models import Program
     from trama.territories.models import Province, Region
 
     if level == "country":
@@ -939,7 +940,7 @@ class Writer:
 
 
 def measure_writes(size: Size, rng, log) -> dict:
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     ids = _scope_ids(rng, "program", min(size.writes, Program.objects.count()))
     programs = list(Program.objects.with_territory().filter(pk__in=ids))
@@ -1032,7 +1033,7 @@ class LockSampler(threading.Thread):
 def _write_for(program_id, user_id, seconds, seed, latencies, errors, barrier):
     from django.contrib.auth import get_user_model
 
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     try:
         program = Program.objects.with_territory().get(pk=program_id)
@@ -1089,7 +1090,7 @@ def _programs_in_one_region(count: int, exclude: int) -> list[int]:
     """`count` programs of different owners in the region with the most programs."""
     from django.db.models import Count
 
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     region = (
         Program.objects.values("owner__municipality__province__region")
@@ -1113,7 +1114,7 @@ def _programs_in_one_region(count: int, exclude: int) -> list[int]:
 
 
 def _programs_in_different_regions(count: int) -> list[int]:
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     ids, regions = [], set()
     for pk, region in Program.objects.order_by("pk").values_list(
@@ -1135,7 +1136,7 @@ def measure_lock_waits(size: Size, rng, conninfo: str, log) -> dict:
     share no row: their slowdown over a single writer is the CPU (and, with threads, the
     GIL), so the difference to them is what locks cost.
     """
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     n = size.lock_threads
     # Program 1 holds the most entries (long-tail spread): a busy program.
@@ -1340,7 +1341,7 @@ class NeighbourProbe(threading.Thread):
         from django.contrib.auth import get_user_model
         from django.db import OperationalError
 
-        from trama.procedures.models import Program
+        from trama.programs.models import Program
 
         try:
             program = Program.objects.with_territory().get(pk=self.program_id)
@@ -1376,7 +1377,7 @@ class NeighbourProbe(threading.Thread):
 
 def _neighbour(program):
     """A program of another public body in the same region whose years overlap."""
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     return (
         Program.objects.with_territory()
@@ -1405,7 +1406,7 @@ def measure_imports(size: Size, rng, log) -> dict:
         }
         log(f"  imports: {result['status']}")
         return result
-    from trama.procedures.models import Program
+    from trama.programs.models import Program
 
     candidates = list(
         Program.objects.with_territory().filter(pk__gt=1).order_by("?")[:2]

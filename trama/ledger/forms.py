@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from trama.lib.files import content_matches
+from trama.lib.forms import ServiceErrorsMixin
 from trama.organizations.models import Organization
-from trama.procedures.models import Area, Procedure
 
 from .figures import Basis
 from .models import ADDITIONAL_SOURCES, Category, Kind, ReferenceRate, Source, Unit
@@ -23,56 +23,6 @@ EVIDENCE_TYPES = {
     "p7m": "application/pkcs7-mime",
 }
 ADDITIONAL = "ADDITIONAL"  # pseudo-source for the entry list: every additional source
-
-
-class ServiceErrorsMixin:
-    """Service ValidationErrors land on the fields they name, or above the form."""
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for field, errors in exc.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
-
-
-class ProgramForm(ServiceErrorsMixin, forms.Form):
-    owner = forms.ModelChoiceField(
-        label=_("Public body"), queryset=Organization.objects.none(), empty_label=None
-    )
-    title = forms.CharField(label=_("Title"), max_length=200)
-    area = forms.ChoiceField(label=_("Area"), choices=Area.choices, initial=Area.SOCIAL_WELFARE)
-    start_year = forms.IntegerField(label=_("First year"), min_value=1990, max_value=2100)
-    end_year = forms.IntegerField(label=_("Last year"), min_value=1990, max_value=2100)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-
-    def __init__(self, *args, owners, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-
-
-class ProcedureForm(ServiceErrorsMixin, forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=Procedure.Kind.choices, initial=Procedure.Kind.CO_DESIGN
-    )
-    reference = forms.CharField(
-        label=_("Reference number"),
-        max_length=80,
-        required=False,
-        help_text=_("The number of the act that opened it, if any."),
-    )
-    opened_on = forms.DateField(
-        label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    closed_on = forms.DateField(
-        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
 
 
 class EntryForm(ServiceErrorsMixin, forms.Form):
@@ -97,7 +47,7 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     procedure = forms.ModelChoiceField(
         label=_("Procedure"),
-        queryset=Procedure.objects.none(),
+        queryset=None,
         required=False,
         empty_label=_("The whole program"),
     )

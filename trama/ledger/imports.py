@@ -37,10 +37,10 @@ from django.utils.translation import gettext_lazy
 from trama.audit.services import chain_for, record_event
 from trama.organizations.models import Organization
 from trama.organizations.validators import normalize_tax_code
-from trama.procedures.models import Program
+from trama.programs.access import OWNER, access_program
+from trama.programs.models import Program
 
 from . import services
-from .access import OWNER, access_program
 from .models import Category, ImportBatch, Kind, LedgerEntry, Source, Unit
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from trama.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
-from trama.procedures.models import Procedure, Program
+from trama.programs.models import Program
 
 from .vocabulary import Category, Source
 
@@ -91,8 +91,13 @@ class LedgerEntry(AppendOnlyModel):
     """A resource a partner pledges or brings. Never changed: a correction reverses it."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="entries")
+    # A lazy reference: `procedures` sits above the ledger and records pledges through it.
     procedure = models.ForeignKey(
-        Procedure, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        "procedures.Procedure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind)
     category = models.CharField(_("category"), max_length=16, choices=Category)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.organizations.models import Membership, Organization
-from trama.procedures.models import Program
+from trama.programs.models import Program
 
 from . import rollups
 from .models import (

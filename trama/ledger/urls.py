@@ -5,10 +5,6 @@ from . import views, views_exchange
 app_name = "ledger"
 
 urlpatterns = [
-    path("programmi/", views.program_list, name="programs"),
-    path("programmi/nuovo/", views.program_create, name="program_create"),
-    path("programmi/<slug:slug>/", views.program_dashboard, name="program"),
-    path("programmi/<slug:slug>/procedure/nuova/", views.procedure_create, name="procedure_create"),
     path("programmi/<slug:slug>/risorse/", views.entry_list, name="entries"),
     path(
         "programmi/<slug:slug>/risorse/esporta.<str:fmt>",

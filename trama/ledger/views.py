@@ -3,7 +3,6 @@
 import secrets
 from decimal import Decimal
 from pathlib import PurePath
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,25 +21,22 @@ from django.views.decorators.http import require_GET, require_POST
 from trama.lib.files import sha256_of
 from trama.organizations.access import access_organization
 from trama.organizations.models import Organization
-from trama.procedures.models import Program
-from trama.procedures.services import create_program, record_historical_procedure
+from trama.programs.access import OWNER, access_program
+from trama.programs.models import Program
 
 from . import services
-from .access import OWNER, access_entry, access_program
+from .access import access_entry
+from .charts import Links, charts
 from .figures import Basis, Scope, compute_figures
 from .forms import (
-    ADDITIONAL,
     ConfirmForm,
     EntryFilterForm,
     EntryForm,
     FiguresForm,
-    ProcedureForm,
-    ProgramForm,
     ReasonForm,
     VerifyForm,
 )
 from .models import (
-    Category,
     ContributorTotal,
     Evidence,
     FunderConfirmation,
@@ -110,236 +106,7 @@ def with_measure(entries):
     )
 
 
-# --- programs -------------------------------------------------------------------------------
-
-
-def _verified_public_bodies(user):
-    return Organization.objects.filter(
-        kind=Organization.Kind.PUBLIC_BODY, verified_at__isnull=False, memberships__user=user
-    ).order_by("name")
-
-
-@require_GET
-def program_list(request):
-    programs = Program.objects.with_territory().order_by("-start_year", "title")
-    can_create = request.user.is_authenticated and _verified_public_bodies(request.user).exists()
-    return render(
-        request,
-        "ledger/program_list.html",
-        {"page": _page(request, programs, PROGRAMS_PAGE_SIZE), "can_create": can_create},
-    )
-
-
-@login_required
-def program_create(request):
-    owners = _verified_public_bodies(request.user)
-    if not owners.exists():
-        raise PermissionDenied(
-            _("Only members of a public body verified by the platform staff can open a program.")
-        )
-    form = ProgramForm(request.POST or None, owners=owners)
-    if request.method == "POST" and form.is_valid():
-        try:
-            program = create_program(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The program is open: record its resources."))
-            return redirect(program)
-    return render(
-        request,
-        "ledger/simple_form.html",
-        {"form": form, "title": _("New program"), "submit": _("Open the program")},
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-def procedure_create(request, slug):
-    access = access_program(request.user, slug, need=OWNER)
-    program = access.program
-    form = ProcedureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record_historical_procedure(by=request.user, program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The procedure is recorded."))
-            return redirect(program)
-    return render(
-        request,
-        "ledger/simple_form.html",
-        {
-            "form": form,
-            "program": program,
-            "title": _("Record a past procedure"),
-            "intro": _(
-                "A procedure that ran before Trama: it is recorded as completed, with no workflow."
-            ),
-            "submit": _("Record the procedure"),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-# --- figures --------------------------------------------------------------------------------
-
-
-def _width(amount, largest) -> str:
-    """A bar's width as a CSS percentage, never localised (a comma would break the CSS)."""
-    if not largest or amount <= 0:
-        return "0"
-    return f"{amount * 100 / largest:.2f}"
-
-
-class _Links:
-    """Drill-down links from a figure to the entries it is made of, or none at all."""
-
-    def __init__(self, url: str | None, basis: str, year_from=None, year_to=None, **fixed):
-        self.url = url
-        self.base = (
-            {"kind": Kind.PLEDGE}
-            if basis == Basis.PLEDGED
-            else {"kind": Kind.ACTUAL, "state": EntryFilterForm.ACCEPTED}
-        )
-        self.years = {"year_from": year_from, "year_to": year_to}
-        self.fixed = fixed
-
-    def __call__(self, base=True, **params) -> str | None:
-        if not self.url:
-            return None
-        query = {**(self.base if base else {}), **self.years, **self.fixed, **params}
-        return f"{self.url}?{urlencode({k: v for k, v in query.items() if v})}"
-
-    def state(self, state: str) -> str | None:
-        return self(base=False, kind=Kind.ACTUAL, state=state)
-
-
-def _charts(figures, links: _Links) -> dict:
-    """The figures as rows for the bars and the tables beside them, each with its link."""
-    years = []
-    largest = max((p + o + a for _y, p, o, a in figures.by_year), default=Decimal(0))
-    for year, public, other, additional in figures.by_year:
-        years.append(
-            {
-                "year": year,
-                "public": public,
-                "other": other,
-                "additional": additional,
-                "total": public + other + additional,
-                "w_public": _width(public, largest),
-                "w_other": _width(other, largest),
-                "w_additional": _width(additional, largest),
-                "url": links(year=year),
-                "url_public": links(year=year, source=Source.PUBLIC_OWNER),
-                "url_other": links(year=year, source=Source.OTHER_PUBLIC),
-                "url_additional": links(year=year, source=ADDITIONAL),
-            }
-        )
-    largest = max(figures.by_source.values(), default=Decimal(0))
-    sources = [
-        {
-            "code": code,
-            "label": Source(code).label,
-            "group": "public"
-            if code == Source.PUBLIC_OWNER
-            else "other"
-            if code == Source.OTHER_PUBLIC
-            else "additional",
-            "amount": amount,
-            "width": _width(amount, largest),
-            "url": links(source=code),
-        }
-        for code, amount in figures.by_source.items()
-    ]
-    largest = max(figures.by_category.values(), default=Decimal(0))
-    categories = [
-        {
-            "label": Category(code).label,
-            "amount": amount,
-            "width": _width(amount, largest),
-            "url": links(source=ADDITIONAL, category=code),
-        }
-        for code, amount in figures.by_category.items()
-    ]
-    largest = max((amount for _org, amount in figures.by_contributor), default=Decimal(0))
-    contributors = [
-        {
-            "org": org,
-            "amount": amount,
-            "width": _width(amount, largest),
-            "url": links(source=ADDITIONAL, contributor=org.pk),
-        }
-        for org, amount in figures.by_contributor
-    ]
-    return {
-        "years": years,
-        "sources": sources,
-        "categories": categories,
-        "contributors": contributors,
-        "url_public": links(source=Source.PUBLIC_OWNER),
-        "url_other": links(source=Source.OTHER_PUBLIC),
-        "url_additional": links(source=ADDITIONAL),
-        "url_pledged": links(base=False, kind=Kind.PLEDGE),
-        "url_accepted": links.state(EntryFilterForm.ACCEPTED),
-        "url_pending": links.state(EntryFilterForm.PENDING),
-        "url_rejected": links.state(EntryFilterForm.REJECTED),
-        "url_disputed": links.state(EntryFilterForm.DISPUTED),
-    }
-
-
-def _narrowing(year_from, year_to, program) -> tuple:
-    """The year range as entry-list filters: within the program's years, or left out."""
-    start = min(year_from, program.end_year) if year_from else None
-    end = max(year_to, program.start_year) if year_to else None
-    return (
-        start if start and start > program.start_year else None,
-        end if end and end < program.end_year else None,
-    )
-
-
-@require_GET
-def program_dashboard(request, slug):
-    access = access_program(request.user, slug)
-    program = access.program
-    form = FiguresForm(request.GET or None, years=program.years)
-    basis, year_from, year_to = form.values()
-    figures = compute_figures(
-        Scope(Level.PROGRAM, program.pk), basis=basis, year_from=year_from, year_to=year_to
-    )
-    links = _Links(
-        reverse("ledger:entries", args=[program.slug]),
-        basis,
-        *_narrowing(year_from, year_to, program),
-    )
-    figures_query = urlencode(
-        {
-            key: value
-            for key, value in {
-                "view": "figures",
-                "basis": "pledged" if basis == Basis.PLEDGED else "accepted",
-                "year_from": year_from,
-                "year_to": year_to,
-            }.items()
-            if value
-        }
-    )
-    context = {
-        "access": access,
-        "program": program,
-        "form": form,
-        "figures": figures,
-        "export_csv": f"{reverse('ledger:entries_export', args=[slug, 'csv'])}?{figures_query}",
-        "export_xlsx": f"{reverse('ledger:entries_export', args=[slug, 'xlsx'])}?{figures_query}",
-        "charts": _charts(figures, links),
-        "procedures": program.procedures.order_by("opened_on", "pk"),
-    }
-    return render(request, "ledger/program_dashboard.html", context)
+# --- figures ---------------------------------------------------------------------------------
 
 
 def _contributions_by_program(org, basis, year_from, year_to):
@@ -364,7 +131,7 @@ def _contributions_by_program(org, basis, year_from, year_to):
         {
             "program": program,
             "amount": totals[program.pk],
-            "url": _Links(
+            "url": Links(
                 reverse("ledger:entries", args=[program.slug]),
                 basis,
                 year_from,
@@ -383,19 +150,19 @@ def organization_dashboard(request, slug):
     basis, year_from, year_to = form.values()
     span = {"basis": basis, "year_from": year_from, "year_to": year_to}
     brought = compute_figures(Scope(Level.CONTRIBUTOR, org.pk), **span)
-    no_links = _Links(None, basis)
+    no_links = Links(None, basis)
     context = {
         "org": org,
         "form": form,
         "brought": brought,
-        "brought_charts": _charts(brought, no_links),
+        "brought_charts": charts(brought, no_links),
         "contributions": _contributions_by_program(org, basis, year_from, year_to),
     }
     if org.is_public_body:
         owned = compute_figures(Scope(Level.OWNER, org.pk), **span)
         context |= {
             "owned": owned,
-            "owned_charts": _charts(owned, no_links),
+            "owned_charts": charts(owned, no_links),
             "programs": org.programs.order_by("-start_year", "title"),
         }
     return render(request, "ledger/organization_dashboard.html", context)

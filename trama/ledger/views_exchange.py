@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from trama.programs.access import OWNER, access_program
+
 from . import exports, imports
-from .access import OWNER, access_program
 from .figures import Basis, Scope, compute_figures
 from .forms import EntryFilterForm
 from .models import ImportBatch, Level

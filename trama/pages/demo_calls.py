@@ -5,7 +5,9 @@ import datetime
 from django.utils import timezone
 
 from trama.procedures import services
-from trama.procedures.models import Procedure, Program
+from trama.procedures.models import Procedure
+from trama.programs.models import Program
+from trama.programs.services import create_program
 
 TITLE = "Co-progettazione dei servizi per l'abitare solidale"
 
@@ -17,7 +19,7 @@ def load_open_call(officer):
         return existing
     program = Program.objects.filter(slug="abitare-solidale-ambito-di-lecco").first()
     if program is None:
-        program = services.create_program(
+        program = create_program(
             by=officer,
             owner=officer.memberships.get(organization__name="Comune di Lecco").organization,
             title="Abitare solidale — Ambito di Lecco",

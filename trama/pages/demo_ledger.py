@@ -12,8 +12,10 @@ from decimal import Decimal
 from trama.ledger import services as ledger
 from trama.ledger.models import ReferenceRate
 from trama.organizations.models import Organization
-from trama.procedures.models import Procedure, Program
-from trama.procedures.services import create_program, record_historical_procedure
+from trama.procedures.models import Procedure
+from trama.procedures.services import record_historical_procedure
+from trama.programs.models import Program
+from trama.programs.services import create_program
 
 YEARS = list(range(2008, 2018))
 PUBLIC_PER_YEAR = Decimal("4100000.00")  # 10 years: 41 M€

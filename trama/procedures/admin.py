@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import Procedure, Program
+from trama.programs.admin import ProgramAdmin
+from trama.programs.models import Program
+
+from .models import Procedure
 
 
 class ProcedureInline(admin.TabularInline):
@@ -17,13 +20,13 @@ class ProcedureInline(admin.TabularInline):
         return False
 
 
+# A program's admin page lists its procedures: `programs` knows nothing of them, so the
+# app above extends the program's admin rather than the other way round.
+admin.site.unregister(Program)
+
+
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "area", "start_year", "end_year"]
-    list_filter = ["area"]
-    search_fields = ["title", "owner__name"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner"]
+class ProgramWithProceduresAdmin(ProgramAdmin):
     inlines = [ProcedureInline]
 
 

@@ -58,7 +58,7 @@ def _prepare(n: int, log) -> dict:
     from trama.organizations.models import Membership, Organization
     from trama.organizations.services import create_organization, verify_organization
     from trama.procedures import services
-    from trama.procedures.services import create_program
+    from trama.programs.services import create_program
     from trama.territories.forms import find_municipality
     from trama.territories.services import load_territories
 

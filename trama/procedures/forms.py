@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.forms import ServiceErrorsMixin
+from trama.programs.models import Area
 from trama.territories.models import Region
 
-from .models import Area, Procedure
+from .models import Procedure
 
 
 class CallFilterForm(forms.Form):
@@ -190,3 +192,25 @@ class BudgetLineForm(forms.Form):
 
 class PartnerForm(forms.Form):
     tax_code = forms.CharField(label=_("Tax code of the partner body"), max_length=16)
+
+
+class HistoricalProcedureForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Procedure.Kind.choices, initial=Procedure.Kind.CO_DESIGN
+    )
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=80,
+        required=False,
+        help_text=_("The number of the act that opened it, if any."),
+    )
+    opened_on = forms.DateField(
+        label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_on = forms.DateField(
+        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )

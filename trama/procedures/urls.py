@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views, views_coprogramming, views_evaluation
+from . import views, views_coprogramming, views_evaluation, views_history
 
 app_name = "procedures"
 
 urlpatterns = [
+    path(
+        "programmi/<slug:slug>/procedure/nuova/",
+        views_history.history_create,
+        name="history_create",
+    ),
     path("avvisi/", views.call_list, name="calls"),
     path("avvisi/feed/", views.CallFeed(), name="feed"),
     path("avvisi/<int:pk>/", views.call_detail, name="call"),

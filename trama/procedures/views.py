@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from trama.ledger.access import OWNER, access_program
 from trama.organizations.models import Organization
+from trama.programs.access import OWNER, access_program
 
 from . import services
 from .access import access_procedure, access_proposal

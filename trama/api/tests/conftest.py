@@ -34,7 +34,8 @@ def ledger_examples(personas):
     Returns the ids that EXAMPLES' URLs name: `{to_reverse}`, `{to_verify}`, `{to_confirm}`.
     """
     from trama.ledger import services
-    from trama.procedures.services import create_program, record_historical_procedure
+    from trama.procedures.services import record_historical_procedure
+    from trama.programs.services import create_program
 
     program = create_program(
         by=personas.alice,

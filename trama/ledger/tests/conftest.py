@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from trama.ledger.models import ReferenceRate
-from trama.procedures.services import create_program
+from trama.programs.services import create_program
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from trama.conftest import make_org
 from trama.ledger import services
 from trama.ledger.models import FunderConfirmation, LedgerEntry, Verification
 from trama.ledger.state import current_measure
-from trama.procedures.services import create_program, record_historical_procedure
+from trama.procedures.services import record_historical_procedure
+from trama.programs.services import create_program
 
 API = "/api/v1"
 PROGRAM = f"{API}/programs/welfare-comunitario"

@@ -22,7 +22,7 @@ from trama.ledger import services
 from trama.ledger.models import LedgerEntry, ReferenceRate
 from trama.pages.tests import test_browser_journeys as journeys
 from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
-from trama.procedures.services import create_program
+from trama.programs.services import create_program
 
 pytestmark = pytest.mark.browser
 NBSP = "\xa0"

@@ -471,7 +471,7 @@ def test_an_unverified_owner_cannot_import(personas, program, client_for):
 
 
 def test_a_review_belongs_to_its_program(personas, program, client_for):
-    from trama.procedures.services import create_program
+    from trama.programs.services import create_program
 
     client = client_for(personas.alice)
     token = token_of(upload(client, program, csv_file(GOOD)))

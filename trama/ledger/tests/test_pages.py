@@ -28,8 +28,8 @@ from trama.ledger.models import (
     Level,
     Verification,
 )
-from trama.procedures.models import Procedure, Program
-from trama.procedures.services import create_program
+from trama.programs.models import Program
+from trama.programs.services import create_program
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -129,141 +129,6 @@ def tax_code(i: int) -> str:
 
 def numbered_orgs(count, by, prefix="Associazione"):
     return [make_org(f"{prefix} {i:02d}", by=by, tax_code=tax_code(i)) for i in range(count)]
-
-
-# --- programs -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "who, can_create",
-    [
-        (None, False),
-        ("oscar", False),
-        ("tom", False),
-        ("fiona", False),
-        ("alice", True),
-        ("eve", True),
-    ],
-)
-def test_the_program_list_is_public_and_offers_a_new_program_to_public_bodies(
-    personas, program, client_for, who, can_create
-):
-    response = client_for(getattr(personas, who) if who else None).get(reverse("ledger:programs"))
-    assert response.status_code == 200
-    page = body(response)
-    assert program.get_absolute_url() in page and personas.comune.get_absolute_url() in page
-    assert "2016–2020" in page
-    assert ('data-action="new-program"' in page) is can_create
-
-
-def test_the_main_menu_links_the_programs(client):
-    assert f'href="{reverse("ledger:programs")}"' in body(client.get("/"))
-
-
-def test_the_program_list_pages_with_bounded_queries(
-    personas, client_for, django_assert_max_num_queries
-):
-    for i in range(25):
-        create_program(
-            by=personas.alice,
-            owner=personas.comune,
-            title=f"Programma {i:02d}",
-            start_year=2000 + i,
-            end_year=2030,
-        )
-    client = client_for(personas.tom)
-    with django_assert_max_num_queries(8):
-        first = client.get(reverse("ledger:programs"))
-    with django_assert_max_num_queries(8):
-        second = client.get(reverse("ledger:programs"), {"page": 2})
-    assert body(first).count('data-program="') == 0  # rows carry links, not markers
-    assert len(re.findall(r'href="/programmi/programma-\d\d/"', body(first))) == 20
-    assert len(re.findall(r'href="/programmi/programma-\d\d/"', body(second))) == 5
-
-
-@pytest.mark.parametrize("who, status", [(None, 302), ("oscar", 403), ("tom", 403), ("fiona", 403)])
-def test_only_members_of_a_verified_public_body_open_a_program(personas, client_for, who, status):
-    response = client_for(getattr(personas, who) if who else None).get(
-        reverse("ledger:program_create")
-    )
-    assert response.status_code == status
-    if status == 302:
-        assert response["Location"].startswith(reverse("account_login"))
-
-
-def test_an_unverified_public_body_cannot_open_a_program(personas, client_for):
-    make_org("Comune di Oggiono", by=personas.oscar, kind="PUBLIC_BODY", tax_code=tax_code(99))
-    assert client_for(personas.oscar).get(reverse("ledger:program_create")).status_code == 403
-
-
-def test_alice_opens_a_program(personas, client_for):
-    client = client_for(personas.alice)
-    assert client.get(reverse("ledger:program_create")).status_code == 200
-    response = client.post(
-        reverse("ledger:program_create"),
-        {
-            "owner": personas.comune.pk,
-            "title": "Abitare sociale",
-            "area": "HOUSING",
-            "start_year": 2020,
-            "end_year": 2024,
-        },
-    )
-    program = Program.objects.get(title="Abitare sociale")
-    assert response["Location"] == program.get_absolute_url()
-    assert program.owner == personas.comune and program.area == "HOUSING"
-
-
-def test_a_program_whose_years_run_backwards_is_refused(personas, client_for):
-    response = client_for(personas.alice).post(
-        reverse("ledger:program_create"),
-        {
-            "owner": personas.comune.pk,
-            "title": "X",
-            "area": "HOUSING",
-            "start_year": 2024,
-            "end_year": 2020,
-        },
-    )
-    assert response.status_code == 400
-    assert not Program.objects.exists()
-
-
-@pytest.mark.parametrize("who, status", [(None, 302), ("oscar", 403), ("tom", 403), ("fiona", 403)])
-def test_only_the_owner_records_a_past_procedure(personas, program, client_for, who, status):
-    response = client_for(getattr(personas, who) if who else None).post(
-        url("procedure_create", program), {"title": "Primo avviso", "kind": "CO_DESIGN"}
-    )
-    assert response.status_code == status
-    assert not Procedure.objects.exists()
-
-
-def test_the_owner_records_a_past_procedure_and_the_dashboard_lists_it(
-    personas, program, client_for
-):
-    client = client_for(personas.eve)
-    response = client.post(
-        url("procedure_create", program),
-        {
-            "title": "Primo avviso",
-            "kind": "CO_DESIGN",
-            "reference": "Det. 12/2006",
-            "opened_on": "2006-03-01",
-        },
-    )
-    assert response["Location"] == program.get_absolute_url()
-    procedure = Procedure.objects.get()
-    assert procedure.is_historical and procedure.state == "COMPLETED"
-    assert "Det. 12/2006" in body(client.get(program.get_absolute_url()))
-
-
-def test_a_procedure_that_closes_before_it_opens_is_refused(personas, program, client_for):
-    response = client_for(personas.alice).post(
-        url("procedure_create", program),
-        {"title": "X", "kind": "CO_DESIGN", "opened_on": "2010-03-01", "closed_on": "2009-03-01"},
-    )
-    assert response.status_code == 400
-    assert not Procedure.objects.exists()
 
 
 # --- dashboards -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
 from trama.pages.demo import load_demo
-from trama.procedures.models import Program
+from trama.programs.models import Program
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,12 @@
-"""Programs, procedures and their calls, proposals and evaluation."""
+"""Procedures and their calls, proposals and evaluation."""
 
 from .calls import CallAttachment, CallBudget, Clarification, Criterion, Notice
 from .coprogramming import Contribution, Meeting, Participation
 from .evaluation import CommissionMember, Declaration, DocumentRequest, Score
-from .programs import Area, Procedure, Program
+from .procedures import Procedure
 from .proposals import BudgetLine, Proposal, ProposalFile, ProposalPartner, ProposalSection, Receipt
 
 __all__ = [
-    "Area",
     "BudgetLine",
     "CallAttachment",
     "CallBudget",
@@ -21,7 +20,6 @@ __all__ = [
     "Notice",
     "Participation",
     "Procedure",
-    "Program",
     "Proposal",
     "ProposalFile",
     "ProposalPartner",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
 
-from .programs import Procedure
+from .procedures import Procedure
 
 
 class Criterion(models.Model):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
-from .programs import Procedure
+from .procedures import Procedure
 
 
 class Participation(models.Model):

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .calls import Criterion
-from .programs import Procedure
+from .procedures import Procedure
 from .proposals import Proposal
 
 

@@ -9,7 +9,7 @@ from trama.lib.storage import private_storage
 from trama.organizations.models import Organization
 
 from .calls import Criterion
-from .programs import Procedure
+from .procedures import Procedure
 
 
 class ProposalQuerySet(models.QuerySet):

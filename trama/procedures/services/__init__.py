@@ -1,4 +1,4 @@
-"""Every write on programs, procedures, proposals and evaluations goes through these."""
+"""Every write on procedures, proposals and evaluations goes through these."""
 
 from .calls import (
     answer_clarification,
@@ -35,7 +35,7 @@ from .evaluation import (
     start_evaluation,
     totals,
 )
-from .programs import check_can_act_for_public_body, create_program, record_historical_procedure
+from .history import record_historical_procedure
 from .proposals import (
     add_budget_line,
     attach_file,
@@ -80,11 +80,9 @@ __all__ = [
     "attach_call_document",
     "ask_clarification",
     "cancel_procedure",
-    "check_can_act_for_public_body",
     "close_due_procedures",
     "close_if_due",
     "create_call",
-    "create_program",
     "extend_deadline",
     "publish_call",
     "record_historical_procedure",

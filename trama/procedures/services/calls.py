@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
+from trama.programs.services import check_can_act_for_public_body
 
 from ..models import CallBudget, Clarification, Criterion, Notice, Procedure
 from ..workflow import OFFICER, RUP, check_transition
 from .notify import email_admins
-from .programs import check_can_act_for_public_body
 
 State = Procedure.State
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trama.conftest import make_org, make_user
 from trama.procedures import services
-from trama.procedures.services import create_program
+from trama.programs.services import create_program
 
 ROME = ZoneInfo("Europe/Rome")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -15,7 +15,7 @@ from trama.conftest import make_org, make_user
 from trama.pages.tests import test_browser_journeys as journeys
 from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
 from trama.procedures.models import Procedure
-from trama.procedures.services import create_program
+from trama.programs.services import create_program
 
 pytestmark = pytest.mark.browser
 

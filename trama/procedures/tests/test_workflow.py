@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 def test_it_refuses_to_publish_for_an_unverified_body_or_an_incomplete_call(bodies):
     from trama.organizations.services import verify_organization
-    from trama.procedures.services import create_program
+    from trama.programs.services import create_program
 
     program = create_program(
         by=bodies.alice, owner=bodies.comune, title="P", start_year=2026, end_year=2027
