@@ -27,6 +27,7 @@ run: install translations
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: install
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

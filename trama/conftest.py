@@ -3,10 +3,12 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
 from trama.territories.forms import find_municipality
+from trama.territories.models import Municipality
 from trama.territories.services import load_territories
 
 User = get_user_model()
@@ -69,8 +71,6 @@ class Personas:
 
     def __init__(self):
         # Transactional tests empty every table afterwards, territories included.
-        from trama.territories.models import Municipality
-
         if not Municipality.objects.exists():
             load_territories()
         self.sam = make_user("sam@trama.test", staff=True, first_name="Sam", last_name="Staff")
@@ -130,6 +130,4 @@ def client_for(client):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with a clean slate."""
-    from django.core.cache import cache
-
     cache.clear()

@@ -1,3 +1,5 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -5,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
+from trama.organizations.models import Membership
 
 from .models import ApiToken
 
@@ -62,8 +65,6 @@ def authenticate_api_token(key: str) -> ApiToken | None:
 
 
 def check_can_delete_account(user) -> None:
-    from trama.organizations.models import Membership
-
     sole_admin_of = [
         m.organization.name
         for m in Membership.objects.filter(user=user, role=Membership.Role.ADMIN).select_related(
@@ -85,9 +86,6 @@ def check_can_delete_account(user) -> None:
 
 def delete_account(user) -> None:
     """Delete a person's account: personal data goes, the audit trail stays, pseudonymised."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
     check_can_delete_account(user)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

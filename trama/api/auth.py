@@ -3,6 +3,8 @@ from ninja.security import HttpBearer
 
 from trama.accounts.services import authenticate_api_token
 
+from .errors import ApiError
+
 
 class TokenAuth(HttpBearer):
     """Personal API token in `Authorization: Bearer trm_…`; write scope for changes."""
@@ -16,8 +18,6 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             return None
         if self.write and api_token.scope != api_token.Scope.WRITE:
-            from .errors import ApiError
-
             raise ApiError(403, "token_read_only", _("This token has read-only scope."))
         request.user = api_token.user
         request.api_token = api_token

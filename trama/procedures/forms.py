@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trama.ledger.vocabulary import Category, Source
 from trama.lib.forms import ServiceErrorsMixin
+from trama.organizations.models import Organization
 from trama.programs.models import Area
 from trama.territories.models import Region
 
@@ -175,9 +177,6 @@ class BudgetLineForm(forms.Form):
     )
 
     def __init__(self, *args, proposal, **kwargs):
-        from trama.ledger.vocabulary import Category, Source
-        from trama.organizations.models import Organization
-
         super().__init__(*args, **kwargs)
         self.fields["contributor"].queryset = Organization.objects.filter(
             pk__in=proposal.partners.values("organization")

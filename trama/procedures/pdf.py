@@ -7,6 +7,8 @@ receipt's truth is its number, time and hash in the database, the PDF is a copy 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .models import Proposal, Score
+
 
 def _pdf(template: str, context: dict) -> bytes:
     from weasyprint import HTML  # imported here: it loads Pango, which only PDFs need
@@ -27,8 +29,6 @@ def receipt_pdf(receipt) -> bytes:
 
 def minutes_pdf(procedure) -> bytes:
     """The minutes of the evaluation: commission, declarations, admission, scores, ranking."""
-    from .models import Proposal, Score
-
     proposals = list(
         procedure.proposals.received().select_related("lead", "receipt").order_by("rank", "pk")
     )

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -12,6 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from trama.audit.models import AuditEvent
+from trama.audit.services import chain_for
+from trama.ledger.services import parse_amount
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 
@@ -31,6 +35,7 @@ from .forms import (
     ReceiptCheckForm,
 )
 from .models import Clarification, Procedure, Proposal, Receipt
+from .pdf import receipt_pdf
 
 CALLS_PAGE_SIZE = 20
 
@@ -370,8 +375,6 @@ def proposal_update(request, pk):
     total = (request.POST.get("budget_total") or "").strip()
 
     def act():
-        from trama.ledger.services import parse_amount
-
         budget_total = parse_amount(total, "budget_total") if total else None
         services.update_proposal(
             proposal,
@@ -518,8 +521,6 @@ def call_attach(request, pk):
 
 def call_document(request, pk, attachment_id):
     """A document of the call: public once the call is, for its officers before."""
-    from django.http import FileResponse, Http404
-
     access = access_procedure(request.user, pk)
     attachment = access.procedure.attachments.filter(pk=attachment_id).first()
     if attachment is None:
@@ -546,8 +547,6 @@ def receipt_check(request):
 
 def receipt_json(request, pk):
     """The canonical JSON a receipt's SHA-256 is computed on, byte for byte, for partners."""
-    from django.http import Http404, HttpResponse
-
     access = access_proposal(request.user, pk)
     receipt = Receipt.objects.filter(proposal=access.proposal).first()
     if not access.is_partner or receipt is None:
@@ -561,10 +560,6 @@ def receipt_json(request, pk):
 
 def receipt_download(request, pk):
     """The receipt as PDF, for the members of the partner bodies, rendered on request."""
-    from django.http import Http404, HttpResponse
-
-    from .pdf import receipt_pdf
-
     access = access_proposal(request.user, pk)
     receipt = Receipt.objects.filter(proposal=access.proposal).first()
     if not access.is_partner or receipt is None:
@@ -576,9 +571,6 @@ def receipt_download(request, pk):
 
 def trail(request, pk):
     """The procedure's hash-chained trail: every act for its officers, public acts for all."""
-    from trama.audit.models import AuditEvent
-    from trama.audit.services import chain_for
-
     access = access_procedure(request.user, pk)
     events = AuditEvent.objects.for_chain(chain_for(access.procedure)).select_related("actor")
     if not access.is_officer:

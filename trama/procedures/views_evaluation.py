@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_POST
 from . import services
 from .access import access_procedure, access_proposal
 from .acts import run_act
-from .models import Procedure, Score
+from .models import Procedure, Receipt, Score
 from .parsing import as_datetime, as_id
+from .pdf import minutes_pdf
 
 User = get_user_model()
 
@@ -215,10 +217,6 @@ def rank(request, pk):
 @login_required
 def minutes(request, pk):
     """The minutes of the evaluation as PDF, for the RUP and the commission once ranked."""
-    from django.http import HttpResponse
-
-    from .pdf import minutes_pdf
-
     access = access_procedure(request.user, pk)
     if not ((access.is_rup or access.is_evaluator) and access.declared_clear):
         raise PermissionDenied(_("The minutes are for the RUP and the commission."))
@@ -233,8 +231,6 @@ def minutes(request, pk):
 @require_POST
 def protocol(request, pk):
     """An officer registers a receipt in the public body's own protocol."""
-    from .models import Receipt
-
     access = _desk_access(request, pk)
     if not access.is_officer:
         raise PermissionDenied(_("Only the officers of the owning public body can do this."))

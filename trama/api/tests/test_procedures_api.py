@@ -1,9 +1,10 @@
 import datetime
+import hashlib
 
 import pytest
 from django.utils import timezone
 
-from trama.procedures.models import Proposal
+from trama.procedures.models import Procedure, Proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,6 @@ def test_a_bad_call_is_refused_and_nothing_is_saved(personas, ledger_examples, c
         headers=token_for(personas.alice, "write"),
     )
     assert response.status_code == 400
-    from trama.procedures.models import Procedure
 
     assert not Procedure.objects.filter(title="Senza criteri validi").exists()
     response = client.post(
@@ -70,6 +70,5 @@ def test_a_second_submission_returns_the_same_receipt(personas, ledger_examples,
     first = client.post(url, headers=headers).json()
     again = client.post(url, headers=headers).json()
     assert first == again
-    import hashlib
 
     assert hashlib.sha256(first["canonical_json"].encode()).hexdigest() == first["sha256"]

@@ -3,10 +3,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from trama.conftest import make_org
+from trama.ledger import figures as figures_module
 from trama.ledger import services
 from trama.ledger.figures import Basis, Scope, compute_figures
-from trama.ledger.models import Level
+from trama.ledger.models import ContributorTotal, LedgerEntry, LedgerTotal, Level, Measure
 from trama.ledger.rebuild import check_rollups
+from trama.ledger.state import with_state
+from trama.organizations.models import Organization
+from trama.territories.models import Municipality
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -117,8 +122,6 @@ def test_an_empty_scope_has_no_data_not_zero_percent(program):
 
 
 def test_other_public_funds_are_kept_apart(personas, program):
-    from trama.conftest import make_org
-
     region = make_org(
         "Regione Lombardia",
         by=personas.sam,
@@ -150,8 +153,6 @@ def test_other_public_funds_are_kept_apart(personas, program):
 def test_it_refuses_what_does_not_count_and_saves_nothing(
     personas, program, source, contributor, extra, code
 ):
-    from trama.ledger.models import LedgerEntry
-
     if "funder" in extra:
         extra["funder"] = getattr(personas, extra["funder"])
     kwargs = {"amount": "10.00", "year": 2017, **extra}
@@ -243,9 +244,6 @@ def test_oversized_amounts_are_refused_not_crashed(personas, program, extra):
 
 
 def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
-    from trama.ledger.models import LedgerEntry
-    from trama.ledger.state import with_state
-
     entry = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "10.00")
     services.verify_entry(entry, by=personas.alice, accept=True)
     reversal = services.reverse_entry(entry, by=personas.tom, reason="Doppio")
@@ -256,8 +254,6 @@ def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
 
 
 def test_a_batch_is_all_or_nothing_and_counts_like_single_writes(personas, program):
-    from trama.ledger.models import LedgerEntry
-
     good = {
         "kind": "ACTUAL",
         "category": "ECONOMIC",
@@ -290,8 +286,6 @@ def test_a_batch_is_all_or_nothing_and_counts_like_single_writes(personas, progr
 
 
 def test_only_a_verified_funder_confirms(personas, program):
-    from trama.conftest import make_org
-
     fake = make_org("Fondazione Omonima", by=personas.oscar, kind="FUNDER", tax_code="00166130138")
     grant = _record(
         personas, program, personas.tom, personas.coop, "FOUNDATION_GRANT", "50.00", funder=fake
@@ -302,9 +296,6 @@ def test_only_a_verified_funder_confirms(personas, program):
 
 def _country_ranking_rows(region_id, amounts_by_year):
     """Roll-up rows of the country, all in one region: {year: [amount of contributor 0, 1, …]}."""
-    from trama.ledger.models import ContributorTotal, LedgerTotal, Measure
-    from trama.organizations.models import Organization
-    from trama.territories.models import Municipality
 
     widest = max(len(amounts) for amounts in amounts_by_year.values())
     town = Municipality.objects.filter(province__region_id=region_id).first()
@@ -352,8 +343,6 @@ def _country_ranking_rows(region_id, amounts_by_year):
 @pytest.mark.parametrize("shape", ["skewed", "flat"])
 def test_a_year_range_ranking_of_the_country_is_exact(personas, shape):
     """The country's ranking over years comes from each year's leaders: it must equal a full sum."""
-    from trama.ledger import figures as figures_module
-    from trama.ledger.models import ContributorTotal, Measure
 
     region_id = personas.comune.municipality.province.region_id
     n = 160

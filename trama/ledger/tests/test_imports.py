@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -24,7 +24,9 @@ from trama.ledger import imports
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import ImportBatch, LedgerEntry, LedgerTotal, Level, Verification
 from trama.ledger.rebuild import check_rollups
+from trama.organizations.models import Membership
 from trama.procedures.services import record_historical_procedure
+from trama.programs.services import create_program
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -300,8 +302,6 @@ def test_a_number_too_large_for_the_database_is_a_bad_row(personas, program):
 
 
 def test_only_the_verified_owner_runs_an_import(personas, program):
-    from django.core.exceptions import PermissionDenied
-
     for outsider in (personas.tom, personas.oscar):
         with pytest.raises(PermissionDenied):
             run(program, outsider, csv_file(GOOD))
@@ -471,8 +471,6 @@ def test_an_unverified_owner_cannot_import(personas, program, client_for):
 
 
 def test_a_review_belongs_to_its_program(personas, program, client_for):
-    from trama.programs.services import create_program
-
     client = client_for(personas.alice)
     token = token_of(upload(client, program, csv_file(GOOD)))
     other = create_program(
@@ -488,8 +486,6 @@ def test_a_review_belongs_to_its_program(personas, program, client_for):
 
 
 def test_a_member_who_left_cannot_run_a_checked_import(personas, program, client_for):
-    from trama.organizations.models import Membership
-
     client = client_for(personas.eve)
     token = token_of(upload(client, program, csv_file(GOOD)))
     Membership.objects.filter(user=personas.eve, organization=personas.comune).delete()

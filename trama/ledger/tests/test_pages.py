@@ -7,6 +7,8 @@ catalogue comes later): pages are checked through numbers, links, statuses and d
 markers.
 """
 
+import datetime
+import hashlib
 import io
 import re
 from decimal import Decimal
@@ -26,8 +28,10 @@ from trama.ledger.models import (
     LedgerEntry,
     LedgerTotal,
     Level,
+    ReferenceRate,
     Verification,
 )
+from trama.organizations.models import Organization
 from trama.programs.models import Program
 from trama.programs.services import create_program
 
@@ -408,10 +412,6 @@ def test_bad_input_is_refused_with_400_and_nothing_saved(
 
 
 def test_a_rate_not_valid_in_the_year_is_refused(personas, program, client_for):
-    import datetime
-
-    from trama.ledger.models import ReferenceRate
-
     rate = ReferenceRate.objects.create(
         name="OSS",
         unit="HOUR",
@@ -481,8 +481,6 @@ def test_evidence_over_ten_megabytes_is_refused(personas, program, client_for):
 def test_evidence_is_stored_with_its_hash(
     personas, program, client_for, name, content, content_type
 ):
-    import hashlib
-
     content = content if content is not None else _xlsx()
     response = client_for(personas.tom).post(
         url("entry_create", program),
@@ -773,8 +771,6 @@ def test_the_verification_queue_is_for_the_owner(
 
 
 def test_an_unverified_owner_has_no_queue(personas, client_for):
-    from trama.organizations.models import Organization
-
     Organization.objects.filter(pk=personas.comune.pk).update(verified_at=None)
     program = Program.objects.create(
         owner=personas.comune, title="P", slug="p", start_year=2016, end_year=2020

@@ -2,19 +2,30 @@
 
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trama.audit.services import chain_for, record_event
+from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
 from trama.programs.services import check_can_act_for_public_body
 
-from ..models import CallBudget, Clarification, Criterion, Notice, Procedure
+from ..models import (
+    CallAttachment,
+    CallBudget,
+    Clarification,
+    Criterion,
+    Notice,
+    Procedure,
+    Proposal,
+)
 from ..workflow import OFFICER, RUP, check_transition
+from .base import check_actor, event, locked
 from .notify import email_admins
+from .uploads import check_upload
 
 State = Procedure.State
 
@@ -33,23 +44,6 @@ CALL_FIELDS = [
     "deadline",
     "clarification_deadline",
 ]
-
-
-def _locked(procedure: Procedure) -> Procedure:
-    return Procedure.objects.select_for_update().get(pk=procedure.pk)
-
-
-def _check_actor(procedure: Procedure, by, who: str) -> None:
-    check_can_act_for_public_body(by, procedure.owner)
-    if who == RUP and procedure.rup_id != by.pk:
-        raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
-
-
-def event(procedure: Procedure, action: str, *, by=None, target=None, public=False, **data):
-    """Append an act to the procedure's own hash chain; `public` acts are shown to all."""
-    return record_event(
-        chain_for(procedure), action, by=by, target=target, data={"public": public, **data}
-    )
 
 
 def create_call(*, by, program, kind=Procedure.Kind.CO_DESIGN, parent=None, **fields):
@@ -114,8 +108,8 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
 def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
     """Change a draft call; once published, only an extension or a cancellation is possible."""
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(procedure)
+        check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("A published call cannot be changed; extend or cancel it."))
         _apply_call_fields(procedure, fields)
@@ -149,8 +143,8 @@ def _parse_points(value, field: str) -> Decimal:
 def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Criterion]:
     """Replace a draft call's evaluation criteria (title, description, max_points)."""
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(procedure)
+        check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("The criteria of a published call cannot change."))
         rows = []
@@ -176,8 +170,8 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
 def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
     """Replace a draft call's public budget: {year: amount}."""
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(procedure)
+        check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
             raise ValidationError(_("The budget of a published call cannot change."))
         rows = []
@@ -215,9 +209,9 @@ def publish_call(procedure: Procedure, *, by) -> Procedure:
     now = timezone.now()
     target = State.PUBLISHED if procedure.kind == Procedure.Kind.CO_DESIGN else State.OPEN
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         who = check_transition(procedure, target)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         check_publishable(procedure, now)
         procedure.state = target
         procedure.published_at = now
@@ -242,7 +236,7 @@ def ask_clarification(procedure: Procedure, *, by, question: str, organization=N
     if not by.is_authenticated:
         raise PermissionDenied(_("Log in to ask a question."))
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         if procedure.state not in (State.PUBLISHED, State.OPEN):
             raise ValidationError(_("This call is not open to questions."))
         deadline = procedure.clarification_deadline or procedure.deadline
@@ -261,8 +255,8 @@ def answer_clarification(clarification: Clarification, *, by, answer: str) -> Cl
     if not answer:
         raise ValidationError({"answer": _("Write the answer.")})
     with transaction.atomic():
-        procedure = _locked(clarification.procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(clarification.procedure)
+        check_actor(procedure, by, OFFICER)
         clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
         if clarification.answered_at:
             raise ValidationError(_("This question has already been answered."))
@@ -286,8 +280,8 @@ def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol
         raise ValidationError({"reason": _("Say why the deadline is extended.")})
     now = timezone.now()
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, RUP)
+        procedure = locked(procedure)
+        check_actor(procedure, by, RUP)
         if procedure.state not in (State.PUBLISHED, State.OPEN):
             raise ValidationError(_("Only an open call's deadline can be extended."))
         if procedure.deadline_passed(now):
@@ -321,9 +315,9 @@ def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="
     if not reason:
         raise ValidationError({"reason": _("Say why the procedure is cancelled.")})
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         who = check_transition(procedure, State.CANCELLED)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         was_public = procedure.is_published
         procedure.state = State.CANCELLED
         procedure.cancel_reason = reason
@@ -349,7 +343,7 @@ def close_if_due(procedure: Procedure, now=None) -> Procedure:
     if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):
         return procedure
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):
             return procedure
         check_transition(procedure, State.CLOSED)
@@ -374,8 +368,6 @@ REMINDER_BEFORE = timedelta(hours=48)
 
 def send_deadline_reminders(now=None) -> int:
     """Tell the lead admins of drafts not yet submitted that the deadline is near, once."""
-    from ..models import Proposal
-
     now = now or timezone.now()
     drafts = Proposal.objects.filter(
         state=Proposal.State.DRAFT,
@@ -402,18 +394,11 @@ def send_deadline_reminders(now=None) -> int:
 
 def attach_call_document(procedure: Procedure, *, by, upload, title: str):
     """An officer attaches a document to the call (the notice, forms, annexes)."""
-    from pathlib import PurePath
-
-    from trama.lib.files import sha256_of
-
-    from ..models import CallAttachment
-    from .proposals import check_upload
-
     title = (title or "").strip() or PurePath(upload.name or "").name
     check_upload(upload)
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(procedure)
+        check_actor(procedure, by, OFFICER)
         if procedure.state in (State.CANCELLED, State.COMPLETED):
             raise ValidationError(_("This procedure no longer takes documents."))
         name = PurePath(upload.name).name

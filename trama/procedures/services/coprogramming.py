@@ -10,7 +10,8 @@ from trama.organizations.models import Membership, Organization
 
 from ..models import Contribution, Meeting, Notice, Participation, Procedure
 from ..workflow import RUP, check_transition
-from .calls import _check_actor, _locked, create_call, event
+from .base import check_actor, event, locked
+from .calls import create_call
 
 State = Procedure.State
 PState = Participation.State
@@ -29,7 +30,7 @@ def express_interest(procedure: Procedure, *, by, organization: Organization, mo
     if organization.kind == Organization.Kind.PUBLIC_BODY and not procedure.non_ets_partners:
         raise ValidationError(_("This call is open to Third-Sector bodies."))
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         if procedure.state != State.OPEN or procedure.deadline_passed():
             raise ValidationError(
                 _("Interest can be expressed only while the call is open."), code="call_not_open"
@@ -54,12 +55,12 @@ def admit_participants(procedure: Procedure, *, by, decisions: dict, protocol_nu
     """After the deadline the RUP admits or not each body ({participation id: (admit, reason)})
     and publishes the list."""
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         _check_coprogramming(procedure)
         if not procedure.deadline_passed():
             raise ValidationError(_("The list of participants comes after the deadline."))
         who = check_transition(procedure, State.PARTICIPANTS_ADMITTED)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         participations = {p.pk: p for p in procedure.participations.select_for_update()}
         if set(decisions) != set(participations):
             raise ValidationError(_("Decide on every body that expressed interest."))
@@ -104,16 +105,16 @@ def add_meeting(procedure: Procedure, *, by, title, held_at, agenda, attendees=(
     if not title or not agenda:
         raise ValidationError(_("A thematic table needs a theme and an agenda."))
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         _check_coprogramming(procedure)
         if procedure.state == State.PARTICIPANTS_ADMITTED:
             who = check_transition(procedure, State.WORKING)
-            _check_actor(procedure, by, who)
+            check_actor(procedure, by, who)
             procedure.state = State.WORKING
             procedure.save(update_fields=["state"])
             event(procedure, "coprogramming.working", by=by, target=procedure, public=True)
         elif procedure.state == State.WORKING:
-            _check_actor(procedure, by, RUP)
+            check_actor(procedure, by, RUP)
         else:
             raise ValidationError(_("Thematic tables follow the admission of participants."))
         meeting = Meeting.objects.create(
@@ -129,8 +130,8 @@ def record_minutes(meeting: Meeting, *, by, minutes: str, attendees=()) -> Meeti
     if not (minutes or "").strip():
         raise ValidationError({"minutes": _("Write the minutes.")})
     with transaction.atomic():
-        procedure = _locked(meeting.procedure)
-        _check_actor(procedure, by, RUP)
+        procedure = locked(meeting.procedure)
+        check_actor(procedure, by, RUP)
         if procedure.state != State.WORKING:
             raise ValidationError(_("Minutes are recorded while the tables are working."))
         meeting.minutes = minutes.strip()
@@ -149,7 +150,7 @@ def add_contribution(procedure: Procedure, *, by, organization, kind, text) -> C
     if not Membership.objects.filter(organization=organization, user=by).exists():
         raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         if procedure.state not in (State.PARTICIPANTS_ADMITTED, State.WORKING):
             raise ValidationError(_("Contributions are added while the tables work."))
         if not procedure.participations.filter(
@@ -172,9 +173,9 @@ def conclude_coprogramming(procedure: Procedure, *, by, final_document: str) -> 
     if not (final_document or "").strip():
         raise ValidationError({"final_document": _("Write the final document.")})
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         who = check_transition(procedure, State.CONCLUDED)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         procedure.state = State.CONCLUDED
         procedure.final_document = final_document.strip()
         procedure.closed_on = timezone.localdate()

@@ -8,6 +8,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trama.ledger.services import record_entry
 from trama.lib.mail import send_template_email
 
 from ..models import (
@@ -17,10 +18,12 @@ from ..models import (
     Notice,
     Procedure,
     Proposal,
+    Receipt,
     Score,
 )
 from ..workflow import OFFICER, RUP, check_transition
-from .calls import _check_actor, _locked, close_if_due, event
+from .base import check_actor, event, locked
+from .calls import close_if_due
 from .notify import email_admins
 
 State = Procedure.State
@@ -35,8 +38,8 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
     """The RUP appoints a commission member after the deadline; the member is told by e-mail."""
     procedure = close_if_due(procedure)
     with transaction.atomic():
-        procedure = _locked(procedure)
-        _check_actor(procedure, by, RUP)
+        procedure = locked(procedure)
+        check_actor(procedure, by, RUP)
         if procedure.state not in (State.CLOSED, State.EVALUATION):
             raise ValidationError(_("The commission is appointed after the deadline."))
         try:
@@ -98,9 +101,9 @@ def start_evaluation(procedure: Procedure, *, by) -> Procedure:
     """The RUP opens the evaluation once the call has closed."""
     procedure = close_if_due(procedure)
     with transaction.atomic():
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         who = check_transition(procedure, State.EVALUATION)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         if not procedure.commission.exists():
             raise ValidationError(_("Appoint the commission first."))
         procedure.state = State.EVALUATION
@@ -124,7 +127,7 @@ def decide_admission(proposal: Proposal, *, by, admit: bool, reason: str) -> Pro
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the decision.")})
     with transaction.atomic():
-        procedure = _locked(proposal.procedure)
+        procedure = locked(proposal.procedure)
         if procedure.state != State.EVALUATION:
             raise ValidationError(_("Admission is checked during the evaluation."))
         _check_admission_actor(procedure, by)
@@ -147,7 +150,7 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
     if not text:
         raise ValidationError({"text": _("Say which documents are missing.")})
     with transaction.atomic():
-        procedure = _locked(proposal.procedure)
+        procedure = locked(proposal.procedure)
         if procedure.state != State.EVALUATION:
             raise ValidationError(_("Documents are requested during the evaluation."))
         _check_admission_actor(procedure, by)
@@ -178,7 +181,7 @@ def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str)
     if not points.is_finite():
         raise ValidationError({"points": _("Write the points as a number.")})
     with transaction.atomic():
-        procedure = _locked(proposal.procedure)
+        procedure = locked(proposal.procedure)
         if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():
             raise PermissionDenied(_("Only the commission scores proposals."))
         _check_clear(procedure, by)
@@ -225,17 +228,15 @@ def totals(procedure: Procedure) -> dict[int, Decimal]:
 
 def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Proposal]:
     """The RUP approves and publishes the ranking; selected proposals' plans become pledges."""
-    from trama.ledger.services import record_entry
-
     with transaction.atomic():
         # The row lock makes a second officer wait, then find the state already RANKED.
-        procedure = _locked(procedure)
+        procedure = locked(procedure)
         if procedure.state == State.RANKED:
             raise ValidationError(
                 _("The ranking has already been published."), code="already_ranked"
             )
         who = check_transition(procedure, State.RANKED)
-        _check_actor(procedure, by, who)
+        check_actor(procedure, by, who)
         _check_clear(procedure, by)
         criteria = list(procedure.criteria.all())
         evaluators = list(procedure.commission.values_list("user_id", flat=True))
@@ -337,14 +338,12 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
 
 def record_protocol_number(receipt, *, by, protocol_number: str):
     """The public body writes its own protocol number on a receipt, after the deadline."""
-    from ..models import Receipt
-
     protocol_number = (protocol_number or "").strip()
     if not protocol_number:
         raise ValidationError({"protocol_number": _("Write the protocol number.")})
     with transaction.atomic():
-        procedure = _locked(receipt.proposal.procedure)
-        _check_actor(procedure, by, OFFICER)
+        procedure = locked(receipt.proposal.procedure)
+        check_actor(procedure, by, OFFICER)
         if procedure.closed_at is None:
             raise ValidationError(_("Receipts are registered after the deadline."))
         receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)

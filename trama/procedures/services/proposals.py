@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trama.ledger.services import parse_amount
 from trama.ledger.vocabulary import Source
-from trama.lib.files import content_matches, sha256_of
+from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
 from trama.organizations.models import Organization
 
@@ -25,22 +26,11 @@ from ..models import (
     ProposalSection,
     Receipt,
 )
-from .calls import event
+from .base import event
 from .notify import email_admins
+from .uploads import check_upload
 
 State = Proposal.State
-MAX_FILE_BYTES = 20 * 1024 * 1024
-# Extension → content type. Signed files are kept byte for byte: a CAdES envelope (.p7m)
-# and a PAdES signature inside a PDF are both accepted as they come.
-PROPOSAL_FILE_TYPES = {
-    "pdf": "application/pdf",
-    "p7m": "application/pkcs7-mime",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-}
 NON_PUBLIC_SOURCES = [Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS]
 
 
@@ -135,8 +125,6 @@ def update_proposal(proposal: Proposal, *, by, title=None, sections=None, budget
                 raise ValidationError({"title": _("Give the proposal a title.")})
             proposal.title = title.strip()
         if budget_total is not None:
-            from trama.ledger.services import parse_amount
-
             proposal.budget_total = parse_amount(budget_total, "budget_total")
         proposal.save(update_fields=["title", "budget_total"])
         for section in proposal.sections.filter(criterion_id__in=list(sections or {})):
@@ -200,8 +188,6 @@ def add_budget_line(
     funder=None,
 ):
     """Add a partner's pledged resource to the plan: money, or in-kind quantity × unit value."""
-    from trama.ledger.services import parse_amount
-
     errors = {}
     with transaction.atomic():
         proposal = _locked_draft(proposal, by)
@@ -240,23 +226,6 @@ def add_budget_line(
             amount=amount,
             funder=funder,
         )
-
-
-def check_upload(upload) -> str:
-    """The file's content type, if it is what its extension says and within the limit."""
-    name = PurePath(upload.name or "").name
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in PROPOSAL_FILE_TYPES:
-        raise ValidationError(
-            _("Accepted files: %(types)s.") % {"types": ", ".join(sorted(PROPOSAL_FILE_TYPES))}
-        )
-    if upload.size > MAX_FILE_BYTES:
-        raise ValidationError(_("The file is larger than 20 MB."))
-    if upload.size == 0 or not content_matches(extension, upload):
-        raise ValidationError(
-            _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()}
-        )
-    return PROPOSAL_FILE_TYPES[extension]
 
 
 def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | None = None):

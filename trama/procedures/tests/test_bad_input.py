@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from trama.organizations.models import Membership
 from trama.procedures import services
 from trama.procedures.models import Procedure, Proposal
 
@@ -86,7 +88,6 @@ def test_a_rup_with_a_conflict_cannot_publish_the_ranking(bodies, call, time_mac
     _evaluate(bodies, call, time_machine)
     # Fiona declared a conflict in _evaluate; were she the RUP (a member of the owning
     # body, here made so directly), she still could not approve the ranking.
-    from trama.organizations.models import Membership
 
     Membership.objects.create(organization=bodies.comune, user=bodies.fiona, role="MEMBER")
     Procedure.objects.filter(pk=call.pk).update(rup=bodies.fiona)
@@ -111,7 +112,6 @@ def test_a_protocol_number_is_written_once_and_documents_stop_after_admission(
         proposal, by=bodies.alice, text="Statuto", deadline=rome(2026, 4, 5, 12, 0)
     )
     services.decide_admission(proposal, by=bodies.alice, admit=False, reason="Manca lo statuto")
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(ValidationError, match="Admission has been decided"):
         services.attach_file(

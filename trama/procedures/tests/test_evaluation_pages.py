@@ -1,9 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from trama.procedures import services
-from trama.procedures.models import Proposal
+from trama.procedures.models import Proposal, ProposalFile
 
 from .conftest import complete_proposal, rome
 
@@ -85,10 +86,6 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
 def test_missing_documents_arrive_only_on_request_and_before_its_deadline(
     bodies, call, client_for, time_machine
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from trama.procedures.models import ProposalFile
-
     proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
     receipt = services.submit_proposal(proposal, by=bodies.tom)
     time_machine.move_to(rome(2026, 3, 31, 9, 0), tick=False)

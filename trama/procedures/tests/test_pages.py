@@ -1,7 +1,10 @@
+import hashlib
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from trama.procedures import services
-from trama.procedures.models import Procedure
+from trama.procedures.models import Procedure, Proposal
 
 from .conftest import complete_proposal, rome
 
@@ -141,7 +144,6 @@ def test_anyone_checks_a_receipt(bodies, call, client, client_for):
     good = client.get(url, {"number": receipt.number, "sha256": receipt.sha256}).content.decode()
     assert "è autentica" in good
     # The partner downloads exactly what was hashed, and can hash it again.
-    import hashlib
 
     data = client.get(reverse("procedures:receipt_json", args=[proposal.pk]))
     assert data.status_code == 404  # anonymous: not a partner
@@ -156,10 +158,6 @@ def test_anyone_checks_a_receipt(bodies, call, client, client_for):
 def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
     bodies, call, client_for, django_capture_on_commit_callbacks
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from trama.procedures.models import Proposal
-
     client = client_for(bodies.tom)
     client.post(
         reverse("procedures:proposal_start", args=[call.pk]),
@@ -245,8 +243,6 @@ def test_the_record_of_acts_shows_public_acts_to_all_and_everything_to_officers(
 
 
 def test_documents_of_the_call_withdrawal_and_the_deadline_filter(bodies, call, client_for):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     alice = client_for(bodies.alice)
     alice.post(
         reverse("procedures:call_attach", args=[call.pk]),

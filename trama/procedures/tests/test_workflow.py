@@ -5,14 +5,20 @@ import json
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.http import Http404
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for, verify_chain
+from trama.audit.tests.test_chain import _tamper
 from trama.ledger.models import LedgerEntry
+from trama.organizations.services import verify_organization
 from trama.procedures import services
 from trama.procedures.access import access_procedure, access_proposal
 from trama.procedures.models import Procedure, Proposal, Receipt
+from trama.procedures.services.uploads import MAX_FILE_BYTES
+from trama.programs.services import create_program
 
 from .conftest import complete_proposal, pdf, rome
 
@@ -20,9 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 
 def test_it_refuses_to_publish_for_an_unverified_body_or_an_incomplete_call(bodies):
-    from trama.organizations.services import verify_organization
-    from trama.programs.services import create_program
-
     program = create_program(
         by=bodies.alice, owner=bodies.comune, title="P", start_year=2026, end_year=2027
     )
@@ -220,9 +223,6 @@ def test_the_procedure_trail_is_a_chain_that_detects_tampering(bodies, call, tim
     assert report.ok and report.events >= 10
     submitted = AuditEvent.objects.filter(chain=chain, action="proposal.submitted")
     assert all("Casa comune" not in json.dumps(e.data) for e in submitted)
-    from django.core.management import CommandError, call_command
-
-    from trama.audit.tests.test_chain import _tamper
 
     _tamper("UPDATE audit_auditevent SET data = '{}' WHERE id = %s", [submitted.first().pk])
     with pytest.raises(CommandError):
@@ -247,8 +247,6 @@ def test_a_new_version_replaces_the_submitted_one_and_withdrawal_before_the_dead
 def test_drafts_are_reminded_once_when_the_deadline_is_near(
     bodies, call, time_machine, django_capture_on_commit_callbacks
 ):
-    from django.core.management import call_command
-
     draft = services.start_proposal(call, by=bodies.tom, lead=bodies.consortium, title="Bozza")
     submitted = complete_proposal(call, by=bodies.una, lead=bodies.aps, title="Pronta")
     services.submit_proposal(submitted, by=bodies.una)
@@ -309,10 +307,6 @@ def test_acts_out_of_order_are_refused_and_change_nothing(bodies, call):
 
 
 def test_a_file_over_the_size_limit_is_refused(bodies, call):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from trama.procedures.services.proposals import MAX_FILE_BYTES
-
     proposal = services.start_proposal(call, by=bodies.tom, lead=bodies.consortium, title="X")
     big = SimpleUploadedFile("allegato.pdf", b"%PDF-1.7\n" + b"0" * MAX_FILE_BYTES)
     with pytest.raises(ValidationError, match="larger than 20 MB"):
