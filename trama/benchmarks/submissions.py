@@ -34,7 +34,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from trama.ledger.bench import _conninfo, _database_config, ensure_database, using_database
+from trama.benchmarks.ledger import _conninfo, _database_config, ensure_database, using_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/trama_bench_submissions"
 ROOT = Path(settings.BASE_DIR)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from trama.ledger import bench
+from trama.benchmarks import ledger as bench
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry
 

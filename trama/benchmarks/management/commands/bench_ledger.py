@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from trama.ledger import bench
+from trama.benchmarks import ledger as bench
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark the resource ledger on a synthetic national data set in a dedicated "
         "PostgreSQL database (created if missing, then emptied and filled): figures, writes, "
-        "lock waits and imports. See trama/ledger/bench.py."
+        "lock waits and imports. See trama/benchmarks/ledger.py."
     )
 
     def add_arguments(self, parser):
