@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from trama.benchmarks import ledger as bench
+from trama.benchmarks.database import using_database
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry
 
@@ -29,7 +30,7 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
     output = tmp_path / "ledger-small.json"
     with django_db_blocker.unblock():
         results = bench.run(size="small", database_url=url, output=output, log=lambda line: None)
-        with bench.using_database(url):
+        with using_database(url):
             country = compute_figures(Scope.country())
             entries = LedgerEntry.objects.count()
 

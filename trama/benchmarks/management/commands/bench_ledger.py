@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from trama.benchmarks import ledger as bench
+from trama.benchmarks.database import DATABASE_PREFIX
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--database-url",
             default=bench.DEFAULT_DATABASE_URL,
-            help=f"benchmark database; its name must start with {bench.DATABASE_PREFIX!r} "
+            help=f"benchmark database; its name must start with {DATABASE_PREFIX!r} "
             f"(default {bench.DEFAULT_DATABASE_URL})",
         )
         parser.add_argument("--output", help="results file (default benchmarks/ledger-<size>.json)")
