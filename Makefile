@@ -41,7 +41,8 @@ smoke: install translations
 
 test: lint migrations-check unit smoke
 
-# Benchmarks (trama/benchmarks/). Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
+# Benchmarks (code in trama/benchmarks/).
+# Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
 # empties and fills (its name must start with trama_bench). bench-ledger is the national
 # size: 10 million entries, about 12 minutes on 2 cores (9 to generate, 3 to measure) and
 # 12 GB of disk; `manage.py bench_ledger --size full --reuse` measures again without
