@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trama.ledger",
     "trama.api",
     "trama.pages",
+    "trama.demo",
     "trama.benchmarks",
 ]
 
