@@ -309,7 +309,7 @@ def test_only_the_verified_owner_runs_an_import(personas, program):
 
 
 def test_chunks_do_not_hide_duplicates_or_imported_rows(personas, program, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(imports.run, "CHUNK", 2)
     run(program, personas.alice, csv_file([row("A", amount="1")]))
     rows = [row("B", amount="1"), row("C", amount="1"), row("A", amount="1"), row("B", amount="2")]
     report = run(program, personas.alice, csv_file(rows), dry_run=True)
@@ -317,7 +317,7 @@ def test_chunks_do_not_hide_duplicates_or_imported_rows(personas, program, monke
 
 
 def test_a_file_over_the_row_limit_is_refused(personas, program, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports.run, "MAX_ROWS", 2)
     report = run(program, personas.alice, csv_file(GOOD))
     assert report.file_error and nothing_saved()
 
@@ -426,7 +426,7 @@ def test_a_bad_file_is_refused_with_a_form_error(
 
 
 def test_a_file_over_the_row_limit_is_refused_on_upload(personas, program, client_for, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports.run, "MAX_ROWS", 3)
     client = client_for(personas.alice)
     assert upload(client, program, csv_file(GOOD)).status_code == 400
     assert upload(client, program, xlsx_file(GOOD), name="r.xlsx").status_code == 400
@@ -439,7 +439,7 @@ def test_a_post_without_a_file_says_so(personas, program, client_for):
 
 
 def test_a_file_over_20_mb_is_refused(personas, program, client_for, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_SIZE", 1000)
+    monkeypatch.setattr(imports.run, "MAX_FILE_SIZE", 1000)
     response = upload(client_for(personas.alice), program, csv_file(GOOD * 20))
     assert response.status_code == 400 and nothing_saved()
 

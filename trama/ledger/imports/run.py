@@ -39,9 +39,9 @@ from trama.organizations.models import Organization
 from trama.organizations.validators import normalize_tax_code
 from trama.procedures.models import Program
 
-from . import services
-from .access import OWNER, access_program
-from .models import Category, ImportBatch, Kind, LedgerEntry, Source, Unit
+from .. import services
+from ..access import OWNER, access_program
+from ..models import Category, ImportBatch, Kind, LedgerEntry, Source, Unit
 
 logger = logging.getLogger(__name__)
 
