@@ -26,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from trama.benchmarks.ledger_generation import Size
 from trama.ledger import services
 from trama.ledger.figures import Scope, compute_figures
-from trama.ledger.imports import open_sheet, run_import
+from trama.ledger.imports.reading import open_sheet
+from trama.ledger.imports.run import run_import
 from trama.organizations.models import Membership, Organization
 from trama.procedures.models import Procedure, Program
 from trama.territories.models import Province, Region
@@ -360,12 +361,12 @@ def measure_lock_waits(size: Size, rng, conninfo: str, log) -> dict:
 
 # --- Imports ---------------------------------------------------------------------------
 #
-# The spreadsheet import is `trama.ledger.imports.run_import(program, by=, data=, file_name=,
-# dry_run=)`, the function the upload wizard's background task calls. The benchmark writes
-# `import_rows` synthetic rows for one program as CSV (Italian number format, `;`, as in
-# the downloadable template) and as XLSX (numeric cells), and times the real import of each
-# into a different program. Reading the file alone is timed apart, to tell parsing from
-# writing.
+# The spreadsheet import is `trama.ledger.imports.run.run_import(program, by=, data=,
+# file_name=, dry_run=)`, the function the upload wizard's background task calls. The
+# benchmark writes `import_rows` synthetic rows for one program as CSV (Italian number
+# format, `;`, as in the downloadable template) and as XLSX (numeric cells), and times the
+# real import of each into a different program. Reading the file alone is timed apart, to
+# tell parsing from writing.
 
 IMPORT_COLUMNS = [
     "external_id",

@@ -1,19 +1,9 @@
-"""Bulk import of a program's ledger from a spreadsheet (XLSX or CSV)."""
+"""Bulk import of a program's ledger from a spreadsheet (XLSX or CSV), one concern a module.
 
-from .run import *  # noqa: F403
-from .run import (  # noqa: F401
-    CHUNK,
-    MAX_FILE_SIZE,
-    MAX_ROWS,
-    ImportUploadForm,
-    Job,
-    check_file,
-    columns,
-    open_sheet,
-    parse_number,
-    run_import,
-    start_check,
-    start_run,
-    template_csv,
-    template_xlsx,
-)
+- `columns`: the file's columns, as documented on the upload page and in the templates;
+- `reading`: what the bytes are, the header, the rows one at a time;
+- `run`: the import itself, dry run or real, all rows or none (`run_import`);
+- `templates`: the downloadable CSV and XLSX templates;
+- `forms`: the wizard's upload form;
+- `jobs`: the wizard's background check and run, their state kept on the `ImportBatch` row.
+"""
