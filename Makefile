@@ -42,6 +42,7 @@ smoke: install translations
 
 test: lint migrations-check unit smoke
 
+# Benchmarks (code in trama/benchmarks/).
 # Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
 # empties and fills (its name must start with trama_bench). bench-ledger is the national
 # size: 10 million entries, about 12 minutes on 2 cores (9 to generate, 3 to measure) and

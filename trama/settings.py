@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "trama.ledger",
     "trama.api",
     "trama.pages",
+    "trama.demo",
+    "trama.benchmarks",
 ]
 
 MIDDLEWARE = [

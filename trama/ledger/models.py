@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from trama.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
-from trama.lib.storage import private_storage
+from trama.lib.storage import owner_only_storage, private_storage
 from trama.organizations.models import Organization
 from trama.programs.models import Program
 
@@ -62,14 +62,36 @@ class ReferenceRate(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One import of a spreadsheet into a program's ledger."""
+    """One spreadsheet uploaded into a program's ledger: checked, then imported (or not).
+
+    The upload wizard keeps its state here: the file until it is imported, the rows read so
+    far, the counts and the rows with problems of the check, then of the run. Only a DONE
+    batch has entries; a batch that never got there is forgotten after a while.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "CHECKING", _("checking the file")
+        CHECKED = "CHECKED", _("file checked")
+        RUNNING = "RUNNING", _("importing")
+        DONE = "DONE", _("import complete")
+        FAILED = "FAILED", _("import failed")
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="import_batches")
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
+    # The uploaded file, kept (readable by the server's user only) until no run can use it.
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=owner_only_storage, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.CHECKING)
+    # The check's counts, replaced by the run's: rows in the file, new (to be) created,
+    # already in the program, with problems; `errors` holds the first rows with problems.
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    file_error = models.TextField(blank=True)
+    progress = models.PositiveIntegerField(default=0)  # rows read so far
+    language = models.CharField(max_length=10, blank=True)  # of the messages in the report
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -80,6 +102,20 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def working(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.RUNNING)
+
+    @property
+    def can_run(self) -> bool:
+        """Checked, without problems, with something new: the run may start."""
+        return (
+            self.status == self.Status.CHECKED
+            and not self.bad
+            and not self.file_error
+            and self.created > 0
+        )
 
 
 class LedgerEntryQuerySet(AppendOnlyQuerySet):

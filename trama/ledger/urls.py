@@ -41,7 +41,7 @@ urlpatterns = [
         name="import_template",
     ),
     path(
-        "programmi/<slug:slug>/importa/<str:token>/",
+        "programmi/<slug:slug>/importa/<int:pk>/",
         views_exchange.import_review,
         name="import_review",
     ),

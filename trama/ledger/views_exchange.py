@@ -11,9 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from trama.programs.access import OWNER, access_program
 
-from . import exports, imports
+from . import exports
 from .figures import Basis, Scope, compute_figures
 from .forms import EntryFilterForm
+from .imports import jobs, templates
+from .imports.columns import columns
+from .imports.forms import ImportUploadForm
 from .models import ImportBatch, Level
 
 # The list's own helpers, so that an export holds exactly what the list shows.
@@ -28,21 +31,22 @@ CSV_TYPE = "text/csv; charset=utf-8"
 def import_upload(request, slug):
     program = access_program(request.user, slug, need=OWNER).program
     posted = request.method == "POST"
-    form = imports.ImportUploadForm(*([request.POST, request.FILES] if posted else []))
+    form = ImportUploadForm(*([request.POST, request.FILES] if posted else []))
     if posted and form.is_valid():
-        job = imports.Job.create(
-            program=program,
+        batch = jobs.start_import(
+            program,
             by=request.user,
             data=form.data_bytes,
             file_name=form.cleaned_data["file"].name,
         )
-        imports.start_check(job)
-        return redirect("ledger:import_review", program.slug, job.token)
+        return redirect("ledger:import_review", program.slug, batch.pk)
     context = {
         "program": program,
         "form": form,
-        "columns": imports.columns(program),
-        "batches": ImportBatch.objects.filter(program=program).select_related("by")[:10],
+        "columns": columns(program),
+        "batches": ImportBatch.objects.filter(
+            program=program, status=ImportBatch.Status.DONE
+        ).select_related("by")[:10],
     }
     return render(request, "ledger/import_upload.html", context, status=400 if posted else 200)
 
@@ -53,9 +57,9 @@ def import_template(request, slug, fmt):
     program = access_program(request.user, slug, need=OWNER).program
     name = f"modello-importazione-{program.slug}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(imports.template_csv(program), content_type=CSV_TYPE)
+        response = HttpResponse(templates.template_csv(program), content_type=CSV_TYPE)
     elif fmt == "xlsx":
-        response = HttpResponse(imports.template_xlsx(program), content_type=XLSX_TYPE)
+        response = HttpResponse(templates.template_xlsx(program), content_type=XLSX_TYPE)
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -64,53 +68,33 @@ def import_template(request, slug, fmt):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_review(request, slug, token):
+def import_review(request, slug, pk):
     program = access_program(request.user, slug, need=OWNER).program
-    try:
-        job = imports.Job(token)
-        status = job.load()
-    except LookupError:
-        raise Http404(_("No such import.")) from None
-    if status["program"] != program.pk:
+    batch = ImportBatch.objects.filter(program=program, pk=pk).first()
+    if batch is None:
         raise Http404(_("No such import."))
-    context = _review_context(program, job, status)
+    batch.program = program
+    context = _review_context(program, batch)
     if request.method == "POST":
-        if not context["can_run"]:
+        if not batch.can_run:
             context["refused"] = True
             return render(request, "ledger/import_review.html", context, status=400)
-        if job.claim_run():  # a second click while the first runs does nothing
-            imports.start_run(job, by=request.user)
-        return redirect("ledger:import_review", program.slug, job.token)
+        jobs.start_run(batch, by=request.user)  # a second click while the first runs does nothing
+        return redirect("ledger:import_review", program.slug, batch.pk)
     template = "ledger/import_review.html"
     if request.htmx:
         template += "#status"
     return render(request, template, context)
 
 
-def _review_context(program, job, status):
-    report = status.get("report") or {}
-    result = status.get("result") or {}
-    shown = result.get("errors") or report.get("errors") or []
-    bad = result.get("bad") or report.get("bad") or 0
-    total = report.get("rows") or 0
-    done = status.get("done") or 0
+def _review_context(program, batch):
+    errors = batch.errors or []
     return {
         "program": program,
-        "token": job.token,
-        "status": status,
-        "state": status["state"],
-        "report": report,
-        "result": result,
-        "errors": shown,
-        "bad": bad,
-        "more_errors": max(bad - len(shown), 0),
-        "done": done,
-        "total": total,
-        "percent": int(done * 100 / total) if total else None,
-        "working": status["state"] in (imports.Job.CHECKING, imports.Job.RUNNING),
-        "can_run": status["state"] == imports.Job.CHECKED
-        and not report.get("bad")
-        and not report.get("file_error"),
+        "batch": batch,
+        "errors": errors,
+        "more_errors": max(batch.bad - len(errors), 0),
+        "percent": int(batch.progress * 100 / batch.rows) if batch.rows else None,
     }
 
 

@@ -4,6 +4,7 @@ import pytest
 from stdnum import luhn
 
 from trama.accounts.services import create_api_token
+from trama.ledger.tests import factories
 
 
 def tax_code(n: int) -> str:
@@ -28,22 +29,25 @@ def token_for(db):
 
 
 @pytest.fixture
-def ledger_examples(personas):
+def program(personas):
+    """Alice's verified Comune di Lecco runs a 2016–2020 program."""
+    return factories.lecco_program(personas)
+
+
+@pytest.fixture
+def educator_rate(db):
+    return factories.educator_rate()
+
+
+@pytest.fixture
+def ledger_examples(personas, program):
     """A program of the Comune di Lecco with one entry for each act the API can do on one.
 
     Returns the ids that EXAMPLES' URLs name: `{to_reverse}`, `{to_verify}`, `{to_confirm}`.
     """
     from trama.ledger import services
     from trama.procedures.services import record_historical_procedure
-    from trama.programs.services import create_program
 
-    program = create_program(
-        by=personas.alice,
-        owner=personas.comune,
-        title="Welfare comunitario",
-        start_year=2016,
-        end_year=2020,
-    )
     record_historical_procedure(
         by=personas.alice, program=program, title="Primo avviso", kind="CO_DESIGN"
     )

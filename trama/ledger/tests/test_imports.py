@@ -7,26 +7,26 @@ and column.
 """
 
 import csv
+import datetime
 import io
-import json
-import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for, verify_chain
-from trama.ledger import imports
 from trama.ledger.figures import Scope, compute_figures
+from trama.ledger.imports import reading
+from trama.ledger.imports import run as import_run
 from trama.ledger.models import ImportBatch, LedgerEntry, LedgerTotal, Level, Verification
 from trama.ledger.rebuild import check_rollups
-from trama.organizations.models import Membership
+from trama.lib.numbers import AMOUNT, parse_number
 from trama.procedures.services import record_historical_procedure
-from trama.programs.services import create_program
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -87,7 +87,7 @@ def xlsx_file(rows, header=HEADER) -> bytes:
 
 GOOD = [
     row("P-1", source="PUBLIC_OWNER", contributor=COMUNE, amount="1.000,00"),
-    row("O-1", amount="150.50", description="Quota di cofinanziamento"),
+    row("O-1", amount="150,50", description="Quota di cofinanziamento"),
     row(
         "H-1",
         kind="PLEDGE",
@@ -107,17 +107,19 @@ GOOD = [
 
 
 def run(program, by, data, name="risorse.csv", dry_run=False):
-    return imports.run_import(program, by=by, data=data, file_name=name, dry_run=dry_run)
+    return import_run.run_import(program, by=by, data=data, file_name=name, dry_run=dry_run)
 
 
 def problems(report) -> dict:
     return {e["line"]: sorted(column for column, _message in e["problems"]) for e in report.errors}
 
 
-def nothing_saved():
+def nothing_saved(*, uploads=0):
+    """No entry, roll-up or import event; `uploads` files kept by the wizard, none imported."""
     return (
         not LedgerEntry.objects.exists()
-        and not ImportBatch.objects.exists()
+        and ImportBatch.objects.count() == uploads
+        and not ImportBatch.objects.filter(status=ImportBatch.Status.DONE).exists()
         and not LedgerTotal.objects.exists()
         and not AuditEvent.objects.filter(action="ledger.imported").exists()
     )
@@ -130,7 +132,7 @@ MIXED = [
     GOOD[1],  # 5
     row("bad-source", source="PUBLIC_OWNER", amount="10"),  # 6: only the owner's own money
     row("bad-year", amount="10", year=2015),  # 7: outside 2016–2020
-    row("bad-number", amount="1.234"),  # 8: thousands or decimals?
+    row("bad-number", amount="1500.50"),  # 8: the dot groups thousands, in threes
     row("O-1", amount="12"),  # 9: same external id as line 5
     row("", amount="12"),  # 10: no external id
     row("bad-unit", quantity="3", unit="WEEK", unit_value="10"),  # 11
@@ -252,35 +254,48 @@ def test_a_comma_separated_csv_with_a_bom_and_a_procedure(personas, program):
     assert set(LedgerEntry.objects.values_list("procedure", flat=True)) == {procedure.pk}
 
 
-@pytest.mark.parametrize(
-    "text, number",
-    [
-        ("1.234,56", "1234.56"),
-        ("1234,56", "1234.56"),
-        ("1234.56", "1234.56"),
-        ("1,234.56", "1234.56"),
-        ("1.234.567", "1234567"),
-        ("1.234.567,8", "1234567.8"),
-        ("€ 1.000,00", "1000.00"),
-        ("12,5", "12.5"),
-        ("0,125", "0.125"),  # not thousands: the service then refuses three decimals
-        ("1500", "1500"),
-        ("-3,00", "-3.00"),  # the service then refuses it as not positive
-        ("dieci", "dieci"),  # the service says it is not a number
-        ("1.234", None),
-        ("1,234", None),
-        ("12.34.56", None),
-        ("1.234,567.8", None),
-        ("1,23.45", None),
-    ],
-)
-def test_italian_and_dotted_decimals_are_read_and_ambiguous_ones_refused(text, number):
-    if number is None:
-        with pytest.raises(ValidationError) as exc:
-            imports.parse_number(text, "amount")
-        assert exc.value.error_dict["amount"][0].code == "ambiguous_number"
-    else:
-        assert imports.parse_number(text, "amount") == number
+# Number cells are read by the platform's one parser (trama.lib.numbers), as in every form.
+READ = [
+    ("1.234,56", "1234.56"),
+    ("1234,56", "1234.56"),
+    ("1.234", "1234"),  # the dot groups thousands: not ambiguous any more
+    ("150.000", "150000"),
+    ("150.000,00", "150000"),
+    ("1.234.567", "1234567"),
+    ("1.234.567,8", "1234567.8"),
+    ("€ 1.000,00", "1000"),
+    ("12,5", "12.5"),
+    ("1500", "1500"),
+]
+REFUSED = [
+    "1500.50",  # a dot before two digits: decimals written the English way
+    "1,234.56",
+    "1234.56",
+    "1,234",  # three decimals: thousands typed with a comma?
+    "0,125",
+    "-3,00",
+    "dieci",
+    "12.34.56",
+    "1.234,567.8",
+    "1,23.45",
+    "1e6",
+]
+
+
+def test_number_cells_are_read_in_italian_notation(personas, program):
+    rows = [row(f"N-{i}", amount=text) for i, (text, _number) in enumerate(READ)]
+    report = run(program, personas.alice, csv_file(rows))
+    assert report.ok, report.errors
+    amounts = dict(LedgerEntry.objects.values_list("external_id", "amount"))
+    assert amounts == {f"N-{i}": D(number) for i, (_text, number) in enumerate(READ)}
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_unclear_number_cells_are_refused_with_the_parsers_message(personas, program, text):
+    with pytest.raises(ValidationError) as refusal:
+        parse_number(text, AMOUNT)
+    report = run(program, personas.alice, csv_file([row("N", amount=text)]), dry_run=True)
+    assert report.errors == [{"line": 2, "problems": [["amount", refusal.value.messages[0]]]}]
 
 
 def test_a_row_longer_than_the_header_is_refused_not_cut(personas, program):
@@ -302,6 +317,8 @@ def test_a_number_too_large_for_the_database_is_a_bad_row(personas, program):
 
 
 def test_only_the_verified_owner_runs_an_import(personas, program):
+    from django.core.exceptions import PermissionDenied
+
     for outsider in (personas.tom, personas.oscar):
         with pytest.raises(PermissionDenied):
             run(program, outsider, csv_file(GOOD))
@@ -309,7 +326,7 @@ def test_only_the_verified_owner_runs_an_import(personas, program):
 
 
 def test_chunks_do_not_hide_duplicates_or_imported_rows(personas, program, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(import_run, "CHUNK", 2)
     run(program, personas.alice, csv_file([row("A", amount="1")]))
     rows = [row("B", amount="1"), row("C", amount="1"), row("A", amount="1"), row("B", amount="2")]
     report = run(program, personas.alice, csv_file(rows), dry_run=True)
@@ -317,7 +334,7 @@ def test_chunks_do_not_hide_duplicates_or_imported_rows(personas, program, monke
 
 
 def test_a_file_over_the_row_limit_is_refused(personas, program, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     report = run(program, personas.alice, csv_file(GOOD))
     assert report.file_error and nothing_saved()
 
@@ -333,40 +350,45 @@ def upload(client, program, data, name="risorse.csv"):
     return client.post(url("import", program), {"file": SimpleUploadedFile(name, data)})
 
 
-def token_of(response) -> str:
-    match = re.search(r"/importa/([A-Za-z0-9_-]{32})/$", response["Location"])
+def batch_of(response) -> ImportBatch:
+    """The batch the wizard keeps for an upload, from the review page it redirects to."""
+    match = re.search(r"/importa/(\d+)/$", response["Location"])
     assert match, response["Location"]
-    return match.group(1)
+    return ImportBatch.objects.get(pk=match.group(1))
 
 
-def upload_folder(settings):
-    return settings.PRIVATE_MEDIA_ROOT / "imports"
-
-
-def test_the_wizard_checks_then_imports(personas, program, client_for, settings):
+def test_the_wizard_checks_then_imports(personas, program, client_for):
     client = client_for(personas.eve)
     response = upload(client, program, csv_file(GOOD), name="storico.csv")
     assert response.status_code == 302
-    token = token_of(response)
-    stored = upload_folder(settings) / f"{token}.csv"
+    batch = batch_of(response)
+    stored = Path(batch.file.path)
     assert stored.read_bytes() == csv_file(GOOD)
     assert oct(stored.stat().st_mode & 0o777) == "0o600"
     review = client.get(response["Location"])
     page = review.content.decode()
     assert review.status_code == 200 and 'name="csrfmiddlewaretoken"' in page
     assert not LedgerEntry.objects.exists()  # checked, nothing saved yet
-    status = json.loads((upload_folder(settings) / f"{token}.json").read_text())
-    assert status["state"] == "checked" and status["report"]["new"] == 4
+    batch.refresh_from_db()
+    assert (batch.status, batch.file_name, batch.rows, batch.created) == (
+        "CHECKED",
+        "storico.csv",
+        4,
+        4,
+    )
+    # Not an import yet: the earlier imports don't list it.
+    assert "storico.csv" not in client.get(url("import", program)).content.decode()
 
-    response = client.post(url("import_review", program, token))
+    response = client.post(url("import_review", program, batch.pk))
     assert response.status_code == 302
     done = client.get(response["Location"]).content.decode()
     assert LedgerEntry.objects.count() == 4
     assert ImportBatch.objects.get().by == personas.eve
     assert program.get_absolute_url() in done and url("entries", program) in done
     assert not stored.exists()  # the upload is forgotten once imported
+    assert "storico.csv" in client.get(url("import", program)).content.decode()
     # A second click on the button imports nothing more.
-    assert client.post(url("import_review", program, token)).status_code == 400
+    assert client.post(url("import_review", program, batch.pk)).status_code == 400
     assert LedgerEntry.objects.count() == 4
 
 
@@ -378,24 +400,56 @@ def test_the_wizard_lists_bad_lines_and_refuses_to_run(personas, program, client
     lines = [int(n) for n in re.findall(r'<th scope="row" rowspan="\d+">(\d+)</th>', page)]
     assert lines == sorted(MIXED_PROBLEMS)
     assert "<code>contributor_tax_code</code>" in page
-    assert client.post(url("import_review", program, token_of(response))).status_code == 400
-    assert nothing_saved()
+    assert client.post(url("import_review", program, batch_of(response).pk)).status_code == 400
+    assert nothing_saved(uploads=1)
+    # A file that can never be imported is not kept.
+    assert not batch_of(response).file
 
 
-def test_the_review_polls_while_the_task_works(personas, program, client_for, settings):
+def test_the_review_polls_while_the_task_works(personas, program, client_for):
     client = client_for(personas.alice)
-    token = token_of(upload(client, program, csv_file(GOOD)))
-    job = imports.Job(token)
-    job.update(state=imports.Job.RUNNING, done=2)
-    response = client.get(url("import_review", program, token), headers={"HX-Request": "true"})
+    batch = batch_of(upload(client, program, csv_file(GOOD)))
+    ImportBatch.objects.filter(pk=batch.pk).update(status="RUNNING", progress=2)
+    response = client.get(url("import_review", program, batch.pk), headers={"HX-Request": "true"})
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<div id="import-status"')
     assert 'hx-trigger="every 2s"' in fragment and 'value="2"' in fragment
-    job.update(state=imports.Job.CHECKED)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="CHECKED")
     fragment = client.get(
-        url("import_review", program, token), headers={"HX-Request": "true"}
+        url("import_review", program, batch.pk), headers={"HX-Request": "true"}
     ).content.decode()
     assert "hx-trigger" not in fragment
+
+
+def test_a_run_that_fails_says_why_and_saves_nothing(personas, program, client_for):
+    client = client_for(personas.alice)
+    batch = batch_of(upload(client, program, csv_file(GOOD)))
+    Path(batch.file.path).write_bytes(csv_file(GOOD[:1]))  # the file changed on the server
+    response = client.post(url("import_review", program, batch.pk))
+    page = client.get(response["Location"]).content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "FAILED" and batch.file_error in page
+    assert "Upload the file again" in page or "Carica di nuovo il file" in page
+    assert nothing_saved(uploads=1) and not batch.file
+
+
+def test_an_upload_never_imported_is_forgotten_after_two_days(
+    personas, program, client_for, time_machine
+):
+    client = client_for(personas.alice)
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC), tick=False)
+    imported = batch_of(upload(client, program, csv_file(GOOD[:1])))
+    client.post(url("import_review", program, imported.pk))
+    abandoned = batch_of(upload(client, program, csv_file(GOOD)))
+    stored = Path(abandoned.file.path)
+    time_machine.move_to(datetime.datetime(2026, 3, 4, 11, tzinfo=datetime.UTC), tick=False)
+    recent = batch_of(upload(client, program, csv_file(GOOD[1:])))
+    assert client.get(url("import_review", program, abandoned.pk)).status_code == 404
+    assert not stored.exists()
+    assert set(ImportBatch.objects.values_list("pk", "status")) == {
+        (imported.pk, "DONE"),
+        (recent.pk, "CHECKED"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -415,18 +469,15 @@ def test_the_review_polls_while_the_task_works(personas, program, client_for, se
         ("risorse.csv", csv_file([[*GOOD[0], "x"]], header=[*HEADER, "note"])),
     ],
 )
-def test_a_bad_file_is_refused_with_a_form_error(
-    personas, program, client_for, settings, name, data
-):
+def test_a_bad_file_is_refused_with_a_form_error(personas, program, client_for, name, data):
     response = upload(client_for(personas.alice), program, data, name=name)
     assert response.status_code == 400
     assert 'id="id_file_error"' in response.content.decode()
-    assert nothing_saved()
-    assert not upload_folder(settings).exists() or not os.listdir(upload_folder(settings))
+    assert nothing_saved()  # no batch, so no file kept either
 
 
 def test_a_file_over_the_row_limit_is_refused_on_upload(personas, program, client_for, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
     client = client_for(personas.alice)
     assert upload(client, program, csv_file(GOOD)).status_code == 400
     assert upload(client, program, xlsx_file(GOOD), name="r.xlsx").status_code == 400
@@ -439,7 +490,7 @@ def test_a_post_without_a_file_says_so(personas, program, client_for):
 
 
 def test_a_file_over_20_mb_is_refused(personas, program, client_for, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_SIZE", 1000)
+    monkeypatch.setattr(reading, "MAX_FILE_SIZE", 1000)
     response = upload(client_for(personas.alice), program, csv_file(GOOD * 20))
     assert response.status_code == 400 and nothing_saved()
 
@@ -471,26 +522,31 @@ def test_an_unverified_owner_cannot_import(personas, program, client_for):
 
 
 def test_a_review_belongs_to_its_program(personas, program, client_for):
+    from trama.programs.services import create_program
+
     client = client_for(personas.alice)
-    token = token_of(upload(client, program, csv_file(GOOD)))
+    batch = batch_of(upload(client, program, csv_file(GOOD)))
     other = create_program(
         by=personas.alice, owner=personas.comune, title="Altro", start_year=2016, end_year=2020
     )
-    assert client.get(url("import_review", other, token)).status_code == 404
-    assert client.get(url("import_review", program, "..")).status_code == 404
-    assert client.get(url("import_review", program, "x" * 32)).status_code == 404
+    assert client.get(url("import_review", other, batch.pk)).status_code == 404
+    assert client.get(url("import_review", program, batch.pk + 1)).status_code == 404
+    assert client.get(url("import", program) + "../").status_code == 404
+    assert client.get(url("import", program) + "x" * 32 + "/").status_code == 404
     for persona in (personas.tom, personas.oscar):
-        assert client_for(persona).get(url("import_review", program, token)).status_code == 403
-        assert client_for(persona).post(url("import_review", program, token)).status_code == 403
+        assert client_for(persona).get(url("import_review", program, batch.pk)).status_code == 403
+        assert client_for(persona).post(url("import_review", program, batch.pk)).status_code == 403
     assert not LedgerEntry.objects.exists()
 
 
 def test_a_member_who_left_cannot_run_a_checked_import(personas, program, client_for):
+    from trama.organizations.models import Membership
+
     client = client_for(personas.eve)
-    token = token_of(upload(client, program, csv_file(GOOD)))
+    batch = batch_of(upload(client, program, csv_file(GOOD)))
     Membership.objects.filter(user=personas.eve, organization=personas.comune).delete()
-    assert client.post(url("import_review", program, token)).status_code == 403
-    assert nothing_saved()
+    assert client.post(url("import_review", program, batch.pk)).status_code == 403
+    assert nothing_saved(uploads=1)
 
 
 # --- templates -------------------------------------------------------------------------------

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from trama.accounts.services import create_api_token
-from trama.api.tests.conftest import bearer, tax_code
+from trama.api.tests.conftest import tax_code
 from trama.conftest import make_org
 from trama.ledger import services
 from trama.ledger.models import FunderConfirmation, LedgerEntry, Verification
@@ -17,17 +16,6 @@ API = "/api/v1"
 PROGRAM = f"{API}/programs/welfare-comunitario"
 ENTRIES = f"{PROGRAM}/entries"
 FIGURES = f"{API}/figures"
-
-
-@pytest.fixture
-def token_for(db):
-    """token_for(user, scope) returns the headers that authenticate with a new personal token."""
-
-    def make(user, scope="write"):
-        _token, key = create_api_token(user, name=f"{scope} token", scope=scope)
-        return bearer(key)
-
-    return make
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
-from trama.pages.demo import load_demo
 from trama.programs.models import Program
 
 pytestmark = pytest.mark.django_db

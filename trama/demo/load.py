@@ -4,10 +4,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from trama.demo.calls import load_open_call
+from trama.demo.ledger import load_lecco_program
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
-from trama.pages.demo_calls import load_open_call
-from trama.pages.demo_ledger import load_lecco_program
 from trama.territories.forms import find_municipality
 from trama.territories.services import load_territories
 

@@ -34,34 +34,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from trama.ledger.bench import _conninfo, _database_config, ensure_database, using_database
+from trama.accounts.models import User
+from trama.accounts.services import create_api_token
+from trama.benchmarks.database import conninfo, database_config, recreate_database, using_database
+from trama.organizations.models import Membership, Organization
+from trama.organizations.services import create_organization, verify_organization
+from trama.procedures import services
+from trama.procedures.models import Proposal, Receipt
+from trama.programs.services import create_program
+from trama.territories.forms import find_municipality
+from trama.territories.services import load_territories
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/trama_bench_submissions"
 ROOT = Path(settings.BASE_DIR)
 SECRET = "bench-" + "s" * 50
 
 
-def _recreate(url: str) -> None:
-    config = _database_config(url)
-    with psycopg.connect(_conninfo(config, "postgres"), autocommit=True) as conn:
-        conn.execute(
-            psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                psycopg.sql.Identifier(config["NAME"])
-            )
-        )
-    ensure_database(url)
-
-
 def _prepare(n: int, log) -> dict:
-    from trama.accounts.models import User
-    from trama.accounts.services import create_api_token
-    from trama.organizations.models import Membership, Organization
-    from trama.organizations.services import create_organization, verify_organization
-    from trama.procedures import services
-    from trama.programs.services import create_program
-    from trama.territories.forms import find_municipality
-    from trama.territories.services import load_territories
-
     load_territories()
     town = find_municipality("Lecco (LC)")
     staff = User.objects.create_user("staff@bench.trama.it", is_staff=True)
@@ -175,13 +164,13 @@ def run(
     log=print,
 ) -> dict:
     """Prepare, submit over HTTP, check; write and return the results."""
-    _recreate(database_url)
+    recreate_database(database_url)
     media = tempfile.mkdtemp(prefix="trama-bench-media-")
     with using_database(database_url):
         call_command("migrate", verbosity=0, interactive=False)
         log(f"Preparing {proposals} proposals…")
         prepared = _prepare(proposals, log)
-    config = _database_config(database_url)
+    config = database_config(database_url)
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}
     env.update(
         DJANGO_SETTINGS_MODULE="trama.settings",
@@ -228,7 +217,7 @@ def run(
             for _ in range(clients)
         ]
         deadline = timezone.now() + datetime.timedelta(seconds=deadline_after)
-        with psycopg.connect(_conninfo(config, config["NAME"]), autocommit=True) as conn:
+        with psycopg.connect(conninfo(config, config["NAME"]), autocommit=True) as conn:
             conn.execute(
                 "UPDATE procedures_procedure SET deadline = %s WHERE id = %s",
                 [deadline, prepared["call"]],
@@ -287,8 +276,6 @@ def run(
 
 
 def _check(results, call_id, deadline) -> dict:
-    from trama.procedures.models import Proposal, Receipt
-
     statuses = {}
     for _pk, status, _body, _ms in results:
         statuses[status] = statuses.get(status, 0) + 1

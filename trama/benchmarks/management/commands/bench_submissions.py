@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from trama.procedures import bench
+from trama.benchmarks import submissions as bench
 
 
 class Command(BaseCommand):

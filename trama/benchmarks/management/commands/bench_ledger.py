@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from trama.ledger import bench
+from trama.benchmarks import ledger as bench
+from trama.benchmarks.database import DATABASE_PREFIX
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark the resource ledger on a synthetic national data set in a dedicated "
         "PostgreSQL database (created if missing, then emptied and filled): figures, writes, "
-        "lock waits and imports. See trama/ledger/bench.py."
+        "lock waits and imports. See trama/benchmarks/ledger.py."
     )
 
     def add_arguments(self, parser):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--database-url",
             default=bench.DEFAULT_DATABASE_URL,
-            help=f"benchmark database; its name must start with {bench.DATABASE_PREFIX!r} "
+            help=f"benchmark database; its name must start with {DATABASE_PREFIX!r} "
             f"(default {bench.DEFAULT_DATABASE_URL})",
         )
         parser.add_argument("--output", help="results file (default benchmarks/ledger-<size>.json)")

@@ -10,16 +10,22 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.db import connection
 
-from trama.ledger import bench
+from trama.benchmarks import ledger as bench
+from trama.benchmarks.database import using_database
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry
 
 
 def _ci_database_url() -> str:
-    """The test server's URL with the benchmark's own database name."""
+    """The test server's URL with a benchmark database of this test run's own.
+
+    Named after the test database, so that two checkouts testing on one server at once don't
+    empty each other's benchmark data.
+    """
     url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    return urlunsplit(url._replace(path="/trama_bench_ci"))
+    return urlunsplit(url._replace(path=f"/trama_bench_ci_{connection.settings_dict['NAME']}"))
 
 
 def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocker, tmp_path):
@@ -29,7 +35,7 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
     output = tmp_path / "ledger-small.json"
     with django_db_blocker.unblock():
         results = bench.run(size="small", database_url=url, output=output, log=lambda line: None)
-        with bench.using_database(url):
+        with using_database(url):
             country = compute_figures(Scope.country())
             entries = LedgerEntry.objects.count()
 

@@ -1,0 +1,83 @@
+"""The benchmarks' own PostgreSQL databases: checked by name, created, and swapped in for Django.
+
+A benchmark empties or drops its database, so only a PostgreSQL database whose name starts
+with `trama_bench` is accepted.
+"""
+
+from contextlib import contextmanager
+
+import dj_database_url
+import psycopg
+from django.db import connections
+
+DATABASE_PREFIX = "trama_bench"
+
+
+def database_config(url: str) -> dict:
+    """Django's settings for the database at `url`, refused unless it is a benchmark's own."""
+    config = dj_database_url.parse(url)
+    name = config.get("NAME") or ""
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise ValueError("The benchmarks run on PostgreSQL only.")
+    if not name.startswith(DATABASE_PREFIX):
+        raise ValueError(
+            f"Refusing database {name!r}: the benchmark empties its database, so its name "
+            f"must start with {DATABASE_PREFIX!r}."
+        )
+    return config
+
+
+def conninfo(config: dict, dbname: str) -> str:
+    """A libpq connection string for `dbname` on the server of `config`."""
+    parts = {
+        "dbname": dbname,
+        "host": config.get("HOST") or None,
+        "port": str(config["PORT"]) if config.get("PORT") else None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
+def ensure_database(url: str) -> bool:
+    """Create the benchmark database through the `postgres` maintenance database if missing."""
+    config = database_config(url)
+    with psycopg.connect(conninfo(config, "postgres"), autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if exists:
+            return False
+        conn.execute(
+            psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(config["NAME"]))
+        )
+    return True
+
+
+def recreate_database(url: str) -> None:
+    """Drop the benchmark database (closing its connections) and create it empty."""
+    config = database_config(url)
+    with psycopg.connect(conninfo(config, "postgres"), autocommit=True) as conn:
+        conn.execute(
+            psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                psycopg.sql.Identifier(config["NAME"])
+            )
+        )
+    ensure_database(url)
+
+
+@contextmanager
+def using_database(url: str):
+    """Point Django's default connection (in every thread) at the benchmark database."""
+    config = database_config(url)
+    previous = connections.settings["default"]
+    connections["default"].close()
+    new = connections.configure_settings({"default": {**config}})["default"]
+    connections.settings["default"] = new
+    del connections["default"]
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections.settings["default"] = previous
+        del connections["default"]
