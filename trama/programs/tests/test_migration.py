@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
-from trama.pages.demo import load_demo
+from trama.demo.load import load_demo
 from trama.procedures.models import Procedure
 from trama.programs.models import Program
 
