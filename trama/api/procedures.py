@@ -192,9 +192,9 @@ def create_call(request, slug: str, payload: CallIn):
     kind = data.pop("kind")
     data["deadline"] = _aware(data["deadline"])
     data["clarification_deadline"] = _aware(data["clarification_deadline"])
-    with transaction.atomic():
-        call = services.create_call(by=request.user, program=program, kind=kind, **data)
-        services.set_criteria(call, by=request.user, criteria=criteria)
+    call = services.draft_call(
+        by=request.user, program=program, kind=kind, criteria=criteria, **data
+    )
     return Status(201, call)
 
 

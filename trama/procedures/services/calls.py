@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
+from trama.lib.numbers import AMOUNT, POINTS, Bounds, check_bounds
 
 from ..models import CallBudget, Clarification, Criterion, Notice, Procedure
-from ..workflow import OFFICER, RUP, check_transition
+from ..workflow import OFFICER, RUP, check_act, check_transition
 from .notify import email_admins
 from .programs import check_can_act_for_public_body
 
@@ -88,9 +89,9 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
             value = value.strip()
         if name == "min_score" and value not in (None, ""):
             try:
-                value = Decimal(str(value).replace(",", "."))
-            except InvalidOperation:
-                errors["min_score"] = _("Write the minimum score as a number.")
+                value = _bounded(value, POINTS, "min_score")
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
                 continue
         setattr(procedure, name, value)
     if not procedure.title:
@@ -103,10 +104,6 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
         errors["clarification_deadline"] = _(
             "Questions must close before the deadline for proposals."
         )
-    if procedure.min_score is not None and procedure.min_score < 0:
-        errors["min_score"] = _("The minimum score cannot be negative.")
-    elif procedure.min_score is not None and procedure.min_score > MAX_POINTS:
-        errors["min_score"] = _("Points go up to 9999.99.")
     if errors:
         raise ValidationError(errors)
 
@@ -124,26 +121,18 @@ def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
     return procedure
 
 
-def _parse_money(value, field: str) -> Decimal:
+def _bounded(value, bounds: Bounds, field: str) -> Decimal:
+    """A canonical number (a Decimal, or text such as "1500.50") within `bounds`."""
     try:
-        amount = Decimal(str(value).strip().replace(",", "."))
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("Write an amount such as 1500.00.")}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("Write a positive amount with at most 2 decimals.")})
-    if amount >= Decimal("1e12"):
-        raise ValidationError({field: _("This amount is too large.")})
-    return amount
-
-
-MAX_POINTS = Decimal("9999.99")
-
-
-def _parse_points(value, field: str) -> Decimal:
-    points = _parse_money(value, field)
-    if points > MAX_POINTS:
-        raise ValidationError({field: _("Points go up to 9999.99.")})
-    return points
+        raise ValidationError(
+            {field: ValidationError(_("Write a number."), code="invalid_number")}
+        ) from None
+    try:
+        return check_bounds(number, bounds)
+    except ValidationError as exc:
+        raise ValidationError({field: exc}) from None
 
 
 def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Criterion]:
@@ -164,7 +153,7 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
                     position=position,
                     title=title,
                     description=(item.get("description") or "").strip(),
-                    max_points=_parse_points(item.get("max_points"), "criteria"),
+                    max_points=_bounded(item.get("max_points"), POINTS, "criteria"),
                 )
             )
         procedure.criteria.all().delete()
@@ -188,12 +177,28 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
                 )
             rows.append(
                 CallBudget(
-                    procedure=procedure, year=int(year), amount=_parse_money(amount, "budget")
+                    procedure=procedure, year=int(year), amount=_bounded(amount, AMOUNT, "budget")
                 )
             )
         procedure.budget.all().delete()
         CallBudget.objects.bulk_create(rows)
         event(procedure, "procedure.budget_set", by=by, target=procedure)
+
+
+def draft_call(
+    *, by, program, kind=Procedure.Kind.CO_DESIGN, criteria=(), budget=None, **fields
+) -> Procedure:
+    """Write a draft call in one go: its fields, evaluation criteria and budget by year.
+
+    The page and the API both call this; a refusal of any part saves nothing.
+    """
+    with transaction.atomic():
+        procedure = create_call(by=by, program=program, kind=kind, **fields)
+        if criteria:
+            set_criteria(procedure, by=by, criteria=list(criteria))
+        if budget:
+            set_budget(procedure, by=by, budget=budget)
+    return procedure
 
 
 def check_publishable(procedure: Procedure, now) -> None:
@@ -288,8 +293,7 @@ def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol
     with transaction.atomic():
         procedure = _locked(procedure)
         _check_actor(procedure, by, RUP)
-        if procedure.state not in (State.PUBLISHED, State.OPEN):
-            raise ValidationError(_("Only an open call's deadline can be extended."))
+        check_act(procedure, "extend", _("Only an open call's deadline can be extended."))
         if procedure.deadline_passed(now):
             raise ValidationError(_("The deadline has passed: it can no longer be extended."))
         if deadline <= procedure.deadline:

@@ -19,7 +19,7 @@ from ..models import (
     Proposal,
     Score,
 )
-from ..workflow import OFFICER, RUP, check_transition
+from ..workflow import OFFICER, RUP, check_act, check_transition
 from .calls import _check_actor, _locked, close_if_due, event
 from .notify import email_admins
 
@@ -37,8 +37,7 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
     with transaction.atomic():
         procedure = _locked(procedure)
         _check_actor(procedure, by, RUP)
-        if procedure.state not in (State.CLOSED, State.EVALUATION):
-            raise ValidationError(_("The commission is appointed after the deadline."))
+        check_act(procedure, "appoint", _("The commission is appointed after the deadline."))
         try:
             with transaction.atomic():
                 member = CommissionMember.objects.create(
