@@ -55,10 +55,24 @@ class PageForms:
     """The forms of a page: fresh ones, except the one that failed, as the person typed it."""
 
     def __init__(self, key=None, form=None):
-        self.key, self.form = key, form
+        self.key, self.form, self.shown = key, form, False
 
     def get(self, key, factory):
-        return self.form if key == self.key else factory()
+        if self.form is not None and key == self.key:
+            self.shown = True
+            return self.form
+        return factory()
+
+    @property
+    def failed(self) -> bool:
+        return self.form is not None
+
+    def unshown_errors(self, request) -> None:
+        """A failed form the page no longer shows (its item is gone): its reasons as messages."""
+        if self.form is not None and not self.shown:
+            for errors in self.form.errors.values():
+                for message in errors:
+                    messages.error(request, message)
 
 
 def observed(access):
@@ -259,7 +273,8 @@ def call_page(request, access, forms: PageForms | None = None):
         if procedure.kind == Procedure.Kind.CO_PROGRAMMING
         else {},
     }
-    return form_page(request, "procedures/call_detail.html", context, failed=forms.form is not None)
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/call_detail.html", context, failed=forms.failed)
 
 
 def call_act(request, access, key, form, action, success="", then=None):
@@ -490,9 +505,8 @@ def proposal_page(request, access, forms: PageForms | None = None):
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
         )
-    return form_page(
-        request, "procedures/proposal_detail.html", context, failed=forms.form is not None
-    )
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/proposal_detail.html", context, failed=forms.failed)
 
 
 def proposal_act(request, access, key, form, action, success):

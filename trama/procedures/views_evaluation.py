@@ -110,7 +110,8 @@ def desk_page(request, access, forms: PageForms | None = None):
         "rank_form": forms.get("rank", RankForm) if "rank" in acts else None,
         "minutes": procedure.ranked_at is not None and (access.is_rup or access.is_evaluator),
     }
-    return form_page(request, "procedures/desk.html", context, failed=forms.form is not None)
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/desk.html", context, failed=forms.failed)
 
 
 def desk_act(request, access, key, form, action, success):
