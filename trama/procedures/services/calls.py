@@ -346,8 +346,8 @@ def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="
 def close_if_due(procedure: Procedure, now=None) -> Procedure:
     """At the deadline a published call closes and its proposals are unsealed.
 
-    Called by every act that happens after the deadline and by the worker's periodic task,
-    so the state never lags behind the clock for anyone who looks.
+    Called by every act that happens after the deadline and by `procedure_housekeeping`;
+    pages never call it (a GET never writes): they read `Procedure.observed()`.
     """
     now = now or timezone.now()
     if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):
