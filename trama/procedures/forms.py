@@ -97,6 +97,11 @@ class BudgetYearForm(forms.Form):
 class _Rows(forms.BaseFormSet):
     """Rows a person adds and removes; an untouched blank row is no row."""
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
     def rows(self) -> list[dict]:
         return [
             form.cleaned_data

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -540,6 +541,7 @@ def proposal_update(request, pk):
     sections = list(proposal.sections.select_related("criterion"))
     form = ProposalDraftForm(request.POST, request.FILES, proposal=proposal, sections=sections)
 
+    @transaction.atomic  # the text and the files are saved together, or nothing
     def act(title, budget_total, files, **_sections):
         services.update_proposal(
             proposal,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trama.lib.mail import send_template_email
+from trama.lib.numbers import POINTS
 
 from ..models import (
     CommissionMember,
@@ -20,7 +21,7 @@ from ..models import (
     Score,
 )
 from ..workflow import OFFICER, RUP, check_act, check_transition
-from .calls import _check_actor, _locked, close_if_due, event
+from .calls import _bounded, _check_actor, _locked, close_if_due, event
 from .notify import email_admins
 
 State = Procedure.State
@@ -170,12 +171,7 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
 def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str) -> Score:
     """An evaluator scores one criterion of an admitted proposal, up to its maximum."""
     rationale = (rationale or "").strip()
-    try:
-        points = Decimal(str(points).strip().replace(",", "."))
-    except ArithmeticError:
-        raise ValidationError({"points": _("Write the points as a number.")}) from None
-    if not points.is_finite():
-        raise ValidationError({"points": _("Write the points as a number.")})
+    points = _bounded(points, POINTS, "points")
     with transaction.atomic():
         procedure = _locked(proposal.procedure)
         if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():
