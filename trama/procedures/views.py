@@ -300,7 +300,9 @@ def call_create(request, slug):
         data = with_added_row(data, "criteria" if "add_criterion" in data else "budget")
     years = {"years": list(program.years)}
     form = CallForm(data)
-    criteria = CriterionFormSet(data, prefix="criteria", initial=None if data else [{}, {}])
+    criteria = CriterionFormSet(data, prefix="criteria")
+    if data is None:
+        criteria.extra = 2  # two blank rows to start: blank rows are no criteria
     budget = BudgetFormSet(
         data,
         prefix="budget",

@@ -190,6 +190,24 @@ def test_a_criterion_row_is_added_and_a_refused_call_keeps_what_was_typed(bodies
     assert procedure.budget.get().amount == 150000
 
 
+def test_a_coprogramming_call_leaves_the_criteria_rows_blank(bodies, call, client_for):
+    client = client_for(bodies.alice)
+    url = reverse("procedures:call_create", args=[call.program.slug])
+    page = client.get(url).content.decode()
+    assert 'name="criteria-INITIAL_FORMS" value="0"' in page
+    response = client.post(
+        url,
+        {
+            **call_post(kind="CO_PROGRAMMING", title="Tavoli giovani"),
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-0-title": "",
+            "criteria-0-max_points": "",
+        },
+    )
+    assert response.status_code == 302
+    assert not Procedure.objects.get(title="Tavoli giovani").criteria.exists()
+
+
 def test_a_bad_criterion_is_a_form_error_not_a_500(bodies, call, client_for):
     response = client_for(bodies.alice).post(
         reverse("procedures:call_create", args=[call.program.slug]),
