@@ -176,7 +176,7 @@ def list_calls(request, filters: Query[CallFilters]):
 @router.get("/calls/{call_id}", response=CallDetailOut, summary="Read a call", **PUBLIC)
 def get_call(request, call_id: int):
     """A published call for anyone; a draft only for its public body's members."""
-    return services.close_if_due(access_procedure(request.user, call_id).procedure)
+    return access_procedure(request.user, call_id).procedure.observed()
 
 
 @router.post(
@@ -193,9 +193,9 @@ def create_call(request, slug: str, payload: CallIn):
     kind = data.pop("kind")
     data["deadline"] = _aware(data["deadline"])
     data["clarification_deadline"] = _aware(data["clarification_deadline"])
-    with transaction.atomic():
-        call = services.create_call(by=request.user, program=program, kind=kind, **data)
-        services.set_criteria(call, by=request.user, criteria=criteria)
+    call = services.draft_call(
+        by=request.user, program=program, kind=kind, criteria=criteria, **data
+    )
     return Status(201, call)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from trama.organizations.models import Membership
 
+from . import workflow
 from .models import CommissionMember, Declaration, Procedure, Proposal, ProposalPartner
 
 
@@ -32,6 +33,18 @@ class ProcedureAccess:
     is_evaluator: bool
     declared_clear: bool  # declared no conflict of interest for this procedure
     declared_conflict: bool
+
+    def can(self, act: str) -> bool:
+        """Whether the workflow table lets this user do `act` (workflow.MOVES/ACTS) now."""
+        who = workflow.who_may(self.procedure, act)
+        return self.is_officer and (
+            who == workflow.OFFICER or (who == workflow.RUP and self.is_rup)
+        )
+
+    @property
+    def acts(self) -> frozenset[str]:
+        """The acts `can` allows, for templates: {% if "cancel" in access.acts %}."""
+        return frozenset(a for a in (*workflow.MOVES, *workflow.ACTS) if self.can(a))
 
     @property
     def checks_admission(self) -> bool:

@@ -1,13 +1,24 @@
+"""Every input of the procedures' pages, one form each (healthchecks: even one field)."""
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from trama.ledger.vocabulary import Category, Source
+from trama.lib.fields import AmountField, NumberField
 from trama.lib.forms import ServiceErrorsMixin
+from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
 from trama.organizations.models import Organization
 from trama.programs.models import Area
 from trama.territories.models import Region
 
-from .models import Procedure
+from .models import Contribution, Procedure
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _text(label, rows=3, **kwargs):
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
 class CallFilterForm(forms.Form):
@@ -31,6 +42,9 @@ class CallFilterForm(forms.Form):
     )
 
 
+# --- writing a call ---------------------------------------------------------------------------
+
+
 class CallForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -40,20 +54,15 @@ class CallForm(forms.Form):
         ],
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(
-        label=_("Object of the call"), widget=forms.Textarea(attrs={"rows": 4})
-    )
-    objectives = forms.CharField(
-        label=_("Objectives"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    description = _text(_("Object of the call"), rows=4)
+    objectives = _text(_("Objectives"), required=False)
     territory = forms.CharField(label=_("Territory"), required=False, max_length=200)
     duration_months = forms.IntegerField(
         label=_("Duration (months)"), required=False, min_value=1, max_value=240
     )
-    requirements = forms.CharField(
-        label=_("Admission requirements"),
+    requirements = _text(
+        _("Admission requirements"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("By default: Third-Sector bodies registered in RUNTS."),
     )
     non_ets_partners = forms.BooleanField(
@@ -61,82 +70,103 @@ class CallForm(forms.Form):
     )
     deadline = forms.DateTimeField(
         label=_("Deadline for proposals"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DATETIME,
         help_text=_("Italian time (Europe/Rome)."),
     )
     clarification_deadline = forms.DateTimeField(
-        label=_("Deadline for questions"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Deadline for questions"), required=False, widget=DATETIME
     )
-    budget = forms.CharField(
-        label=_("Public budget by year"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One year per line, as “year: amount”, e.g. “2027: 150000”."),
-    )
-    min_score = forms.DecimalField(
-        label=_("Minimum score to be selected"), required=False, min_value=0, decimal_places=2
-    )
-    criteria = forms.CharField(
-        label=_("Evaluation criteria"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "One per line, as “title | maximum points”, e.g. “Quality of the project | 60”."
-        ),
+    min_score = NumberField(bounds=POINTS, label=_("Minimum score to be selected"), required=False)
+
+
+class CriterionForm(forms.Form):
+    title = forms.CharField(label=_("Criterion"), max_length=200)
+    max_points = NumberField(bounds=POINTS, label=_("Maximum points"))
+    description = forms.CharField(
+        label=_("What the proposal must show"), required=False, max_length=2000
     )
 
-    def clean_budget(self):
-        budget = {}
-        for number, line in enumerate(self.cleaned_data["budget"].splitlines(), 1):
-            if not line.strip():
-                continue
-            year, _sep, amount = line.partition(":")
-            if not year.strip().isdigit() or not amount.strip():
-                raise forms.ValidationError(_("Line %(n)s: write “year: amount”.") % {"n": number})
-            amount = amount.strip()
-            if "," in amount:  # Italian style: 150.000,50
-                amount = amount.replace(".", "").replace(",", ".")
-            budget[int(year)] = amount
-        return budget
 
-    def clean_criteria(self):
-        rows = []
-        for number, line in enumerate(self.cleaned_data["criteria"].splitlines(), 1):
-            if not line.strip():
-                continue
-            title, _sep, points = line.rpartition("|")
-            if not title.strip() or not points.strip():
-                raise forms.ValidationError(
-                    _("Line %(n)s: write “title | maximum points”.") % {"n": number}
-                )
-            rows.append({"title": title.strip(), "max_points": points.strip()})
-        return rows
+class BudgetYearForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    amount = AmountField(label=_("Amount (€)"), required=False)
 
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+
+
+class _Rows(forms.BaseFormSet):
+    """Rows a person adds and removes; an untouched blank row is no row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def rows(self) -> list[dict]:
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+class BudgetRows(_Rows):
     def clean(self):
-        data = super().clean()
-        if data.get("kind") == Procedure.Kind.CO_DESIGN and not data.get("criteria"):
-            self.add_error("criteria", _("Add at least one evaluation criterion."))
-        return data
+        years = [row["year"] for row in self.rows() if row.get("amount") is not None]
+        if len(years) != len(set(years)):
+            raise forms.ValidationError(_("Give each year once."))
+
+    def budget(self) -> dict[int, object]:
+        return {row["year"]: row["amount"] for row in self.rows() if row.get("amount") is not None}
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=_Rows, extra=0, can_delete=True, max_num=50, absolute_max=50
+)
+BudgetFormSet = forms.formset_factory(
+    BudgetYearForm, formset=BudgetRows, extra=0, can_delete=True, max_num=50, absolute_max=50
+)
 
 
-class ExtendForm(ReasonForm):
-    deadline = forms.DateTimeField(
-        label=_("New deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+def with_added_row(data, prefix: str):
+    """The POST as typed, with one more blank row in the formset named `prefix`."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        data[key] = str(min(int(data.get(key, 0)) + 1, 50))
+    except ValueError:
+        data[key] = "1"
+    return data
+
+
+# --- acts on the call page --------------------------------------------------------------------
+
+
+class CancelForm(forms.Form):
+    reason = _text(_("Reason for cancelling (published)"), rows=2)
+
+
+class ExtendForm(forms.Form):
+    deadline = forms.DateTimeField(label=_("New deadline"), widget=DATETIME)
+    reason = _text(_("Reason (published)"), rows=2)
 
 
 class QuestionForm(forms.Form):
-    question = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}))
+    question = _text(_("Ask a question (your name will not be published)"))
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+    answer = _text(_("Answer"), rows=2)
+
+
+class AttachForm(forms.Form):
+    title = forms.CharField(label=_("Title of the document"), required=False, max_length=200)
+    file = forms.FileField(
+        label=_("File (PDF, signed .p7m, images, spreadsheets; up to 20 MB)"),
+        error_messages={"required": _("Choose the file to attach.")},
+    )
 
 
 class ReceiptCheckForm(forms.Form):
@@ -157,21 +187,75 @@ class ProposalStartForm(forms.Form):
         self.fields["lead"].queryset = leads
 
 
+# --- a proposal -------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service that stores it."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            files = [super(MultipleFileField, self).clean(d, initial) for d in data]
+            if self.required and not files:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return files
+        file = super().clean(data, initial)
+        return [file] if file else []
+
+
+class ProposalDraftForm(forms.Form):
+    """The draft of a proposal: its title, one text per criterion, the total, documents."""
+
+    title = forms.CharField(label=_("Title of the proposal"), max_length=200)
+    budget_total = AmountField(label=_("Total of the budget plan (€)"), required=False)
+    files = MultipleFileField(
+        label=_("Attach documents (PDF, signed .p7m, images, spreadsheets; up to 20 MB each)"),
+        required=False,
+    )
+
+    def __init__(self, *args, proposal, sections, **kwargs):
+        super().__init__(
+            *args,
+            initial={
+                "title": proposal.title,
+                "budget_total": proposal.budget_total,
+                **{f"section-{s.criterion_id}": s.text for s in sections},
+            },
+            **kwargs,
+        )
+        for section in sections:
+            criterion = section.criterion
+            self.fields[f"section-{criterion.pk}"] = _text(
+                _("%(criterion)s (up to %(points)s points)")
+                % {"criterion": criterion.title, "points": format_number(criterion.max_points, -1)},
+                rows=5,
+                required=False,
+            )
+        self.order_fields(["title", *(f"section-{s.criterion_id}" for s in sections)])
+
+    def sections(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("section-")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("section-")
+        }
+
+
 class BudgetLineForm(forms.Form):
     contributor = forms.ModelChoiceField(label=_("Partner"), queryset=None, empty_label=None)
     source = forms.ChoiceField(label=_("Source"))
-    category = forms.ChoiceField(label=_("Category"))
-    year = forms.IntegerField(label=_("Year"))
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
     description = forms.CharField(label=_("Resource"), max_length=200)
-    amount = forms.DecimalField(
-        label=_("Amount (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
-    quantity = forms.DecimalField(
-        label=_("Quantity (in kind)"), required=False, min_value=0, decimal_places=2
-    )
-    unit_value = forms.DecimalField(
-        label=_("Unit value (€, in kind)"), required=False, min_value=0, decimal_places=2
-    )
+    amount = AmountField(label=_("Amount (€)"), required=False)
+    quantity = NumberField(bounds=QUANTITY, label=_("Quantity (in kind)"), required=False)
+    unit_value = NumberField(bounds=UNIT_VALUE, label=_("Unit value (€, in kind)"), required=False)
     funder = forms.ModelChoiceField(
         label=_("Funder (for a foundation grant)"), queryset=None, required=False
     )
@@ -185,12 +269,218 @@ class BudgetLineForm(forms.Form):
             (s.value, s.label)
             for s in (Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS)
         ]
-        self.fields["category"].choices = Category.choices
         self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)
 
 
 class PartnerForm(forms.Form):
     tax_code = forms.CharField(label=_("Tax code of the partner body"), max_length=16)
+
+    def clean_tax_code(self):
+        tax_code = self.cleaned_data["tax_code"].strip().upper()
+        self.organization = Organization.objects.filter(tax_code=tax_code).first()
+        if self.organization is None:
+            raise forms.ValidationError(_("No organisation on Trama has this tax code."))
+        return tax_code
+
+
+class DocumentsForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Documents"), error_messages={"required": _("Choose the files to send.")}
+    )
+
+
+# --- the evaluation desk ----------------------------------------------------------------------
+
+
+class AppointForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the evaluator"))
+    chair = forms.BooleanField(label=_("chair"), required=False)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.user = get_user_model().objects.filter(email__iexact=email).first()
+        if self.user is None:
+            raise forms.ValidationError(_("No one on Trama has this e-mail address."))
+        return email
+
+
+class DeclarationForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("I declare that"),
+        choices=[
+            ("no", _("I have no conflict of interest with these bodies")),
+            ("yes", _("I have a conflict of interest")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you have a conflict of interest.")},
+    )
+    note = _text(_("Note"), rows=2, required=False)
+
+
+class AdmissionForm(forms.Form):
+    reason = _text(_("Reason"), rows=2)
+    decision = forms.TypedChoiceField(
+        choices=[("admit", _("Admit")), ("exclude", _("Exclude"))],
+        coerce=lambda value: value == "admit",
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose whether to admit or exclude the proposal.")},
+    )
+
+
+class DocumentRequestForm(forms.Form):
+    text = _text(_("Request missing documents (soccorso istruttorio)"), rows=2)
+    deadline = forms.DateTimeField(
+        label=_("Deadline of the request"),
+        widget=DATETIME,
+        error_messages={
+            "invalid": _("Give the deadline of the request as a date and time."),
+            "required": _("Give the deadline of the request as a date and time."),
+        },
+    )
+
+
+class ScoreForm(forms.Form):
+    """The points and rationale an evaluator gives a proposal on each criterion."""
+
+    def __init__(self, *args, criteria, scores=None, **kwargs):
+        scores = scores or {}
+        super().__init__(
+            *args,
+            initial={
+                **{f"points-{pk}": s.points for pk, s in scores.items()},
+                **{f"rationale-{pk}": s.rationale for pk, s in scores.items()},
+            },
+            **kwargs,
+        )
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            most = format_number(criterion.max_points, -1)
+            self.fields[f"points-{criterion.pk}"] = NumberField(
+                bounds=POINTS,
+                label=_("%(criterion)s (up to %(points)s points)")
+                % {"criterion": criterion.title, "points": most},
+                required=False,
+            )
+            self.fields[f"rationale-{criterion.pk}"] = _text(_("Rationale"), rows=2, required=False)
+
+    def clean(self):
+        data = super().clean()
+        for criterion in self.criteria:
+            points = data.get(f"points-{criterion.pk}")
+            if points is not None and points > criterion.max_points:
+                self.add_error(
+                    f"points-{criterion.pk}",
+                    _("Give between 0 and %(max)s points.")
+                    % {"max": format_number(criterion.max_points, -1)},
+                )
+        return data
+
+    def rows(self):
+        """(criterion, points, rationale) for every criterion given points."""
+        return [
+            (c, self.cleaned_data[f"points-{c.pk}"], self.cleaned_data[f"rationale-{c.pk}"])
+            for c in self.criteria
+            if self.cleaned_data.get(f"points-{c.pk}") is not None
+        ]
+
+    def pairs(self):
+        """The bound fields two by two, points then rationale, for the template."""
+        return [(self[f"points-{c.pk}"], self[f"rationale-{c.pk}"]) for c in self.criteria]
+
+
+class ProtocolForm(forms.Form):
+    receipt = forms.IntegerField(widget=forms.HiddenInput)
+    protocol_number = forms.CharField(label=_("Protocol number"), max_length=80)
+
+
+class RankForm(forms.Form):
+    protocol_number = forms.CharField(
+        label=_("Protocol number of the act (optional)"), max_length=80, required=False
+    )
+
+
+# --- co-programming ---------------------------------------------------------------------------
+
+
+class InterestForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of your organisations.")},
+    )
+    motivation = _text(_("Why the body takes part"), rows=2, required=False)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class ContributionForm(InterestForm):
+    motivation = None
+    kind = forms.ChoiceField(label=_("Kind"), choices=Contribution.Kind.choices)
+    text = _text(_("Text"))
+
+
+class AdmitForm(forms.Form):
+    """The RUP's decision on each body that expressed interest, and the act's protocol."""
+
+    protocol_number = forms.CharField(
+        label=_("Protocol number of the act (optional)"), max_length=80, required=False
+    )
+
+    def __init__(self, *args, participations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participations = list(participations)
+        for p in self.participations:
+            self.fields[f"admit-{p.pk}"] = forms.TypedChoiceField(
+                label=p.organization.name + (f" — {p.motivation}" if p.motivation else ""),
+                choices=[("yes", _("Admit")), ("no", _("Do not admit"))],
+                coerce=lambda value: value == "yes",
+                initial="yes",
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"reason-{p.pk}"] = forms.CharField(
+                label=_("Reason (required if not admitted)"), max_length=500, required=False
+            )
+        self.order_fields([name for name in self.fields if name != "protocol_number"])
+
+    def decisions(self) -> dict[int, tuple[bool, str]]:
+        data = self.cleaned_data
+        return {p.pk: (data[f"admit-{p.pk}"], data[f"reason-{p.pk}"]) for p in self.participations}
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Theme"), max_length=200)
+    held_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=DATETIME,
+        error_messages={"invalid": _("Give the date and time of the table.")},
+    )
+    agenda = _text(_("Agenda"), rows=2)
+
+
+class MinutesForm(forms.Form):
+    minutes = _text(_("Minutes"))
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Bodies attending"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = participants
+
+
+class ConcludeForm(forms.Form):
+    final_document = _text(_("Final document"), rows=5)
+
+
+class CodesignForm(forms.Form):
+    title = forms.CharField(label=_("Title of the co-design call"), max_length=200)
 
 
 class HistoricalProcedureForm(ServiceErrorsMixin, forms.Form):

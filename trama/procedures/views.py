@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -15,29 +17,72 @@ from django.views.decorators.http import require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
-from trama.ledger.services import parse_amount
+from trama.lib.refusals import attempt, form_page
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
 from .access import access_procedure, access_proposal
-from .acts import run_act
 from .forms import (
+    AdmitForm,
     AnswerForm,
+    AttachForm,
+    BudgetFormSet,
     BudgetLineForm,
     CallFilterForm,
     CallForm,
+    CancelForm,
+    CodesignForm,
+    ConcludeForm,
+    ContributionForm,
+    CriterionFormSet,
+    DocumentsForm,
     ExtendForm,
+    InterestForm,
+    MeetingForm,
+    MinutesForm,
     PartnerForm,
+    ProposalDraftForm,
     ProposalStartForm,
     QuestionForm,
-    ReasonForm,
     ReceiptCheckForm,
+    with_added_row,
 )
-from .models import Clarification, Procedure, Proposal, Receipt
+from .models import Procedure, Proposal, Receipt
 from .pdf import receipt_pdf
+from .workflow import who_may
 
 CALLS_PAGE_SIZE = 20
+
+
+class PageForms:
+    """The forms of a page: fresh ones, except the one that failed, as the person typed it."""
+
+    def __init__(self, key=None, form=None):
+        self.key, self.form, self.shown = key, form, False
+
+    def get(self, key, factory):
+        if self.form is not None and key == self.key:
+            self.shown = True
+            return self.form
+        return factory()
+
+    @property
+    def failed(self) -> bool:
+        return self.form is not None
+
+    def unshown_errors(self, request) -> None:
+        """A failed form the page no longer shows (its item is gone): its reasons as messages."""
+        if self.form is not None and not self.shown:
+            for errors in self.form.errors.values():
+                for message in errors:
+                    messages.error(request, message)
+
+
+def observed(access):
+    """The access as a page reads it: the procedure as the clock sees it (GET never writes)."""
+    seen = access.procedure.observed()
+    return access if seen is access.procedure else replace(access, procedure=seen)
 
 
 def call_list(request):
@@ -63,18 +108,14 @@ def call_list(request):
     else:
         calls = calls.order_by("-published_at", "pk")
     page = Paginator(calls, CALLS_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    page.object_list = [call.observed(now) for call in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "procedures/call_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "status": status,
-            "now": timezone.now(),
-        },
+        {"form": form, "page": page, "query": query.urlencode(), "status": status, "now": now},
     )
 
 
@@ -98,17 +139,94 @@ class CallFeed(Feed):
         return item.published_at
 
 
+# --- the call page and its acts ---------------------------------------------------------------
+
+
 def call_detail(request, pk):
-    access = access_procedure(request.user, pk)
-    procedure = services.close_if_due(access.procedure)
-    if procedure.state != access.procedure.state:
-        access = access_procedure(request.user, pk)
-    clarifications = procedure.clarifications.filter(answered_at__isnull=False)
-    pending = (
-        procedure.clarifications.filter(answered_at__isnull=True)
-        if access.is_officer
-        else Clarification.objects.none()
+    return call_page(request, observed(access_procedure(request.user, pk)))
+
+
+def _coprogramming(request, access, forms: PageForms) -> dict:
+    procedure, user = access.procedure, request.user
+    acts = access.acts
+    interest_orgs = Organization.objects.administered_by(user).exclude(
+        kind=Organization.Kind.PUBLIC_BODY
     )
+    contribute_orgs = (
+        Organization.objects.filter(
+            memberships__user=user,
+            pk__in=procedure.participations.filter(state="ADMITTED").values("organization"),
+        ).distinct()
+        if user.is_authenticated and who_may(procedure, "contribute") != ""
+        else Organization.objects.none()
+    )
+    participants = procedure.participants.all()
+    meetings = list(procedure.meetings.prefetch_related("attendees"))
+    minutes = "record_minutes" in acts
+    return {
+        "meetings": [
+            (
+                meeting,
+                forms.get(
+                    ("minutes", meeting.pk),
+                    lambda m=meeting: MinutesForm(
+                        participants=participants, auto_id=f"id_minutes{m.pk}_%s"
+                    ),
+                )
+                if minutes and not meeting.minutes
+                else None,
+            )
+            for meeting in meetings
+        ],
+        "contributions": procedure.contributions.select_related("organization"),
+        "participants": participants,
+        "interest_form": forms.get(
+            "interest", lambda: InterestForm(organizations=interest_orgs, auto_id="id_interest_%s")
+        )
+        if procedure.is_open() and interest_orgs.exists()
+        else None,
+        "contribute_form": forms.get(
+            "contribute",
+            lambda: ContributionForm(organizations=contribute_orgs, auto_id="id_contrib_%s"),
+        )
+        if contribute_orgs.exists()
+        else None,
+        "admit_form": forms.get(
+            "admit",
+            lambda: AdmitForm(
+                participations=procedure.participations.select_related("organization"),
+                auto_id="id_admit_%s",
+            ),
+        )
+        if "admit_participants" in acts and procedure.deadline_passed()
+        else None,
+        "meeting_form": forms.get("meeting", lambda: MeetingForm(auto_id="id_meeting_%s"))
+        if "schedule_meeting" in acts
+        else None,
+        "conclude_form": forms.get("conclude", ConcludeForm) if "conclude" in acts else None,
+        "codesign_form": forms.get("codesign", lambda: CodesignForm(auto_id="id_codesign_%s"))
+        if "start_codesign" in acts
+        else None,
+    }
+
+
+def call_page(request, access, forms: PageForms | None = None):
+    """The call's page; `forms` carries the form that failed, shown again as typed (400)."""
+    forms = forms or PageForms()
+    procedure, user = access.procedure, request.user
+    acts = access.acts
+    open_ = procedure.is_open()
+    pending = []
+    if access.is_officer:
+        pending = [
+            (
+                item,
+                forms.get(
+                    ("answer", item.pk), lambda i=item: AnswerForm(auto_id=f"id_answer{i.pk}_%s")
+                ),
+            )
+            for item in procedure.clarifications.filter(answered_at__isnull=True)
+        ]
     ranking = []
     if procedure.state == Procedure.State.RANKED:
         ranking = list(
@@ -116,131 +234,143 @@ def call_detail(request, pk):
             .select_related("lead")
             .order_by("rank", "pk")
         )
-    my_proposals = []
-    leads = Organization.objects.none()
-    if request.user.is_authenticated:
+    my_proposals, start_form = [], None
+    if user.is_authenticated:
         my_proposals = list(
-            Proposal.objects.of_member(request.user)
+            Proposal.objects.of_member(user)
             .filter(procedure=procedure)
             .select_related("lead", "receipt")
             .order_by("-pk")
         )
-        leads = Organization.objects.administered_by(request.user).filter(
+        leads = Organization.objects.administered_by(user).filter(
             kind=Organization.Kind.THIRD_SECTOR
         )
-    coprogramming = {}
-    if procedure.kind == Procedure.Kind.CO_PROGRAMMING:
-        coprogramming = {
-            "meetings": procedure.meetings.prefetch_related("attendees"),
-            "contributions": procedure.contributions.select_related("organization"),
-            "participations": (
-                procedure.participations.select_related("organization")
-                if access.is_officer
-                else procedure.participations.none()
-            ),
-            "participants": procedure.participants.all(),
-            "interest_orgs": Organization.objects.administered_by(request.user).exclude(
-                kind=Organization.Kind.PUBLIC_BODY
-            ),
-            "contribute_orgs": (
-                Organization.objects.filter(
-                    memberships__user=request.user,
-                    pk__in=procedure.participations.filter(state="ADMITTED").values("organization"),
-                ).distinct()
-                if request.user.is_authenticated
-                else Organization.objects.none()
-            ),
-            "admitting": procedure.state == Procedure.State.OPEN and procedure.deadline_passed(),
-        }
-    return render(
-        request,
-        "procedures/call_detail.html",
-        {
-            "coprogramming": coprogramming,
-            "procedure": procedure,
-            "access": access,
-            "criteria": procedure.criteria.all(),
-            "budget": procedure.budget.all(),
-            "notices": procedure.notices.all(),
-            "attachments": procedure.attachments.all(),
-            "clarifications": clarifications,
-            "pending": pending,
-            "ranking": ranking,
-            "my_proposals": my_proposals,
-            "open": procedure.is_open(),
-            "start_form": ProposalStartForm(leads=leads) if leads.exists() else None,
-            "question_form": QuestionForm(),
-        },
-    )
+        if open_ and procedure.kind == Procedure.Kind.CO_DESIGN and leads.exists():
+            start_form = forms.get("start", lambda: ProposalStartForm(leads=leads))
+    context = {
+        "procedure": procedure,
+        "access": access,
+        "criteria": procedure.criteria.all(),
+        "budget": procedure.budget.all(),
+        "notices": procedure.notices.all(),
+        "attachments": procedure.attachments.all(),
+        "clarifications": procedure.clarifications.filter(answered_at__isnull=False),
+        "pending": pending,
+        "ranking": ranking,
+        "my_proposals": my_proposals,
+        "cancelled": procedure.state == Procedure.State.CANCELLED,
+        "desk": procedure.closed_at is not None and (access.is_officer or access.is_evaluator),
+        "start_form": start_form,
+        "question_form": forms.get("question", QuestionForm)
+        if open_ and user.is_authenticated
+        else None,
+        "attach_form": forms.get("attach", lambda: AttachForm(auto_id="id_attach_%s"))
+        if access.is_officer
+        else None,
+        "extend_form": forms.get("extend", lambda: ExtendForm(auto_id="id_extend_%s"))
+        if open_ and "extend" in acts
+        else None,
+        "cancel_form": forms.get("cancel", lambda: CancelForm(auto_id="id_cancel_%s"))
+        if "cancel" in acts
+        else None,
+        "coprogramming": _coprogramming(request, access, forms)
+        if procedure.kind == Procedure.Kind.CO_PROGRAMMING
+        else {},
+    }
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/call_detail.html", context, failed=forms.failed)
+
+
+def call_act(request, access, key, form, action, success="", then=None):
+    """One act from a form on the call page: then back to the page (or `then(result)`); if
+    the form or the service refuses, the page again with the form as typed and the reasons."""
+    if form.is_valid():
+        done = attempt(request, lambda: action(**form.cleaned_data), form=form, success=success)
+        if done:
+            return (
+                then(done.result) if then else redirect("procedures:call", pk=access.procedure.pk)
+            )
+    return call_page(request, observed(access), PageForms(key, form))
 
 
 @login_required
 def call_create(request, slug):
     access = access_program(request.user, slug, need=OWNER)
     program = access.program
-    form = CallForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        criteria = data.pop("criteria")
-        budget = data.pop("budget")
-        kind = data.pop("kind")
-        try:
-            with transaction.atomic():
-                procedure = services.create_call(
-                    by=request.user, program=program, kind=kind, **data
-                )
-                services.set_criteria(procedure, by=request.user, criteria=criteria)
-                if budget:
-                    services.set_budget(procedure, by=request.user, budget=budget)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Draft saved. Check it, then publish it."))
-            return redirect("procedures:call", pk=procedure.pk)
-    return render(
-        request,
-        "procedures/call_form.html",
-        {"form": form, "program": program, "title": _("New call")},
+    data = request.POST if request.method == "POST" else None
+    adding = data is not None and ("add_criterion" in data or "add_year" in data)
+    if adding:
+        data = with_added_row(data, "criteria" if "add_criterion" in data else "budget")
+    years = {"years": list(program.years)}
+    form = CallForm(data)
+    criteria = CriterionFormSet(data, prefix="criteria")
+    if data is None:
+        criteria.extra = 2  # two blank rows to start: blank rows are no criteria
+    budget = BudgetFormSet(
+        data,
+        prefix="budget",
+        form_kwargs=years,
+        initial=None if data else [{"year": year} for year in program.years],
     )
-
-
-def _act(request, pk, action, *, form_class=None, success, **extra):
-    """Run one act from a POST on the call page; errors come back as messages there."""
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-        return redirect("procedures:call", pk=pk)
-    run_act(request, lambda: action(**(form.cleaned_data if form else {}), **extra), success)
-    return redirect("procedures:call", pk=pk)
+    if (
+        data is not None
+        and not adding
+        and form.is_valid()
+        and criteria.is_valid()
+        and budget.is_valid()
+    ):
+        payload = dict(form.cleaned_data)
+        done = attempt(
+            request,
+            lambda: services.draft_call(
+                by=request.user,
+                program=program,
+                criteria=criteria.rows(),
+                budget=budget.budget(),
+                **payload,
+            ),
+            form=form,
+            success=_("Draft saved. Check it, then publish it."),
+        )
+        if done:
+            return redirect("procedures:call", pk=done.result.pk)
+    context = {
+        "form": form,
+        "criteria": criteria,
+        "budget": budget,
+        "program": program,
+        "title": _("New call"),
+    }
+    partial = ""
+    if adding:
+        partial = "criteria" if "add_criterion" in request.POST else "budget"
+    failed = data is not None and not adding
+    return form_page(request, "procedures/call_form.html", context, failed=failed, partial=partial)
 
 
 @login_required
 @require_POST
 def call_publish(request, pk):
     access = access_procedure(request.user, pk, officer=True)
-    return _act(
+    attempt(
         request,
-        pk,
         lambda: services.publish_call(access.procedure, by=request.user),
         success=_("The call is published."),
     )
+    return redirect("procedures:call", pk=pk)
 
 
 @login_required
 @require_POST
 def call_cancel(request, pk):
     access = access_procedure(request.user, pk, officer=True)
-    return _act(
+    return call_act(
         request,
-        pk,
+        access,
+        "cancel",
+        CancelForm(request.POST, auto_id="id_cancel_%s"),
         lambda reason: services.cancel_procedure(access.procedure, by=request.user, reason=reason),
-        form_class=ReasonForm,
-        success=_("The procedure is cancelled; the notice is public."),
+        _("The procedure is cancelled; the notice is public."),
     )
 
 
@@ -248,14 +378,15 @@ def call_cancel(request, pk):
 @require_POST
 def call_extend(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    return _act(
+    return call_act(
         request,
-        pk,
+        access,
+        "extend",
+        ExtendForm(request.POST, auto_id="id_extend_%s"),
         lambda reason, deadline: services.extend_deadline(
             access.procedure, by=request.user, deadline=deadline, reason=reason
         ),
-        form_class=ExtendForm,
-        success=_("The deadline is extended; the notice is public."),
+        _("The deadline is extended; the notice is public."),
     )
 
 
@@ -263,14 +394,15 @@ def call_extend(request, pk):
 @require_POST
 def call_ask(request, pk):
     access = access_procedure(request.user, pk)
-    return _act(
+    return call_act(
         request,
-        pk,
+        access,
+        "question",
+        QuestionForm(request.POST),
         lambda question: services.ask_clarification(
             access.procedure, by=request.user, question=question
         ),
-        form_class=QuestionForm,
-        success=_("Question sent. The answer will be published here for everyone."),
+        _("Question sent. The answer will be published here for everyone."),
     )
 
 
@@ -281,12 +413,29 @@ def call_answer(request, pk, clarification_id):
     clarification = access.procedure.clarifications.filter(pk=clarification_id).first()
     if clarification is None:
         raise PermissionDenied(_("No such question."))
-    return _act(
+    return call_act(
         request,
-        pk,
+        access,
+        ("answer", clarification.pk),
+        AnswerForm(request.POST, auto_id=f"id_answer{clarification.pk}_%s"),
         lambda answer: services.answer_clarification(clarification, by=request.user, answer=answer),
-        form_class=AnswerForm,
-        success=_("Answer published."),
+        _("Answer published."),
+    )
+
+
+@login_required
+@require_POST
+def call_attach(request, pk):
+    access = access_procedure(request.user, pk, officer=True)
+    return call_act(
+        request,
+        access,
+        "attach",
+        AttachForm(request.POST, request.FILES, auto_id="id_attach_%s"),
+        lambda title, file: services.attach_call_document(
+            access.procedure, by=request.user, upload=file, title=title
+        ),
+        _("Document attached."),
     )
 
 
@@ -295,70 +444,97 @@ def call_answer(request, pk, clarification_id):
 def proposal_start(request, pk):
     access = access_procedure(request.user, pk)
     form = ProposalStartForm(request.POST, leads=Organization.objects.administered_by(request.user))
-    if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-        return redirect("procedures:call", pk=pk)
-    try:
-        proposal = services.start_proposal(access.procedure, by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("procedures:call", pk=pk)
-    return redirect("procedures:proposal", pk=proposal.pk)
+    return call_act(
+        request,
+        access,
+        "start",
+        form,
+        lambda lead, title: services.start_proposal(
+            access.procedure, by=request.user, lead=lead, title=title
+        ),
+        then=lambda proposal: redirect("procedures:proposal", pk=proposal.pk),
+    )
+
+
+# --- a proposal's page and its acts -----------------------------------------------------------
 
 
 def proposal_detail(request, pk):
-    access = access_proposal(request.user, pk)
+    return proposal_page(request, access_proposal(request.user, pk))
+
+
+def proposal_page(request, access, forms: PageForms | None = None):
+    """The proposal's page; `forms` carries the form that failed, shown again as typed."""
+    forms = forms or PageForms()
     proposal = access.proposal
-    context = {"access": access, "proposal": proposal, "procedure": proposal.procedure}
+    procedure = proposal.procedure
+    context = {
+        "access": access,
+        "proposal": proposal,
+        "procedure": procedure,
+        "new_version": access.can_withdraw and proposal.state == Proposal.State.SUBMITTED,
+    }
     if access.reads_content:
-        context["requests"] = proposal.document_requests.prefetch_related("files")
-        context["admin_org_ids"] = set(
+        admin_orgs = set(
             Organization.objects.administered_by(request.user).values_list("pk", flat=True)
         )
-    if access.is_partner and proposal.procedure.state == Procedure.State.RANKED:
-        context["scores"] = proposal.scores.select_related("criterion").order_by(
-            "criterion__position", "pk"
-        )
-    if access.can_edit:
+        context["requests"] = [
+            (
+                item,
+                forms.get(
+                    ("documents", item.pk),
+                    lambda i=item: DocumentsForm(auto_id=f"id_documents{i.pk}_%s"),
+                )
+                if access.acts_for_lead
+                else None,
+            )
+            for item in proposal.document_requests.prefetch_related("files")
+        ]
+        context["admin_org_ids"] = admin_orgs
+        sections = list(proposal.sections.select_related("criterion"))
         context.update(
-            line_form=BudgetLineForm(proposal=proposal),
-            partner_form=PartnerForm(),
-        )
-    if access.reads_content:
-        context.update(
-            sections=proposal.sections.select_related("criterion"),
+            sections=sections,
             partners=proposal.partners.select_related("organization"),
             lines=proposal.budget_lines.select_related("contributor", "funder"),
             files=proposal.files.all(),
             receipt=Receipt.objects.filter(proposal=proposal).first(),
         )
-    return render(request, "procedures/proposal_detail.html", context)
+        if access.can_edit:
+            context.update(
+                draft_form=forms.get(
+                    "draft", lambda: ProposalDraftForm(proposal=proposal, sections=sections)
+                ),
+                line_form=forms.get("line", lambda: BudgetLineForm(proposal=proposal)),
+                partner_form=forms.get("partner", PartnerForm),
+            )
+    if access.is_partner and procedure.state == Procedure.State.RANKED:
+        context["scores"] = proposal.scores.select_related("criterion").order_by(
+            "criterion__position", "pk"
+        )
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/proposal_detail.html", context, failed=forms.failed)
+
+
+def proposal_act(request, access, key, form, action, success):
+    """One act from a form on the proposal page: back to it, or it again with the form."""
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form is not None else {}
+        if attempt(request, lambda: action(**data), form=form, success=success):
+            return redirect("procedures:proposal", pk=access.proposal.pk)
+        if form is None:
+            return redirect("procedures:proposal", pk=access.proposal.pk)
+    return proposal_page(request, access, PageForms(key, form))
 
 
 @login_required
 @require_POST
 def proposal_submit(request, pk):
     access = access_proposal(request.user, pk)
-    try:
-        receipt = services.submit_proposal(access.proposal, by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
+    done = attempt(request, lambda: services.submit_proposal(access.proposal, by=request.user))
+    if done:
         messages.success(
-            request, _("Proposal submitted. Receipt %(number)s.") % {"number": receipt.number}
+            request, _("Proposal submitted. Receipt %(number)s.") % {"number": done.result.number}
         )
-    return redirect("procedures:proposal", pk=pk)
-
-
-def _proposal_act(request, pk, action, success):
-    """Run one act on a proposal from its page; errors come back as messages there."""
-    run_act(request, action, success)
     return redirect("procedures:proposal", pk=pk)
 
 
@@ -367,43 +543,34 @@ def _proposal_act(request, pk, action, success):
 def proposal_update(request, pk):
     access = access_proposal(request.user, pk, edit=True)
     proposal = access.proposal
-    sections = {}
-    for section in proposal.sections.all():
-        key = f"section-{section.criterion_id}"
-        if key in request.POST:
-            sections[section.criterion_id] = request.POST[key]
-    total = (request.POST.get("budget_total") or "").strip()
+    sections = list(proposal.sections.select_related("criterion"))
+    form = ProposalDraftForm(request.POST, request.FILES, proposal=proposal, sections=sections)
 
-    def act():
-        budget_total = parse_amount(total, "budget_total") if total else None
+    @transaction.atomic  # the text and the files are saved together, or nothing
+    def act(title, budget_total, files, **_sections):
         services.update_proposal(
             proposal,
             by=request.user,
-            title=request.POST.get("title", proposal.title),
-            sections=sections,
+            title=title,
+            sections=form.sections(),
             budget_total=budget_total,
         )
-        for upload in request.FILES.getlist("files"):
+        for upload in files:
             services.attach_file(proposal, by=request.user, upload=upload)
 
-    return _proposal_act(request, pk, act, _("Draft saved."))
+    return proposal_act(request, access, "draft", form, act, _("Draft saved."))
 
 
 @login_required
 @require_POST
 def proposal_add_line(request, pk):
     access = access_proposal(request.user, pk, edit=True)
-    form = BudgetLineForm(request.POST, proposal=access.proposal)
-    if not form.is_valid():
-        for field, field_errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for message in field_errors:
-                messages.error(request, f"{label}: {message}" if label else message)
-        return redirect("procedures:proposal", pk=pk)
-    return _proposal_act(
+    return proposal_act(
         request,
-        pk,
-        lambda: services.add_budget_line(access.proposal, by=request.user, **form.cleaned_data),
+        access,
+        "line",
+        BudgetLineForm(request.POST, proposal=access.proposal),
+        lambda **data: services.add_budget_line(access.proposal, by=request.user, **data),
         _("Resource added to the budget plan."),
     )
 
@@ -413,19 +580,13 @@ def proposal_add_line(request, pk):
 def proposal_invite(request, pk):
     access = access_proposal(request.user, pk, edit=True)
     form = PartnerForm(request.POST)
-    organization = None
-    if form.is_valid():
-        organization = Organization.objects.filter(
-            tax_code=form.cleaned_data["tax_code"].strip().upper()
-        ).first()
-    if organization is None:
-        messages.error(request, _("No organisation on Trama has this tax code."))
-        return redirect("procedures:proposal", pk=pk)
-    return _proposal_act(
+    return proposal_act(
         request,
-        pk,
-        lambda: services.invite_partner(
-            access.proposal, by=request.user, organization=organization
+        access,
+        "partner",
+        form,
+        lambda tax_code: services.invite_partner(
+            access.proposal, by=request.user, organization=form.organization
         ),
         _("Partner added: its administrators have been asked to confirm."),
     )
@@ -443,9 +604,11 @@ def proposal_confirm(request, pk):
     ).first()
     if partner is None:
         raise PermissionDenied(_("Only the partner's administrators can confirm."))
-    return _proposal_act(
+    return proposal_act(
         request,
-        pk,
+        access,
+        None,
+        None,
         lambda: services.confirm_participation(partner, by=request.user),
         _("Participation confirmed."),
     )
@@ -459,27 +622,32 @@ def proposal_integrate(request, pk, request_id):
     document_request = access.proposal.document_requests.filter(pk=request_id).first()
     if document_request is None or not access.is_partner:
         raise PermissionDenied(_("No such request."))
-    uploads = request.FILES.getlist("files")
-    if not uploads:
-        messages.error(request, _("Choose the files to send."))
-        return redirect("procedures:proposal", pk=pk)
 
-    def act():
-        for upload in uploads:
+    def act(files):
+        for upload in files:
             services.attach_file(
                 access.proposal, by=request.user, upload=upload, request=document_request
             )
 
-    return _proposal_act(request, pk, act, _("Documents sent."))
+    return proposal_act(
+        request,
+        access,
+        ("documents", document_request.pk),
+        DocumentsForm(request.POST, request.FILES, auto_id=f"id_documents{document_request.pk}_%s"),
+        act,
+        _("Documents sent."),
+    )
 
 
 @login_required
 @require_POST
 def proposal_withdraw(request, pk):
     access = access_proposal(request.user, pk)
-    return _proposal_act(
+    return proposal_act(
         request,
-        pk,
+        access,
+        None,
+        None,
         lambda: services.withdraw_proposal(access.proposal, by=request.user),
         _("Proposal withdrawn."),
     )
@@ -489,34 +657,12 @@ def proposal_withdraw(request, pk):
 @require_POST
 def proposal_new_version(request, pk):
     access = access_proposal(request.user, pk)
-    try:
-        new = services.start_new_version(access.proposal, by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", [str(exc)]):
-            messages.error(request, message)
-        return redirect("procedures:proposal", pk=pk)
-    messages.success(
-        request, _("New version started: the submitted one stands until you submit this.")
-    )
-    return redirect("procedures:proposal", pk=new.pk)
-
-
-@login_required
-@require_POST
-def call_attach(request, pk):
-    access = access_procedure(request.user, pk, officer=True)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose the file to attach."))
-        return redirect("procedures:call", pk=pk)
-    return _act(
+    done = attempt(
         request,
-        pk,
-        lambda: services.attach_call_document(
-            access.procedure, by=request.user, upload=upload, title=request.POST.get("title", "")
-        ),
-        success=_("Document attached."),
+        lambda: services.start_new_version(access.proposal, by=request.user),
+        success=_("New version started: the submitted one stands until you submit this."),
     )
+    return redirect("procedures:proposal", pk=done.result.pk if done else pk)
 
 
 def call_document(request, pk, attachment_id):

@@ -1,6 +1,5 @@
-"""Co-programming acts from the call page: each a POST that calls one service."""
+"""Co-programming acts from the call page: each a form posted to one service."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -11,78 +10,74 @@ from trama.organizations.models import Organization
 
 from . import services
 from .access import access_procedure
-from .acts import run_act
-from .parsing import as_datetime, as_id
+from .forms import (
+    AdmitForm,
+    CodesignForm,
+    ConcludeForm,
+    ContributionForm,
+    InterestForm,
+    MeetingForm,
+    MinutesForm,
+)
+from .views import call_act
 
 
-def _organization(request, field="organization"):
-    return Organization.objects.filter(
-        pk=as_id(request.POST.get(field)) or 0, memberships__user=request.user
-    ).first()
+def _member_orgs(request):
+    return Organization.objects.filter(memberships__user=request.user).distinct()
 
 
 @login_required
 @require_POST
 def interest(request, pk):
     access = access_procedure(request.user, pk)
-    organization = _organization(request)
-    if organization is None:
-        messages.error(request, _("Choose one of your organisations."))
-    else:
-        run_act(
-            request,
-            lambda: services.express_interest(
-                access.procedure,
-                by=request.user,
-                organization=organization,
-                motivation=request.POST.get("motivation", ""),
-            ),
-            _("Interest expressed."),
-        )
-    return redirect("procedures:call", pk=pk)
+    return call_act(
+        request,
+        access,
+        "interest",
+        InterestForm(request.POST, organizations=_member_orgs(request), auto_id="id_interest_%s"),
+        lambda organization, motivation: services.express_interest(
+            access.procedure, by=request.user, organization=organization, motivation=motivation
+        ),
+        _("Interest expressed."),
+    )
 
 
 @login_required
 @require_POST
 def admit(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    decisions = {
-        p.pk: (request.POST.get(f"admit-{p.pk}") == "yes", request.POST.get(f"reason-{p.pk}", ""))
-        for p in access.procedure.participations.all()
-    }
-    run_act(
+    form = AdmitForm(
+        request.POST,
+        participations=access.procedure.participations.select_related("organization"),
+        auto_id="id_admit_%s",
+    )
+    return call_act(
         request,
-        lambda: services.admit_participants(
+        access,
+        "admit",
+        form,
+        lambda protocol_number, **_decisions: services.admit_participants(
             access.procedure,
             by=request.user,
-            decisions=decisions,
-            protocol_number=request.POST.get("protocol_number", ""),
+            decisions=form.decisions(),
+            protocol_number=protocol_number,
         ),
         _("The list of admitted participants is published."),
     )
-    return redirect("procedures:call", pk=pk)
 
 
 @login_required
 @require_POST
 def meeting(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    held_at = as_datetime(request.POST.get("held_at"))
-    if held_at is None:
-        messages.error(request, _("Give the date and time of the table."))
-        return redirect("procedures:call", pk=pk)
-    run_act(
+    return call_act(
         request,
-        lambda: services.add_meeting(
-            access.procedure,
-            by=request.user,
-            title=request.POST.get("title", ""),
-            held_at=held_at,
-            agenda=request.POST.get("agenda", ""),
-        ),
+        access,
+        "meeting",
+        MeetingForm(request.POST, auto_id="id_meeting_%s"),
+        lambda **data: services.add_meeting(access.procedure, by=request.user, **data),
         _("Thematic table scheduled."),
     )
-    return redirect("procedures:call", pk=pk)
 
 
 @login_required
@@ -92,65 +87,62 @@ def minutes(request, pk, meeting_id):
     meeting = access.procedure.meetings.filter(pk=meeting_id).first()
     if meeting is None:
         raise PermissionDenied(_("No such table."))
-    ids = [as_id(value) for value in request.POST.getlist("attendees")]
-    attendees = access.procedure.participants.filter(pk__in=[i for i in ids if i])
-    run_act(
+    return call_act(
         request,
-        lambda: services.record_minutes(
-            meeting, by=request.user, minutes=request.POST.get("minutes", ""), attendees=attendees
+        access,
+        ("minutes", meeting.pk),
+        MinutesForm(
+            request.POST,
+            participants=access.procedure.participants.all(),
+            auto_id=f"id_minutes{meeting.pk}_%s",
         ),
+        lambda **data: services.record_minutes(meeting, by=request.user, **data),
         _("Minutes recorded."),
     )
-    return redirect("procedures:call", pk=pk)
 
 
 @login_required
 @require_POST
 def contribute(request, pk):
     access = access_procedure(request.user, pk)
-    organization = _organization(request)
-    if organization is None:
-        messages.error(request, _("Choose one of your organisations."))
-    else:
-        run_act(
-            request,
-            lambda: services.add_contribution(
-                access.procedure,
-                by=request.user,
-                organization=organization,
-                kind=request.POST.get("kind", ""),
-                text=request.POST.get("text", ""),
-            ),
-            _("Contribution added."),
-        )
-    return redirect("procedures:call", pk=pk)
+    return call_act(
+        request,
+        access,
+        "contribute",
+        ContributionForm(
+            request.POST, organizations=_member_orgs(request), auto_id="id_contrib_%s"
+        ),
+        lambda **data: services.add_contribution(access.procedure, by=request.user, **data),
+        _("Contribution added."),
+    )
 
 
 @login_required
 @require_POST
 def conclude(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    run_act(
+    return call_act(
         request,
-        lambda: services.conclude_coprogramming(
-            access.procedure, by=request.user, final_document=request.POST.get("final_document", "")
+        access,
+        "conclude",
+        ConcludeForm(request.POST),
+        lambda final_document: services.conclude_coprogramming(
+            access.procedure, by=request.user, final_document=final_document
         ),
         _("The co-programming is concluded."),
     )
-    return redirect("procedures:call", pk=pk)
 
 
 @login_required
 @require_POST
 def start_codesign(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    codesign = run_act(
+    return call_act(
         request,
-        lambda: services.start_codesign(
-            access.procedure, by=request.user, title=request.POST.get("title", "")
-        ),
+        access,
+        "codesign",
+        CodesignForm(request.POST, auto_id="id_codesign_%s"),
+        lambda title: services.start_codesign(access.procedure, by=request.user, title=title),
         _("Draft co-design call created from the co-programming."),
+        then=lambda codesign: redirect("procedures:call", pk=codesign.pk),
     )
-    if codesign is not None:
-        return redirect("procedures:call", pk=codesign.pk)
-    return redirect("procedures:call", pk=pk)

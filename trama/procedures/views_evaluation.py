@@ -1,38 +1,49 @@
 """The evaluation desk: commission, declarations, admission, scores and the ranking."""
 
-from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from trama.lib.refusals import attempt, form_page
+
 from . import services
 from .access import access_procedure, access_proposal
-from .acts import run_act
-from .models import Procedure, Receipt, Score
-from .parsing import as_datetime, as_id
+from .forms import (
+    AdmissionForm,
+    AppointForm,
+    DeclarationForm,
+    DocumentRequestForm,
+    ProtocolForm,
+    RankForm,
+    ScoreForm,
+)
+from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-
-User = get_user_model()
+from .views import PageForms, observed
 
 
 def _desk_access(request, pk):
     access = access_procedure(request.user, pk)
-    procedure = services.close_if_due(access.procedure)
     if not (access.is_officer or access.is_evaluator):
         raise PermissionDenied(_("The evaluation desk is for the public body and the commission."))
-    if procedure.state != access.procedure.state:
-        access = access_procedure(request.user, pk)
     return access
 
 
 @login_required
 def desk(request, pk):
-    access = _desk_access(request, pk)
+    return desk_page(request, observed(_desk_access(request, pk)))
+
+
+def desk_page(request, access, forms: PageForms | None = None):
+    """The desk; `forms` carries the form that failed, shown again as typed (400)."""
+    forms = forms or PageForms()
     procedure = access.procedure
+    acts = access.acts
+    evaluating = procedure.state == procedure.State.EVALUATION
     proposals = list(
         procedure.proposals.received()
         .select_related("lead", "receipt")
@@ -41,62 +52,103 @@ def desk(request, pk):
     )
     criteria = list(procedure.criteria.all())
     my_scores = {}
-    if access.reads_proposals and access.is_evaluator:
+    scoring = access.reads_proposals and access.is_evaluator and evaluating
+    if scoring:
         for score in Score.objects.filter(proposal__procedure=procedure, evaluator=request.user):
-            my_scores[(score.proposal_id, score.criterion_id)] = score
+            my_scores.setdefault(score.proposal_id, {})[score.criterion_id] = score
     aggregate = {}
     if access.is_rup and access.reads_proposals:
         aggregate = services.totals(procedure)
-    rows = [
-        {
-            "proposal": p,
-            "scores": [(c, my_scores.get((p.pk, c.pk))) for c in criteria],
-            "aggregate": aggregate.get(p.pk),
-        }
-        for p in proposals
-    ]
-    return render(
-        request,
-        "procedures/desk.html",
-        {
-            "procedure": procedure,
-            "access": access,
-            "rows": rows,
-            "criteria": criteria,
-            "commission": procedure.commission.select_related("user"),
-            "closed": procedure.closed_at is not None,
-            "evaluating": procedure.state == Procedure.State.EVALUATION,
-        },
+    deciding = access.reads_proposals and evaluating and access.checks_admission
+    rows = []
+    for p in proposals:
+        receipt = p.receipt
+        rows.append(
+            {
+                "proposal": p,
+                "aggregate": aggregate.get(p.pk),
+                "protocol_form": forms.get(
+                    ("protocol", receipt.pk),
+                    lambda r=receipt: ProtocolForm(
+                        initial={"receipt": r.pk}, auto_id=f"id_protocol{r.pk}_%s"
+                    ),
+                )
+                if access.is_officer and not receipt.protocol_number
+                else None,
+                "admission_form": forms.get(
+                    ("admission", p.pk), lambda p=p: AdmissionForm(auto_id=f"id_admission{p.pk}_%s")
+                )
+                if deciding and p.state == Proposal.State.SUBMITTED
+                else None,
+                "documents_form": forms.get(
+                    ("documents", p.pk),
+                    lambda p=p: DocumentRequestForm(auto_id=f"id_documents{p.pk}_%s"),
+                )
+                if deciding and p.state == Proposal.State.SUBMITTED
+                else None,
+                "score_form": forms.get(
+                    ("score", p.pk),
+                    lambda p=p: ScoreForm(
+                        criteria=criteria, scores=my_scores.get(p.pk), auto_id=f"id_score{p.pk}_%s"
+                    ),
+                )
+                if scoring and p.state == Proposal.State.ADMITTED
+                else None,
+            }
+        )
+    declaring = (access.is_rup or access.is_evaluator) and not (
+        access.declared_clear or access.declared_conflict
     )
+    context = {
+        "procedure": procedure,
+        "access": access,
+        "rows": rows,
+        "commission": procedure.commission.select_related("user"),
+        "closed": procedure.closed_at is not None,
+        "appoint_form": forms.get("appoint", AppointForm) if "appoint" in acts else None,
+        "start_evaluation": "start_evaluation" in acts,
+        "declaration_form": forms.get("declare", DeclarationForm) if declaring else None,
+        "rank_form": forms.get("rank", RankForm) if "rank" in acts else None,
+        "minutes": procedure.ranked_at is not None and (access.is_rup or access.is_evaluator),
+    }
+    forms.unshown_errors(request)
+    return form_page(request, "procedures/desk.html", context, failed=forms.failed)
+
+
+def desk_act(request, access, key, form, action, success):
+    """One act from a form on the desk: back to it, or it again with the form as typed."""
+    if form.is_valid() and attempt(
+        request, lambda: action(**form.cleaned_data), form=form, success=success
+    ):
+        return redirect("procedures:desk", pk=access.procedure.pk)
+    return desk_page(request, observed(access), PageForms(key, form))
 
 
 @login_required
 @require_POST
 def appoint(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    email = (request.POST.get("email") or "").strip()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        messages.error(request, _("No one on Trama has this e-mail address."))
-    else:
-        run_act(
-            request,
-            lambda: services.appoint_evaluator(
-                access.procedure, by=request.user, user=user, is_chair="chair" in request.POST
-            ),
-            _("Evaluator appointed and told by e-mail."),
-        )
-    return redirect("procedures:desk", pk=pk)
+    form = AppointForm(request.POST)
+    return desk_act(
+        request,
+        access,
+        "appoint",
+        form,
+        lambda email, chair: services.appoint_evaluator(
+            access.procedure, by=request.user, user=form.user, is_chair=chair
+        ),
+        _("Evaluator appointed and told by e-mail."),
+    )
 
 
 @login_required
 @require_POST
 def start(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    run_act(
+    attempt(
         request,
         lambda: services.start_evaluation(access.procedure, by=request.user),
-        _("The evaluation is open."),
+        success=_("The evaluation is open."),
     )
     return redirect("procedures:desk", pk=pk)
 
@@ -105,113 +157,106 @@ def start(request, pk):
 @require_POST
 def declare(request, pk):
     access = _desk_access(request, pk)
-    conflict = request.POST.get("conflict")
-    if conflict not in ("yes", "no"):
-        messages.error(request, _("Say whether you have a conflict of interest."))
-        return redirect("procedures:desk", pk=pk)
-    run_act(
+    return desk_act(
         request,
-        lambda: services.declare_interests(
-            access.procedure,
-            by=request.user,
-            has_conflict=conflict == "yes",
-            note=request.POST.get("note", ""),
+        access,
+        "declare",
+        DeclarationForm(request.POST),
+        lambda conflict, note: services.declare_interests(
+            access.procedure, by=request.user, has_conflict=conflict, note=note
         ),
         _("Declaration recorded."),
     )
-    return redirect("procedures:desk", pk=pk)
+
+
+def _proposal_desk_access(request, pk, *, reading=False):
+    access = access_proposal(request.user, pk)
+    if reading and not access.reads_content:
+        raise PermissionDenied(_("Declare your interests before seeing the proposals."))
+    desk_access = access.procedure_access or _desk_access(request, access.proposal.procedure_id)
+    return access.proposal, desk_access
 
 
 @login_required
 @require_POST
 def admission(request, pk):
-    access = access_proposal(request.user, pk)
-    proposal = access.proposal
-    decision = request.POST.get("decision")
-    if decision not in ("admit", "exclude"):
-        messages.error(request, _("Choose whether to admit or exclude the proposal."))
-    else:
-        run_act(
-            request,
-            lambda: services.decide_admission(
-                proposal,
-                by=request.user,
-                admit=decision == "admit",
-                reason=request.POST.get("reason", ""),
-            ),
-            _("Decision recorded."),
-        )
-    return redirect("procedures:desk", pk=proposal.procedure_id)
+    proposal, access = _proposal_desk_access(request, pk)
+    return desk_act(
+        request,
+        access,
+        ("admission", proposal.pk),
+        AdmissionForm(request.POST, auto_id=f"id_admission{proposal.pk}_%s"),
+        lambda reason, decision: services.decide_admission(
+            proposal, by=request.user, admit=decision, reason=reason
+        ),
+        _("Decision recorded."),
+    )
 
 
 @login_required
 @require_POST
 def request_documents(request, pk):
-    access = access_proposal(request.user, pk)
-    proposal = access.proposal
-    deadline = as_datetime(request.POST.get("deadline"))
-    if deadline is None:
-        messages.error(request, _("Give the deadline of the request as a date and time."))
-    else:
-        run_act(
-            request,
-            lambda: services.request_documents(
-                proposal, by=request.user, text=request.POST.get("text", ""), deadline=deadline
-            ),
-            _("Request sent to the lead body."),
-        )
-    return redirect("procedures:desk", pk=proposal.procedure_id)
+    proposal, access = _proposal_desk_access(request, pk)
+    return desk_act(
+        request,
+        access,
+        ("documents", proposal.pk),
+        DocumentRequestForm(request.POST, auto_id=f"id_documents{proposal.pk}_%s"),
+        lambda text, deadline: services.request_documents(
+            proposal, by=request.user, text=text, deadline=deadline
+        ),
+        _("Request sent to the lead body."),
+    )
 
 
 @login_required
 @require_POST
 def score(request, pk):
-    access = access_proposal(request.user, pk)
-    proposal = access.proposal
-    if not access.reads_content:
-        raise PermissionDenied(_("Declare your interests before seeing the proposals."))
-    failed = False
-    for criterion in proposal.procedure.criteria.all():
-        points = (request.POST.get(f"points-{criterion.pk}") or "").strip().replace(",", ".")
-        if not points:
-            continue
-        try:
-            services.score_proposal(
-                proposal,
-                by=request.user,
-                criterion=criterion,
-                points=points,
-                rationale=request.POST.get(f"rationale-{criterion.pk}", ""),
-            )
-        except ValidationError as exc:
-            failed = True
-            for message in exc.messages:
-                messages.error(request, f"{criterion.title}: {message}")
-        except PermissionDenied as exc:
-            failed = True
-            messages.error(request, str(exc))
-        except (ArithmeticError, ValueError):
-            failed = True
-            messages.error(request, f"{criterion.title}: {_('Write the points as a number.')}")
-    if not failed:
-        messages.success(request, _("Scores saved."))
-    return redirect("procedures:desk", pk=proposal.procedure_id)
+    proposal, access = _proposal_desk_access(request, pk, reading=True)
+    form = ScoreForm(
+        request.POST,
+        criteria=proposal.procedure.criteria.all(),
+        auto_id=f"id_score{proposal.pk}_%s",
+    )
+
+    def act(**_data):
+        # All the criteria or none: a refused score leaves the others as they were.
+        with transaction.atomic():
+            for criterion, points, rationale in form.rows():
+                try:
+                    services.score_proposal(
+                        proposal,
+                        by=request.user,
+                        criterion=criterion,
+                        points=points,
+                        rationale=rationale,
+                    )
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        raise ValidationError(
+                            {
+                                f"{field}-{criterion.pk}": errors
+                                for field, errors in exc.error_dict.items()
+                            }
+                        ) from None
+                    raise
+
+    return desk_act(request, access, ("score", proposal.pk), form, act, _("Scores saved."))
 
 
 @login_required
 @require_POST
 def rank(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    run_act(
+    form = RankForm(request.POST)
+    if form.is_valid() and attempt(
         request,
-        lambda: services.approve_ranking(
-            access.procedure,
-            by=request.user,
-            protocol_number=request.POST.get("protocol_number", ""),
-        ),
-        _("Ranking approved and published."),
-    )
-    return redirect("procedures:call", pk=pk)
+        lambda: services.approve_ranking(access.procedure, by=request.user, **form.cleaned_data),
+        form=form,
+        success=_("Ranking approved and published."),
+    ):
+        return redirect("procedures:call", pk=pk)
+    return desk_page(request, observed(access), PageForms("rank", form))
 
 
 @login_required
@@ -234,17 +279,23 @@ def protocol(request, pk):
     access = _desk_access(request, pk)
     if not access.is_officer:
         raise PermissionDenied(_("Only the officers of the owning public body can do this."))
-    receipt = Receipt.objects.filter(
-        pk=as_id(request.POST.get("receipt")) or 0, proposal__procedure=access.procedure
-    ).first()
-    if receipt is None:
-        messages.error(request, _("No such receipt."))
-    else:
-        run_act(
-            request,
-            lambda: services.record_protocol_number(
-                receipt, by=request.user, protocol_number=request.POST.get("protocol_number", "")
-            ),
-            _("Protocol number recorded."),
-        )
-    return redirect("procedures:desk", pk=pk)
+    form = ProtocolForm(request.POST)
+    receipt = None
+    if form.is_valid():
+        receipt = Receipt.objects.filter(
+            pk=form.cleaned_data["receipt"], proposal__procedure=access.procedure
+        ).first()
+        if receipt is None:
+            form.add_error(None, _("No such receipt."))
+    if receipt is not None:
+        form.auto_id = f"id_protocol{receipt.pk}_%s"
+    return desk_act(
+        request,
+        access,
+        ("protocol", receipt.pk if receipt else None),
+        form,
+        lambda receipt, protocol_number: services.record_protocol_number(
+            Receipt.objects.get(pk=receipt), by=request.user, protocol_number=protocol_number
+        ),
+        _("Protocol number recorded."),
+    )

@@ -58,3 +58,47 @@ def check_transition(procedure: Procedure, target: str) -> str:
             % {"state": procedure.get_state_display(), "target": S(target).label}
         )
     return who
+
+
+# The acts pages offer, by name: those that move the procedure follow an edge above; the
+# others happen inside some states. `ProcedureAccess.can(act)` asks this, so a page offers
+# exactly what the services will accept.
+MOVES = {
+    "publish": {K.CO_DESIGN: S.PUBLISHED, K.CO_PROGRAMMING: S.OPEN},
+    "cancel": S.CANCELLED,
+    "start_evaluation": S.EVALUATION,
+    "rank": S.RANKED,
+    "admit_participants": S.PARTICIPANTS_ADMITTED,
+    "conclude": S.CONCLUDED,
+}
+ACTS = {
+    "extend": ({S.PUBLISHED, S.OPEN}, RUP),
+    "appoint": ({S.CLOSED, S.EVALUATION}, RUP),
+    "schedule_meeting": ({S.PARTICIPANTS_ADMITTED, S.WORKING}, RUP),
+    "record_minutes": ({S.WORKING}, RUP),
+    "contribute": ({S.PARTICIPANTS_ADMITTED, S.WORKING}, None),  # admitted participants
+    "start_codesign": ({S.CONCLUDED}, RUP),
+}
+
+
+def who_may(procedure: Procedure, act: str) -> str | None:
+    """Who may do `act` on the procedure in its state: OFFICER, RUP, None (participants)…
+
+    Returns "" when the act is not possible now at all.
+    """
+    if procedure.is_historical:
+        return ""
+    if act in MOVES:
+        target = MOVES[act]
+        if isinstance(target, dict):
+            target = target.get(procedure.kind)
+        who = allowed(procedure, target) if target else None
+        return "" if who in (None, CLOCK) else who
+    states, who = ACTS[act]
+    return who if procedure.state in states else ""
+
+
+def check_act(procedure: Procedure, act: str, message: str) -> None:
+    """Refuse an act that the procedure's state does not allow, with the service's reason."""
+    if who_may(procedure, act) == "":
+        raise ValidationError(message)

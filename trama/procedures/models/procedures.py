@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -170,3 +172,18 @@ class Procedure(models.Model):
     def deadline_passed(self, now=None) -> bool:
         """The deadline is the last instant at which a submission is still on time."""
         return self.deadline is not None and (now or timezone.now()) > self.deadline
+
+    def observed(self, now=None) -> "Procedure":
+        """The procedure as the clock reads it: a published call past its deadline is closed.
+
+        Pages show this and never write: closing a call (locked, audited) is the work of
+        `procedure_housekeeping` and of the first act after the deadline. Returns a copy
+        when the clock has moved it, so the stored state is never saved by mistake.
+        """
+        if self.state != self.State.PUBLISHED or not self.deadline_passed(now):
+            return self
+        seen = copy.copy(self)
+        seen.state = self.State.CLOSED
+        seen.closed_at = self.deadline
+        seen.closed_on = timezone.localdate(self.deadline)
+        return seen

@@ -1,7 +1,6 @@
 """Acts on a procedure's call: write, publish, clarify, extend, cancel, close."""
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
+from trama.lib.numbers import AMOUNT, POINTS
 from trama.programs.services import check_can_act_for_public_body
 
 from ..models import (
@@ -22,8 +22,8 @@ from ..models import (
     Procedure,
     Proposal,
 )
-from ..workflow import OFFICER, RUP, check_transition
-from .base import check_actor, event, locked
+from ..workflow import OFFICER, RUP, check_act, check_transition
+from .base import bounded, check_actor, event, locked
 from .notify import email_admins
 from .uploads import check_upload
 
@@ -82,9 +82,9 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
             value = value.strip()
         if name == "min_score" and value not in (None, ""):
             try:
-                value = Decimal(str(value).replace(",", "."))
-            except InvalidOperation:
-                errors["min_score"] = _("Write the minimum score as a number.")
+                value = bounded(value, POINTS, "min_score")
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
                 continue
         setattr(procedure, name, value)
     if not procedure.title:
@@ -97,10 +97,6 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
         errors["clarification_deadline"] = _(
             "Questions must close before the deadline for proposals."
         )
-    if procedure.min_score is not None and procedure.min_score < 0:
-        errors["min_score"] = _("The minimum score cannot be negative.")
-    elif procedure.min_score is not None and procedure.min_score > MAX_POINTS:
-        errors["min_score"] = _("Points go up to 9999.99.")
     if errors:
         raise ValidationError(errors)
 
@@ -116,28 +112,6 @@ def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
         procedure.save()
         event(procedure, "procedure.updated", by=by, target=procedure, fields=sorted(fields))
     return procedure
-
-
-def _parse_money(value, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("Write an amount such as 1500.00.")}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("Write a positive amount with at most 2 decimals.")})
-    if amount >= Decimal("1e12"):
-        raise ValidationError({field: _("This amount is too large.")})
-    return amount
-
-
-MAX_POINTS = Decimal("9999.99")
-
-
-def _parse_points(value, field: str) -> Decimal:
-    points = _parse_money(value, field)
-    if points > MAX_POINTS:
-        raise ValidationError({field: _("Points go up to 9999.99.")})
-    return points
 
 
 def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Criterion]:
@@ -158,7 +132,7 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
                     position=position,
                     title=title,
                     description=(item.get("description") or "").strip(),
-                    max_points=_parse_points(item.get("max_points"), "criteria"),
+                    max_points=bounded(item.get("max_points"), POINTS, "criteria"),
                 )
             )
         procedure.criteria.all().delete()
@@ -182,12 +156,28 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
                 )
             rows.append(
                 CallBudget(
-                    procedure=procedure, year=int(year), amount=_parse_money(amount, "budget")
+                    procedure=procedure, year=int(year), amount=bounded(amount, AMOUNT, "budget")
                 )
             )
         procedure.budget.all().delete()
         CallBudget.objects.bulk_create(rows)
         event(procedure, "procedure.budget_set", by=by, target=procedure)
+
+
+def draft_call(
+    *, by, program, kind=Procedure.Kind.CO_DESIGN, criteria=(), budget=None, **fields
+) -> Procedure:
+    """Write a draft call in one go: its fields, evaluation criteria and budget by year.
+
+    The page and the API both call this; a refusal of any part saves nothing.
+    """
+    with transaction.atomic():
+        procedure = create_call(by=by, program=program, kind=kind, **fields)
+        if criteria:
+            set_criteria(procedure, by=by, criteria=list(criteria))
+        if budget:
+            set_budget(procedure, by=by, budget=budget)
+    return procedure
 
 
 def check_publishable(procedure: Procedure, now) -> None:
@@ -282,8 +272,7 @@ def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol
     with transaction.atomic():
         procedure = locked(procedure)
         check_actor(procedure, by, RUP)
-        if procedure.state not in (State.PUBLISHED, State.OPEN):
-            raise ValidationError(_("Only an open call's deadline can be extended."))
+        check_act(procedure, "extend", _("Only an open call's deadline can be extended."))
         if procedure.deadline_passed(now):
             raise ValidationError(_("The deadline has passed: it can no longer be extended."))
         if deadline <= procedure.deadline:
@@ -336,8 +325,8 @@ def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="
 def close_if_due(procedure: Procedure, now=None) -> Procedure:
     """At the deadline a published call closes and its proposals are unsealed.
 
-    Called by every act that happens after the deadline and by the worker's periodic task,
-    so the state never lags behind the clock for anyone who looks.
+    Called by every act that happens after the deadline and by `procedure_housekeeping`;
+    pages never call it (a GET never writes): they read `Procedure.observed()`.
     """
     now = now or timezone.now()
     if procedure.state != State.PUBLISHED or not procedure.deadline_passed(now):

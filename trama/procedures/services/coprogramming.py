@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from trama.organizations.models import Membership, Organization
 
 from ..models import Contribution, Meeting, Notice, Participation, Procedure
-from ..workflow import RUP, check_transition
+from ..workflow import RUP, check_act, check_transition
 from .base import check_actor, event, locked
 from .calls import create_call
 
@@ -113,10 +113,13 @@ def add_meeting(procedure: Procedure, *, by, title, held_at, agenda, attendees=(
             procedure.state = State.WORKING
             procedure.save(update_fields=["state"])
             event(procedure, "coprogramming.working", by=by, target=procedure, public=True)
-        elif procedure.state == State.WORKING:
-            check_actor(procedure, by, RUP)
         else:
-            raise ValidationError(_("Thematic tables follow the admission of participants."))
+            check_act(
+                procedure,
+                "schedule_meeting",
+                _("Thematic tables follow the admission of participants."),
+            )
+            check_actor(procedure, by, RUP)
         meeting = Meeting.objects.create(
             procedure=procedure, title=title, held_at=held_at, agenda=agenda
         )
@@ -132,8 +135,9 @@ def record_minutes(meeting: Meeting, *, by, minutes: str, attendees=()) -> Meeti
     with transaction.atomic():
         procedure = locked(meeting.procedure)
         check_actor(procedure, by, RUP)
-        if procedure.state != State.WORKING:
-            raise ValidationError(_("Minutes are recorded while the tables are working."))
+        check_act(
+            procedure, "record_minutes", _("Minutes are recorded while the tables are working.")
+        )
         meeting.minutes = minutes.strip()
         meeting.save(update_fields=["minutes"])
         meeting.attendees.set(attendees)
@@ -151,8 +155,7 @@ def add_contribution(procedure: Procedure, *, by, organization, kind, text) -> C
         raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
     with transaction.atomic():
         procedure = locked(procedure)
-        if procedure.state not in (State.PARTICIPANTS_ADMITTED, State.WORKING):
-            raise ValidationError(_("Contributions are added while the tables work."))
+        check_act(procedure, "contribute", _("Contributions are added while the tables work."))
         if not procedure.participations.filter(
             organization=organization, state=PState.ADMITTED
         ).exists():
@@ -186,8 +189,7 @@ def conclude_coprogramming(procedure: Procedure, *, by, final_document: str) -> 
 
 def start_codesign(procedure: Procedure, *, by, title: str) -> Procedure:
     """A concluded co-programming starts a co-design draft that inherits its context."""
-    if procedure.state != State.CONCLUDED:
-        raise ValidationError(_("Only a concluded co-programming starts a co-design."))
+    check_act(procedure, "start_codesign", _("Only a concluded co-programming starts a co-design."))
     return create_call(
         by=by,
         program=procedure.program,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from trama.ledger.services import record_entry
 from trama.lib.mail import send_template_email
+from trama.lib.numbers import POINTS
 
 from ..models import (
     CommissionMember,
@@ -21,8 +22,8 @@ from ..models import (
     Receipt,
     Score,
 )
-from ..workflow import OFFICER, RUP, check_transition
-from .base import check_actor, event, locked
+from ..workflow import OFFICER, RUP, check_act, check_transition
+from .base import bounded, check_actor, event, locked
 from .calls import close_if_due
 from .notify import email_admins
 
@@ -40,8 +41,7 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
     with transaction.atomic():
         procedure = locked(procedure)
         check_actor(procedure, by, RUP)
-        if procedure.state not in (State.CLOSED, State.EVALUATION):
-            raise ValidationError(_("The commission is appointed after the deadline."))
+        check_act(procedure, "appoint", _("The commission is appointed after the deadline."))
         try:
             with transaction.atomic():
                 member = CommissionMember.objects.create(
@@ -174,12 +174,7 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
 def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str) -> Score:
     """An evaluator scores one criterion of an admitted proposal, up to its maximum."""
     rationale = (rationale or "").strip()
-    try:
-        points = Decimal(str(points).strip().replace(",", "."))
-    except ArithmeticError:
-        raise ValidationError({"points": _("Write the points as a number.")}) from None
-    if not points.is_finite():
-        raise ValidationError({"points": _("Write the points as a number.")})
+    points = bounded(points, POINTS, "points")
     with transaction.atomic():
         procedure = locked(proposal.procedure)
         if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():

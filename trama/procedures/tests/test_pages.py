@@ -95,18 +95,40 @@ def test_a_sealed_proposal_shows_nothing_of_itself_before_the_deadline(bodies, c
             assert client.get(reverse("procedures:proposal", args=[proposal.pk])).status_code == 404
 
 
+def call_post(criteria=(), budget=(), **fields):
+    """The call form as a browser posts it: fields, then the criteria and budget rows."""
+    data = {
+        "kind": "CO_DESIGN",
+        "title": "Nuovo avviso",
+        "description": "Oggetto del nuovo avviso",
+        "deadline": "2026-04-30T12:00",
+        "criteria-TOTAL_FORMS": str(len(criteria)),
+        "criteria-INITIAL_FORMS": "0",
+        "budget-TOTAL_FORMS": str(len(budget)),
+        "budget-INITIAL_FORMS": "0",
+        **fields,
+    }
+    for n, (title, points) in enumerate(criteria):
+        data[f"criteria-{n}-title"] = title
+        data[f"criteria-{n}-max_points"] = points
+    for n, (year, amount) in enumerate(budget):
+        data[f"budget-{n}-year"] = year
+        data[f"budget-{n}-amount"] = amount
+    return data
+
+
 def test_an_officer_creates_and_publishes_a_call(bodies, call, client_for):
     client = client_for(bodies.alice)
+    url = reverse("procedures:call_create", args=[call.program.slug])
+    form = client.get(url).content.decode()
+    assert 'name="criteria-1-max_points"' in form  # two blank criteria to start with
+    assert 'name="budget-2-year"' in form  # one row for each of the program's years
     response = client.post(
-        reverse("procedures:call_create", args=[call.program.slug]),
-        {
-            "kind": "CO_DESIGN",
-            "title": "Nuovo avviso",
-            "description": "Oggetto del nuovo avviso",
-            "deadline": "2026-04-30T12:00",
-            "criteria": "Qualità | 70\nRisorse | 30",
-            "budget": "2026: 150.000,50\n2027: 90000",
-        },
+        url,
+        call_post(
+            criteria=[("Qualità", "70"), ("Risorse", "30")],
+            budget=[("2026", "150.000,50"), ("2027", "90000"), ("2028", "")],
+        ),
     )
     procedure = Procedure.objects.get(title="Nuovo avviso")
     assert response.status_code == 302
@@ -116,25 +138,87 @@ def test_an_officer_creates_and_publishes_a_call(bodies, call, client_for):
         (2026, "150000.50"),
         (2027, "90000.00"),
     ]
+    page = client.get(reverse("procedures:call", args=[procedure.pk])).content.decode()
+    assert "150.000,50\xa0€" in page  # shown back the Italian way
     client.post(reverse("procedures:call_publish", args=[procedure.pk]))
     procedure.refresh_from_db()
     assert procedure.state == "PUBLISHED"
     assert procedure.deadline == rome(2026, 4, 30, 12, 0)
 
 
-def test_a_bad_criteria_line_is_a_form_error_not_a_500(bodies, call, client_for):
-    response = client_for(bodies.alice).post(
-        reverse("procedures:call_create", args=[call.program.slug]),
+def test_a_criterion_row_is_added_and_a_refused_call_keeps_what_was_typed(bodies, call, client_for):
+    client = client_for(bodies.alice)
+    url = reverse("procedures:call_create", args=[call.program.slug])
+    typed = call_post(
+        criteria=[("Qualità del servizio", "60")],
+        budget=[("2027", "150.000")],
+        objectives="Obiettivi scritti a mano",
+    )
+    more = client.post(url, {**typed, "add_criterion": "1"})
+    page = more.content.decode()
+    assert more.status_code == 200 and not Procedure.objects.filter(title="Nuovo avviso").exists()
+    assert 'name="criteria-1-title"' in page and "Qualità del servizio" in page
+    assert "Obiettivi scritti a mano" in page
+    # htmx gets only the rows back.
+    rows = client.post(url, {**typed, "add_criterion": "1"}, headers={"HX-Request": "true"})
+    assert 'id="criteria"' in rows.content.decode() and "<html" not in rows.content.decode()
+    # A row removed is no criterion; a bad amount is refused with how it would be read.
+    refused = client.post(
+        url,
         {
-            "kind": "CO_DESIGN",
-            "title": "X",
-            "description": "Y",
-            "deadline": "2026-04-30T12:00",
-            "criteria": "senza punteggio",
+            **typed,
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-1-title": "Da togliere",
+            "criteria-1-max_points": "5",
+            "criteria-1-DELETE": "on",
+            "budget-0-amount": "1.500.00",
         },
     )
-    assert response.status_code == 200
-    assert "titolo | punteggio massimo" in response.content.decode()
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "1.500.00" in page and "Obiettivi scritti a mano" in page and "Da togliere" in page
+    assert not Procedure.objects.filter(title="Nuovo avviso").exists()
+    client.post(
+        url,
+        {
+            **typed,
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-1-title": "Da togliere",
+            "criteria-1-max_points": "5",
+            "criteria-1-DELETE": "on",
+        },
+    )
+    procedure = Procedure.objects.get(title="Nuovo avviso")
+    assert [c.title for c in procedure.criteria.all()] == ["Qualità del servizio"]
+    assert procedure.budget.get().amount == 150000
+
+
+def test_a_coprogramming_call_leaves_the_criteria_rows_blank(bodies, call, client_for):
+    client = client_for(bodies.alice)
+    url = reverse("procedures:call_create", args=[call.program.slug])
+    page = client.get(url).content.decode()
+    assert 'name="criteria-INITIAL_FORMS" value="0"' in page
+    response = client.post(
+        url,
+        {
+            **call_post(kind="CO_PROGRAMMING", title="Tavoli giovani"),
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-0-title": "",
+            "criteria-0-max_points": "",
+        },
+    )
+    assert response.status_code == 302
+    assert not Procedure.objects.get(title="Tavoli giovani").criteria.exists()
+
+
+def test_a_bad_criterion_is_a_form_error_not_a_500(bodies, call, client_for):
+    response = client_for(bodies.alice).post(
+        reverse("procedures:call_create", args=[call.program.slug]),
+        call_post(criteria=[("Qualità", "")], title="X"),
+    )
+    assert response.status_code == 400
+    assert "Questo campo è obbligatorio" in response.content.decode()
+    assert not Procedure.objects.filter(title="X").exists()
 
 
 def test_anyone_checks_a_receipt(bodies, call, client, client_for):
@@ -183,11 +267,12 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
             "year": 2026,
             "description": "Educatore",
             "quantity": "100",
-            "unit_value": "12.005",
+            "unit_value": "12,005",
         },
-        follow=True,
     )
-    assert "Valore unitario (€, in natura)" in response.content.decode()  # 3 decimals
+    page = response.content.decode()
+    assert response.status_code == 400 and "“12,005” ha tre decimali" in page
+    assert 'value="Educatore"' in page  # what was typed stays
     assert not proposal.budget_lines.exists()
     client.post(
         reverse("procedures:proposal_add_line", args=[proposal.pk]),
@@ -198,7 +283,7 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
             "year": 2026,
             "description": "Educatore",
             "quantity": "100",
-            "unit_value": "12.00",
+            "unit_value": "12,00",
         },
     )
     assert proposal.budget_lines.get().amount == 1200
@@ -218,7 +303,7 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
             "category": "ECONOMIC",
             "year": 2026,
             "description": "Cofinanziamento",
-            "amount": "0.50",
+            "amount": "0,50",
         },
     )
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
+from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
-from trama.demo.load import load_demo
 from trama.procedures.models import Procedure
 from trama.programs.models import Program
 
