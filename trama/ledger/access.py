@@ -12,18 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from trama.organizations.models import Membership
+from trama.organizations.access import acts_for_public_body, member_org_ids, speaks_for_funder
 from trama.procedures.models import Program
 
-from .models import LedgerEntry
+from .models import LedgerEntry, Source
 
 VIEW, OWNER = "view", "owner"
-
-
-def _org_ids(user) -> frozenset:
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    return frozenset(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ class ProgramAccess:
     @property
     def can_verify(self) -> bool:
         """Verify actuals and import history: members of the verified owning body."""
-        return self.is_owner_member and self.program.owner.can_act_as_public_body
+        return acts_for_public_body(self.program.owner, self.org_ids)
 
     @property
     def can_record(self) -> bool:
@@ -49,7 +43,7 @@ def access_program(user, slug: str, *, need: str = VIEW) -> ProgramAccess:
     program = Program.objects.with_territory().filter(slug=slug).first()
     if program is None:
         raise Http404(_("No such program."))
-    access = ProgramAccess(program, _org_ids(user))
+    access = ProgramAccess(program, member_org_ids(user))
     if need == OWNER and not access.can_verify:
         if not access.is_owner_member:
             raise PermissionDenied(_("Only the program's public body can do this."))
@@ -90,7 +84,9 @@ class EntryAccess:
 
     @property
     def can_confirm(self) -> bool:
-        return self.entry.funder_id in self.org_ids and self.entry.source == "FOUNDATION_GRANT"
+        return self.entry.source == Source.FOUNDATION_GRANT and speaks_for_funder(
+            self.entry.funder, self.org_ids
+        )
 
 
 def access_entry(user, program_slug: str, entry_id: int) -> EntryAccess:

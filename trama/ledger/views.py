@@ -1,8 +1,6 @@
 """Ledger pages: programs, their figures, the entries and the queues that verify them."""
 
-import secrets
 from decimal import Decimal
-from pathlib import PurePath
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,8 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trama.lib.files import sha256_of
-from trama.organizations.access import access_organization
+from trama.organizations.access import access_organization, funders_of, public_bodies_acted_for
 from trama.organizations.models import Organization
 from trama.procedures.models import Program
 from trama.procedures.services import create_program, record_historical_procedure
@@ -39,6 +36,7 @@ from .forms import (
     ReasonForm,
     VerifyForm,
 )
+from .measure import current_measure, latest_confirmation, with_events, with_measure
 from .models import (
     Category,
     ContributorTotal,
@@ -51,7 +49,6 @@ from .models import (
     Source,
     Verification,
 )
-from .state import current_measure, latest_confirmation, with_state
 
 PAGE_SIZE = 50
 PROGRAMS_PAGE_SIZE = 20
@@ -88,35 +85,11 @@ def _error_code(exc: ValidationError) -> str | None:
     return exc.code or next((e.code for e in exc.error_list if e.code), None)
 
 
-def with_measure(entries):
-    """Entries annotated with `measure`: where each counts in the figures now.
-
-    The rule of `state.measure_for`, in SQL so that the list and its exports can filter on
-    it; `with_state` gives a reversal the events of the entry it cancels.
-    """
-    accepted = Q(verification_status=Verification.Status.ACCEPTED)
-    disputed = Q(
-        source=Source.FOUNDATION_GRANT,
-        confirmation_status=FunderConfirmation.Status.DISPUTED,
-    )
-    return with_state(entries).annotate(
-        measure=Case(
-            When(kind=Kind.PLEDGE, then=Value(Measure.PLEDGED)),
-            When(accepted & disputed, then=Value(Measure.DISPUTED)),
-            When(accepted, then=Value(Measure.ACCEPTED)),
-            When(verification_status=Verification.Status.REJECTED, then=Value(Measure.REJECTED)),
-            default=Value(Measure.PENDING),
-        )
-    )
-
-
 # --- programs -------------------------------------------------------------------------------
 
 
 def _verified_public_bodies(user):
-    return Organization.objects.filter(
-        kind=Organization.Kind.PUBLIC_BODY, verified_at__isnull=False, memberships__user=user
-    ).order_by("name")
+    return public_bodies_acted_for(user).order_by("name")
 
 
 @require_GET
@@ -205,7 +178,7 @@ class _Links:
         self.base = (
             {"kind": Kind.PLEDGE}
             if basis == Basis.PLEDGED
-            else {"kind": Kind.ACTUAL, "state": EntryFilterForm.ACCEPTED}
+            else {"kind": Kind.ACTUAL, "measure": EntryFilterForm.ACCEPTED}
         )
         self.years = {"year_from": year_from, "year_to": year_to}
         self.fixed = fixed
@@ -216,8 +189,8 @@ class _Links:
         query = {**(self.base if base else {}), **self.years, **self.fixed, **params}
         return f"{self.url}?{urlencode({k: v for k, v in query.items() if v})}"
 
-    def state(self, state: str) -> str | None:
-        return self(base=False, kind=Kind.ACTUAL, state=state)
+    def measure(self, measure: str) -> str | None:
+        return self(base=False, kind=Kind.ACTUAL, measure=measure)
 
 
 def _charts(figures, links: _Links) -> dict:
@@ -286,10 +259,10 @@ def _charts(figures, links: _Links) -> dict:
         "url_other": links(source=Source.OTHER_PUBLIC),
         "url_additional": links(source=ADDITIONAL),
         "url_pledged": links(base=False, kind=Kind.PLEDGE),
-        "url_accepted": links.state(EntryFilterForm.ACCEPTED),
-        "url_pending": links.state(EntryFilterForm.PENDING),
-        "url_rejected": links.state(EntryFilterForm.REJECTED),
-        "url_disputed": links.state(EntryFilterForm.DISPUTED),
+        "url_accepted": links.measure(EntryFilterForm.ACCEPTED),
+        "url_pending": links.measure(EntryFilterForm.PENDING),
+        "url_rejected": links.measure(EntryFilterForm.REJECTED),
+        "url_disputed": links.measure(EntryFilterForm.DISPUTED),
     }
 
 
@@ -434,7 +407,7 @@ def entry_list(request, slug):
     ).order_by("-pk")
     query = _query_without_page(request)
     # Pledges and actuals are never added up together: a total needs the kind chosen.
-    total = _signed(entries) if ("kind" in filters or "state" in filters) else None
+    total = _signed(entries) if ("kind" in filters or "measure" in filters) else None
     context = {
         "access": access,
         "program": program,
@@ -442,30 +415,13 @@ def entry_list(request, slug):
         "page": _page(request, entries),
         "query": query,
         "total": total,
-        "total_basis": Basis.LABELS[Basis.PLEDGED] if filters.get("kind") == Kind.PLEDGE else None,
+        "total_basis": Basis.LABELS[Basis.PLEDGED]
+        if filters.get("kind") == Kind.PLEDGE or filters.get("measure") == EntryFilterForm.PLEDGED
+        else None,
         "export_csv": f"{reverse('ledger:entries_export', args=[slug, 'csv'])}?{query}",
         "export_xlsx": f"{reverse('ledger:entries_export', args=[slug, 'xlsx'])}?{query}",
     }
     return render(request, "ledger/entry_list.html", context)
-
-
-def _store_evidence(entry, upload, by) -> Evidence:
-    """Keep the file under a random name; the original name is only shown."""
-    evidence = Evidence(
-        entry=entry,
-        name=PurePath(upload.name).name[:255],
-        content_type=upload.evidence_type,
-        size=upload.size,
-        sha256=sha256_of(upload),
-        uploaded_by=by,
-    )
-    evidence.file.save(f"{secrets.token_hex(16)}.{upload.evidence_extension}", upload, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
 
 
 @login_required
@@ -506,7 +462,9 @@ def entry_create(request, slug):
                     by=request.user, program=program, **form.service_fields()
                 )
                 if form.cleaned_data.get("evidence"):
-                    _store_evidence(entry, form.cleaned_data["evidence"], request.user)
+                    services.attach_evidence(
+                        entry, by=request.user, upload=form.cleaned_data["evidence"]
+                    )
         except ValidationError as exc:
             form.add_service_errors(exc)
         except PermissionDenied as exc:
@@ -686,7 +644,7 @@ def verification_queue(request, slug):
     access = access_program(request.user, slug, need=OWNER)
     program = access.program
     entries = (
-        with_state(
+        with_events(
             program.entries.filter(
                 kind=Kind.ACTUAL, reverses__isnull=True, reversal__isnull=True
             ).select_related("contributor", "program")
@@ -709,13 +667,9 @@ def verification_queue(request, slug):
 @login_required
 @require_GET
 def funder_queue(request):
-    funders = list(
-        Organization.objects.filter(
-            kind=Organization.Kind.FUNDER, memberships__user=request.user
-        ).order_by("name")
-    )
+    funders = list(funders_of(request.user).order_by("name"))
     entries = (
-        with_state(
+        with_events(
             LedgerEntry.objects.filter(
                 source=Source.FOUNDATION_GRANT,
                 funder__in=funders,

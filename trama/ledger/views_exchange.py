@@ -13,10 +13,11 @@ from . import exports, imports
 from .access import OWNER, access_program
 from .figures import Basis, Scope, compute_figures
 from .forms import EntryFilterForm
+from .measure import with_measure
 from .models import ImportBatch, Level
 
-# The list's own helpers, so that an export holds exactly what the list shows.
-from .views import _program_contributors, with_measure
+# The list's own helper, so that an export holds exactly what the list shows.
+from .views import _program_contributors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

@@ -144,7 +144,7 @@ def test_other_public_funds_are_kept_apart(personas, program):
         ("OWN_RESOURCES", "coop", {"amount": "-5"}, "not_positive"),
         ("OWN_RESOURCES", "coop", {"amount": "0"}, "not_positive"),
         ("OWN_RESOURCES", "coop", {"amount": "10.005"}, "too_many_decimals"),
-        ("OWN_RESOURCES", "coop", {"amount": "dieci"}, "invalid"),
+        ("OWN_RESOURCES", "coop", {"amount": "dieci"}, "invalid_number"),
     ],
 )
 def test_it_refuses_what_does_not_count_and_saves_nothing(
@@ -243,14 +243,14 @@ def test_oversized_amounts_are_refused_not_crashed(personas, program, extra):
 
 
 def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
+    from trama.ledger.measure import with_events
     from trama.ledger.models import LedgerEntry
-    from trama.ledger.state import with_state
 
     entry = _record(personas, program, personas.tom, personas.coop, "OWN_RESOURCES", "10.00")
     services.verify_entry(entry, by=personas.alice, accept=True)
     reversal = services.reverse_entry(entry, by=personas.tom, reason="Doppio")
     assert (
-        with_state(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
+        with_events(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
         == "ACCEPTED"
     )
 
