@@ -96,7 +96,10 @@ def _api_total(client, program, **query) -> Decimal:
     url = f"/api/v1/programs/{program.slug}/entries"
     response = client.get(url, {"limit": 100, **query})
     assert response.status_code == 200, response.content
-    return sum((D(entry["signed_amount"]) for entry in response.json()["items"]), D("0.00"))
+    listed = response.json()["items"]
+    expected = query.get("measure") or query.get("state")
+    assert {(entry["measure"], entry["state"]) for entry in listed} == {(expected, expected)}
+    return sum((D(entry["signed_amount"]) for entry in listed), D("0.00"))
 
 
 def _csv(client, program, **query) -> list[list[str]]:
