@@ -7,26 +7,23 @@ nothing here repeats those rules.
 from typing import Literal
 
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from trama.ledger import services
 from trama.ledger.access import access_entry
 from trama.ledger.figures import Basis, Figures, Scope, compute_figures
+from trama.ledger.measure import in_measure, with_measure
 from trama.ledger.models import (
     Category,
-    FunderConfirmation,
     Kind,
     LedgerEntry,
     Level,
     ReferenceRate,
     Source,
-    Verification,
 )
-from trama.ledger.state import with_state
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure
 from trama.programs.access import access_program
@@ -38,8 +35,8 @@ from .errors import ApiError
 from .schemas import (
     ConfirmIn,
     EntryIn,
+    EntryMeasure,
     EntryOut,
-    EntryState,
     FiguresOut,
     ProgramDetailOut,
     ProgramOut,
@@ -90,43 +87,17 @@ def get_program(request, slug: str):
 # Entries
 
 
-def _latest(model, entry):
-    return Subquery(
-        model.objects.filter(entry=OuterRef(entry)).order_by("-pk").values("status")[:1]
-    )
-
-
 def entries():
-    """Entries with what EntryOut shows: relations, state and the reversing entry's id.
+    """Entries with what EntryOut shows: relations, measure, latest events, reversing entry.
 
     A reversal has no events of its own: it counts wherever the entry it cancels counts
-    (trama.ledger.state.current_measure), so it takes that entry's events.
+    (trama.ledger.measure), so it takes that entry's events.
     """
-    return with_state(LedgerEntry.objects.with_relations().select_related("rate")).annotate(
-        verification=Coalesce("verification_status", _latest(Verification, "reverses")),
-        confirmation=Coalesce("confirmation_status", _latest(FunderConfirmation, "reverses")),
+    return with_measure(LedgerEntry.objects.with_relations().select_related("rate")).annotate(
         reversed_by_id=Subquery(
             LedgerEntry.objects.filter(reverses=OuterRef("pk")).order_by().values("pk")[:1]
         ),
     )
-
-
-ACCEPTED = Q(kind=Kind.ACTUAL, verification=Verification.Status.ACCEPTED)
-DISPUTED_GRANT = Q(source=Source.FOUNDATION_GRANT, confirmation=FunderConfirmation.Status.DISPUTED)
-# The SQL form of trama.ledger.state.measure_for, over the annotations of entries().
-STATE_FILTERS = {
-    "pledged": Q(kind=Kind.PLEDGE),
-    "pending": Q(kind=Kind.ACTUAL)
-    & (Q(verification__isnull=True) | Q(verification=Verification.Status.PENDING)),
-    "rejected": Q(kind=Kind.ACTUAL, verification=Verification.Status.REJECTED),
-    "accepted": ACCEPTED
-    & (
-        ~Q(source=Source.FOUNDATION_GRANT)
-        | Q(confirmation__isnull=True)
-        | ~Q(confirmation=FunderConfirmation.Status.DISPUTED)
-    ),
-    "disputed": ACCEPTED & DISPUTED_GRANT,
-}
 
 
 class EntryFilters(Schema):
@@ -136,7 +107,8 @@ class EntryFilters(Schema):
     year: int | None = None
     contributor: str | None = None
     procedure: int | None = None
-    state: EntryState | None = None
+    measure: EntryMeasure | None = None
+    state: EntryMeasure | None = Field(None, description="The former name of `measure`.")
 
 
 @router.get(
@@ -147,10 +119,11 @@ class EntryFilters(Schema):
 )
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 def list_entries(request, slug: str, filters: Query[EntryFilters]):
-    """Newest first, at most 100 a page. `contributor` is an organisation's slug; `state` is
-    `pledged` for pledges and, for actuals, `pending`, `accepted`, `rejected` or `disputed`
-    (an accepted grant that its funder disputes). A reversal has the state of the entry it
-    cancels and counts against it."""
+    """Newest first, at most 100 a page. `contributor` is an organisation's slug; `measure`
+    (where an entry counts in the figures) is `pledged` for pledges and, for actuals,
+    `pending`, `accepted`, `rejected` or `disputed` (an accepted grant that its funder
+    disputes). A reversal has the measure of the entry it cancels and counts against it.
+    `state` is the former name of `measure`, still read."""
     program = access_program(request.user, slug).program
     qs = entries().filter(program=program).order_by("-pk")
     if filters.kind:
@@ -165,8 +138,9 @@ def list_entries(request, slug: str, filters: Query[EntryFilters]):
         qs = qs.filter(contributor__slug=filters.contributor)
     if filters.procedure is not None:
         qs = qs.filter(procedure_id=filters.procedure)
-    if filters.state:
-        qs = qs.filter(STATE_FILTERS[filters.state])
+    measure = filters.measure or filters.state
+    if measure:
+        qs = in_measure(qs, measure)
     return qs
 
 

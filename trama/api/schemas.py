@@ -6,7 +6,6 @@ from ninja import Field, Schema
 from pydantic import PlainValidator, WithJsonSchema
 
 from trama.ledger.models import CENT
-from trama.ledger.state import measure_for
 
 
 def money(value: Decimal) -> str:
@@ -158,7 +157,8 @@ class ValuationOut(Schema):
     note: str
 
 
-EntryState = Literal["pledged", "pending", "accepted", "rejected", "disputed"]
+# Where an entry counts in the figures (trama.ledger.measure), in lower case.
+EntryMeasure = Literal["pledged", "pending", "accepted", "rejected", "disputed"]
 
 
 class EntryOut(Schema):
@@ -176,7 +176,16 @@ class EntryOut(Schema):
     signed_amount: str
     valuation: ValuationOut | None
     description: str
-    state: EntryState
+    measure: EntryMeasure = Field(
+        description=(
+            "Where the entry counts in the figures: `pledged`, or for an actual `pending`, "
+            "`accepted`, `rejected` or `disputed`. A reversal counts where the entry it "
+            "cancels counts."
+        )
+    )
+    state: EntryMeasure = Field(
+        description="The same as `measure`, under its former name.", deprecated=True
+    )
     verification: str | None
     confirmation: str | None
     reverses: int | None
@@ -184,8 +193,9 @@ class EntryOut(Schema):
     reason: str
     recorded_at: datetime
 
-    # Entries come annotated by trama.api.ledger.entries(): the latest events (those of the
-    # cancelled entry, for a reversal) and the id of the entry that reverses this one.
+    # Entries come annotated by trama.api.ledger.entries(): the measure and the latest events
+    # (those of the cancelled entry, for a reversal), and the id of the entry that reverses
+    # this one.
     @staticmethod
     def resolve_program(obj):
         return obj.program.slug
@@ -216,9 +226,20 @@ class EntryOut(Schema):
         }
 
     @staticmethod
+    def resolve_measure(obj):
+        return obj.measure.lower()
+
+    @staticmethod
     def resolve_state(obj):
-        measure = measure_for(obj.kind, obj.source, obj.verification, obj.confirmation)
-        return str(measure).lower()
+        return obj.measure.lower()
+
+    @staticmethod
+    def resolve_verification(obj):
+        return obj.verification_status
+
+    @staticmethod
+    def resolve_confirmation(obj):
+        return obj.confirmation_status
 
     @staticmethod
     def resolve_reverses(obj):

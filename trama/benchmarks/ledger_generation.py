@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from trama.ledger.measure import measure_sql
+from trama.ledger.vocabulary import additional_sources_sql
 from trama.organizations.models import Organization
 from trama.organizations.validators import validate_tax_code
 from trama.territories.services import load_territories
@@ -65,7 +67,7 @@ KEEP_TABLES = {
     "territories_province",
     "territories_municipality",
 }
-ADDITIONAL = "('FOUNDATION_GRANT', 'OWN_RESOURCES', 'PRIVATE_DONATIONS')"
+ADDITIONAL = additional_sources_sql()
 
 
 FUNCTIONS = """
@@ -365,15 +367,11 @@ WHERE e.reverses_id IS NULL AND e.source = 'FOUNDATION_GRANT'
 ORDER BY e.id;
 """
 
-# --- Roll-ups, set-based: the same rules as rollups.add and state.measure_for -----------
+# --- Roll-ups, set-based: the same rules as rollups.add ----------------------------------
 #
-# measure_for(kind, source, verification, confirmation), on the ORIGINAL entry's latest
-# events (a reversal counts wherever the entry it cancels counts, with a negative amount):
-#   PLEDGE                                              -> PLEDGED
-#   verification ACCEPTED, grant with latest DISPUTED   -> DISPUTED
-#   verification ACCEPTED                               -> ACCEPTED
-#   verification REJECTED                               -> REJECTED
-#   otherwise (PENDING or no verification)              -> PENDING
+# The measure is the ledger's own rule (`trama.ledger.measure.measure_sql`), applied to the
+# ORIGINAL entry's latest events: a reversal counts wherever the entry it cancels counts,
+# with a negative amount.
 ROLLUP_FINE = """
 CREATE TEMP TABLE bench_latest_verification ON COMMIT DROP AS
 SELECT DISTINCT ON (entry_id) entry_id, status FROM ledger_verification
@@ -397,12 +395,9 @@ ANALYZE bench_place;
 
 CREATE TEMP TABLE bench_fine ON COMMIT DROP AS
 SELECT e.program_id, e.procedure_id, e.contributor_id, e.source, e.category, e.year,
-       CASE WHEN e.kind = 'PLEDGE' THEN 'PLEDGED'
-            WHEN v.status = 'ACCEPTED' THEN
-              CASE WHEN e.source = 'FOUNDATION_GRANT' AND c.status = 'DISPUTED'
-                   THEN 'DISPUTED' ELSE 'ACCEPTED' END
-            WHEN v.status = 'REJECTED' THEN 'REJECTED'
-            ELSE 'PENDING' END AS measure,
+       """
+    + measure_sql()  # the ledger's one rule, over e (the entry), v and c (its latest events)
+    + """ AS measure,
        sum(CASE WHEN e.reverses_id IS NULL THEN e.amount ELSE -e.amount END) AS amount,
        count(*) AS entries
 FROM ledger_ledgerentry e

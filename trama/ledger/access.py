@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from trama.organizations.access import speaks_for_funder
 from trama.programs.access import ProgramAccess, access_program
 
-from .models import LedgerEntry
+from .models import LedgerEntry, Source
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ class EntryAccess:
 
     @property
     def can_confirm(self) -> bool:
-        return self.entry.funder_id in self.org_ids and self.entry.source == "FOUNDATION_GRANT"
+        return self.entry.source == Source.FOUNDATION_GRANT and speaks_for_funder(
+            self.entry.funder, self.org_ids
+        )
 
 
 def access_entry(user, program_slug: str, entry_id: int) -> EntryAccess:

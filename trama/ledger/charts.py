@@ -29,7 +29,7 @@ class Links:
         self.base = (
             {"kind": Kind.PLEDGE}
             if basis == Basis.PLEDGED
-            else {"kind": Kind.ACTUAL, "state": EntryFilterForm.ACCEPTED}
+            else {"kind": Kind.ACTUAL, "measure": EntryFilterForm.ACCEPTED}
         )
         self.years = {"year_from": year_from, "year_to": year_to}
         self.fixed = fixed
@@ -40,8 +40,8 @@ class Links:
         query = {**(self.base if base else {}), **self.years, **self.fixed, **params}
         return f"{self.url}?{urlencode({k: v for k, v in query.items() if v})}"
 
-    def state(self, state: str) -> str | None:
-        return self(base=False, kind=Kind.ACTUAL, state=state)
+    def measure(self, measure: str) -> str | None:
+        return self(base=False, kind=Kind.ACTUAL, measure=measure)
 
 
 def charts(figures, links: Links) -> dict:
@@ -110,10 +110,10 @@ def charts(figures, links: Links) -> dict:
         "url_other": links(source=Source.OTHER_PUBLIC),
         "url_additional": links(source=ADDITIONAL),
         "url_pledged": links(base=False, kind=Kind.PLEDGE),
-        "url_accepted": links.state(EntryFilterForm.ACCEPTED),
-        "url_pending": links.state(EntryFilterForm.PENDING),
-        "url_rejected": links.state(EntryFilterForm.REJECTED),
-        "url_disputed": links.state(EntryFilterForm.DISPUTED),
+        "url_accepted": links.measure(EntryFilterForm.ACCEPTED),
+        "url_pending": links.measure(EntryFilterForm.PENDING),
+        "url_rejected": links.measure(EntryFilterForm.REJECTED),
+        "url_disputed": links.measure(EntryFilterForm.DISPUTED),
     }
 
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from .figures import Figures
 from .models import (
-    ADDITIONAL_SOURCES,
     Category,
     Kind,
     Measure,
     Source,
     Unit,
 )
+from .vocabulary import ADDITIONAL_SOURCES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
@@ -71,7 +71,7 @@ MONEY_COLUMNS = {11, 12, 15}  # amount, signed amount, unit value
 def entry_rows(queryset):
     """One list of plain values per entry: numbers as Decimal/int, times as local datetimes.
 
-    The entries carry the `measure` annotation of the entry list (`views.with_measure`).
+    The entries carry the `measure` annotation of the entry list (`measure.with_measure`).
     """
     kinds, sources, categories = dict(Kind.choices), dict(Source.choices), dict(Category.choices)
     units, measures = dict(Unit.choices), dict(Measure.choices)

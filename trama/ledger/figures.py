@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
-from .models import ADDITIONAL_SOURCES, ContributorTotal, LedgerTotal, Level, Measure, Source
+from .models import ContributorTotal, LedgerTotal, Level, Measure, Source
+from .vocabulary import ADDITIONAL_SOURCES
 
 ZERO = Decimal("0.00")
 TOP_CONTRIBUTORS = 20

@@ -1,27 +1,18 @@
-from pathlib import PurePath
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from trama.lib.files import content_matches
+from trama.lib.fields import AmountField, NumberField
 from trama.lib.forms import ServiceErrorsMixin
+from trama.lib.numbers import QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
 
 from .figures import Basis
-from .models import ADDITIONAL_SOURCES, Category, Kind, ReferenceRate, Source, Unit
+from .measure import in_measure
+from .models import Category, Kind, ReferenceRate, Source, Unit
+from .services import check_evidence
+from .vocabulary import ADDITIONAL_SOURCES
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# Extension → the content type stored and sent back; the file's own bytes must agree.
-EVIDENCE_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-    "p7m": "application/pkcs7-mime",
-}
 ADDITIONAL = "ADDITIONAL"  # pseudo-source for the entry list: every additional source
 
 
@@ -63,18 +54,15 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
         initial=MONEY,
         widget=forms.RadioSelect,
     )
-    amount = forms.CharField(
+    amount = AmountField(
         label=_("Amount (€)"),
         required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text=_("Greater than zero, at most two decimals, e.g. 1500,00."),
+        help_text=_("Greater than zero, at most two decimals, e.g. 150.000,00."),
     )
-    quantity = forms.CharField(
+    quantity = NumberField(
         label=_("Quantity"),
+        bounds=QUANTITY,
         required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=_("Hours, days, square metres × months or items."),
     )
     rate = forms.ModelChoiceField(
@@ -87,11 +75,10 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
     unit = forms.ChoiceField(
         label=_("Unit"), required=False, choices=[("", _("From the reference rate")), *Unit.choices]
     )
-    unit_value = forms.CharField(
+    unit_value = NumberField(
         label=_("Unit value (€)"),
+        bounds=UNIT_VALUE,
         required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=_("Only without a reference rate."),
     )
     funder = forms.ModelChoiceField(
@@ -133,24 +120,14 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
         return f"{rate} ({rate.valid_from.year}–{until})"
 
     def clean_evidence(self):
+        """Refused here, before the entry is recorded: the same check the service makes."""
         upload = self.cleaned_data.get("evidence")
         if not upload:
             return None
-        extension = PurePath(upload.name).suffix.lower().lstrip(".")
-        if extension not in EVIDENCE_TYPES:
-            raise ValidationError(
-                _("Attach a PDF, PNG, JPEG, XLSX, CSV or P7M file."), code="file_type"
-            )
-        if upload.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError(_("The file is larger than 10 MB."), code="file_too_large")
-        if not content_matches(extension, upload):
-            raise ValidationError(
-                _("The file is not a real .%(extension)s: its content is of another kind."),
-                code="file_content_mismatch",
-                params={"extension": extension},
-            )
-        upload.evidence_type = EVIDENCE_TYPES[extension]
-        upload.evidence_extension = extension
+        try:
+            check_evidence(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.error_dict["evidence"]) from None
         return upload
 
     def clean(self):
@@ -238,7 +215,19 @@ class FiguresForm(forms.Form):
 
 
 class EntryFilterForm(forms.Form):
-    PENDING, ACCEPTED, REJECTED, DISPUTED = "pending", "accepted", "rejected", "disputed"
+    """The entry list's filters; its exports use the same form, so they hold what it shows.
+
+    `measure` is where an entry counts (trama.ledger.measure); links written before it had
+    that name say `state`, which is still read.
+    """
+
+    PLEDGED, PENDING, ACCEPTED, REJECTED, DISPUTED = (
+        "pledged",
+        "pending",
+        "accepted",
+        "rejected",
+        "disputed",
+    )
 
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
@@ -257,11 +246,12 @@ class EntryFilterForm(forms.Form):
         required=False,
         choices=[("", _("All categories")), *Category.choices],
     )
-    state = forms.ChoiceField(
+    measure = forms.ChoiceField(
         label=_("State"),
         required=False,
         choices=[
             ("", _("Any state")),
+            (PLEDGED, _("Pledged")),
             (PENDING, _("Awaiting verification")),
             (ACCEPTED, _("Accepted")),
             (REJECTED, _("Rejected")),
@@ -282,8 +272,11 @@ class EntryFilterForm(forms.Form):
         label=_("To year"), required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, program, contributors, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, program, contributors, **kwargs):
+        if data is not None and "measure" not in data and data.get("state"):
+            data = data.copy()
+            data["measure"] = data["state"]
+        super().__init__(data, *args, **kwargs)
         years = [("", _("Any year")), *((y, str(y)) for y in program.years)]
         for name in ("year", "year_from", "year_to"):
             self.fields[name].choices = years
@@ -310,6 +303,6 @@ class EntryFilterForm(forms.Form):
             entries = entries.filter(year__gte=data["year_from"])
         if "year_to" in data:
             entries = entries.filter(year__lte=data["year_to"])
-        if "state" in data:
-            entries = entries.filter(kind=Kind.ACTUAL, measure=data["state"].upper())
+        if "measure" in data:
+            entries = in_measure(entries, data["measure"])
         return entries

@@ -21,9 +21,6 @@ class Kind(models.TextChoices):
     ACTUAL = "ACTUAL", _("Actual")
 
 
-ADDITIONAL_SOURCES = [Source.FOUNDATION_GRANT, Source.OWN_RESOURCES, Source.PRIVATE_DONATIONS]
-
-
 class Unit(models.TextChoices):
     HOUR = "HOUR", _("hour")
     DAY = "DAY", _("day")

@@ -4,32 +4,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from . import rollups
-from .models import ContributorTotal, FunderConfirmation, LedgerEntry, LedgerTotal, Verification
-from .state import measure_for
+from .measure import with_measure
+from .models import ContributorTotal, LedgerEntry, LedgerTotal
 
 
 def _raw():
     """Roll-up rows computed entry by entry from the raw ledger and its latest events."""
     totals, by_contributor = rollups.empty()
-    original = Coalesce("reverses_id", "id")
     entries = (
-        LedgerEntry.objects.order_by()
+        with_measure(LedgerEntry.objects.order_by())
         .annotate(
-            original_id=original,
-            verification=Subquery(
-                Verification.objects.filter(entry=OuterRef("original_id"))
-                .order_by("-pk")
-                .values("status")[:1]
-            ),
-            confirmation=Subquery(
-                FunderConfirmation.objects.filter(entry=OuterRef("original_id"))
-                .order_by("-pk")
-                .values("status")[:1]
-            ),
             owner_id=F("program__owner_id"),
             province_id=F("program__owner__municipality__province_id"),
             region_id=F("program__owner__municipality__province__region_id"),
@@ -44,11 +31,9 @@ def _raw():
             "source",
             "category",
             "year",
-            "kind",
             "amount",
             "reverses_id",
-            "verification",
-            "confirmation",
+            "measure",
         )
     )
     for (
@@ -61,11 +46,9 @@ def _raw():
         source,
         category,
         year,
-        kind,
         amount,
         reverses_id,
-        verification,
-        confirmation,
+        measure,
     ) in entries.iterator(chunk_size=5000):
         place = rollups.Place(
             program_id,
@@ -78,7 +61,6 @@ def _raw():
             category,
             year,
         )
-        measure = measure_for(kind, source, verification, confirmation)
         rollups.add(totals, by_contributor, place, measure, -amount if reverses_id else amount, 1)
     return totals, by_contributor
 

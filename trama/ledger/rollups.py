@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .models import ADDITIONAL_SOURCES, ContributorTotal, LedgerTotal, Level
+from .models import ContributorTotal, LedgerTotal, Level
+from .vocabulary import ADDITIONAL_SOURCES
 
 TOTAL_KEY = ["level", "scope_id", "measure", "source", "category", "year"]
 CONTRIBUTOR_KEY = ["level", "scope_id", "measure", "additional", "year", "contributor_id"]

@@ -1,4 +1,7 @@
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -6,14 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
-from trama.organizations.models import Membership, Organization
+from trama.lib.files import content_matches, sha256_of
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, Bounds, parse_number
+from trama.organizations.access import (
+    acts_for_public_body,
+    check_acts_for_public_body,
+    member_org_ids,
+    speaks_for_funder,
+)
+from trama.organizations.models import Organization
 from trama.programs.models import Program
 
 from . import rollups
+from .measure import current_measure, latest_confirmation, latest_verification, measure_for
 from .models import (
-    ADDITIONAL_SOURCES,
     CENT,
     Category,
+    Evidence,
     FunderConfirmation,
     Kind,
     LedgerEntry,
@@ -21,46 +33,35 @@ from .models import (
     Source,
     Verification,
 )
-from .state import current_measure, latest_confirmation, latest_verification, measure_for
-
-# Column limits: amounts are NUMERIC(14, 2), quantities and unit values NUMERIC(12, 2).
-LIMIT_AMOUNT = Decimal("1e12")
-LIMIT_IN_KIND = Decimal("1e10")
+from .vocabulary import ADDITIONAL_SOURCES
 
 
-def _is_member(user, organization_id) -> bool:
-    return Membership.objects.filter(organization_id=organization_id, user=user).exists()
+def parse_amount(value, field="amount", bounds: Bounds = AMOUNT) -> Decimal:
+    """A number typed by a person, read the Italian way (150.000,00) and bounded.
 
-
-def parse_amount(value, field="amount") -> Decimal:
-    """A positive euro amount with at most two decimals, or a ValidationError."""
+    For interfaces that read text without a form field (trama.lib.fields): refusals are a
+    ValidationError on `field`, with the message of trama.lib.numbers.
+    """
     try:
-        amount = (
-            value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
-        )
-    except (InvalidOperation, ValueError):
-        raise ValidationError(
-            {field: ValidationError(_("Not a number."), code="invalid")}
-        ) from None
-    if not amount.is_finite():
-        raise ValidationError({field: ValidationError(_("Not a number."), code="invalid")})
-    if amount <= 0:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    _("The amount must be greater than zero."), code="not_positive"
-                )
-            }
-        )
-    if amount != amount.quantize(CENT):
-        raise ValidationError(
-            {field: ValidationError(_("Use at most two decimals."), code="too_many_decimals")}
-        )
-    if amount >= LIMIT_AMOUNT:
-        raise ValidationError(
-            {field: ValidationError(_("The amount is too large."), code="too_large")}
-        )
-    return amount
+        return parse_number(value, bounds)
+    except ValidationError as exc:
+        raise ValidationError({field: exc}) from None
+
+
+# Decimal text as code writes it: "1234.56", "-5" (a sign is refused by the bounds).
+_CANONICAL = re.compile(r"^[+-]?[0-9]{1,32}(\.[0-9]{1,32})?$")
+
+
+def clean_amount(value, field="amount", bounds: Bounds = AMOUNT) -> Decimal:
+    """A number handed to a service, bounded: a Decimal, an int, or text.
+
+    Forms and the API hand over Decimals; code may write canonical text ("1234.56"), which
+    is taken as a Decimal literal. Any other text is what a person typed, read the Italian
+    way (parse_amount), so "150.000,00" is 150000 and "1e30" a refusal, never a guess.
+    """
+    if isinstance(value, str) and _CANONICAL.match(value.strip()):
+        value = Decimal(value.strip())
+    return parse_amount(value, field, bounds)
 
 
 def _program_with_territory(program_id) -> Program:
@@ -69,9 +70,8 @@ def _program_with_territory(program_id) -> Program:
 
 def check_can_record(user, program: Program, contributor: Organization) -> None:
     """A body's members record its own resources; the owning body's members record any."""
-    if _is_member(user, contributor.pk):
-        return
-    if _is_member(user, program.owner_id) and program.owner.can_act_as_public_body:
+    org_ids = member_org_ids(user)
+    if contributor.pk in org_ids or acts_for_public_body(program.owner, org_ids):
         return
     raise PermissionDenied(
         _("Only members of %(name)s or of the program's public body can record this.")
@@ -158,11 +158,7 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
         )
     if errors:
         raise ValidationError(errors)
-    quantity = parse_amount(quantity, "quantity")
-    if quantity >= LIMIT_IN_KIND:
-        raise ValidationError(
-            {"quantity": ValidationError(_("The quantity is too large."), code="too_large")}
-        )
+    quantity = clean_amount(quantity, "quantity", QUANTITY)
     note = ""
     if rate is not None:
         if unit and unit != rate.unit:
@@ -187,18 +183,10 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
         unit, unit_value = rate.unit, Decimal(str(rate.value))
         note = f"{rate.name}: € {rate.value}/{rate.get_unit_display()} ({rate.source_note})"[:300]
     else:
-        unit_value = parse_amount(unit_value, "unit_value")
-        if unit_value >= LIMIT_IN_KIND:
-            raise ValidationError(
-                {"unit_value": ValidationError(_("The unit value is too large."), code="too_large")}
-            )
+        unit_value = clean_amount(unit_value, "unit_value", UNIT_VALUE)
     if not unit:
         raise ValidationError({"unit": ValidationError(_("Give the unit."), code="unit_required")})
-    amount = (quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP)
-    if amount >= LIMIT_AMOUNT:
-        raise ValidationError(
-            {"amount": ValidationError(_("The amount is too large."), code="too_large")}
-        )
+    amount = clean_amount((quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP))
     return {
         "quantity": quantity,
         "unit": unit,
@@ -242,7 +230,7 @@ def entry_fields(
         fields = value_in_kind(
             quantity=quantity, unit=unit, unit_value=unit_value, rate=rate, year=year
         )
-        if amount not in (None, "") and parse_amount(amount) != fields["amount"]:
+        if amount not in (None, "") and clean_amount(amount) != fields["amount"]:
             raise ValidationError(
                 {
                     "amount": ValidationError(
@@ -255,7 +243,7 @@ def entry_fields(
     elif amount in (None, ""):
         raise ValidationError({"amount": ValidationError(_("Give the amount."), code="required")})
     else:
-        fields = {"amount": parse_amount(amount)}
+        fields = {"amount": clean_amount(amount)}
     fields.update(
         program=program,
         procedure=procedure,
@@ -275,6 +263,39 @@ def entry_fields(
     row = _Row(fields)
     check_entry(row, program)
     return row
+
+
+def check_pledge(
+    *,
+    program,
+    contributor,
+    source,
+    category,
+    year,
+    amount,
+    funder=None,
+    procedure=None,
+    description="",
+) -> Decimal:
+    """Refuse what would not be a valid pledge, writing nothing; return the amount it would have.
+
+    A proposal's budget-plan line becomes exactly this pledge once the proposal is selected,
+    so the plan checks each line with this function when the line is added.
+    """
+    row = entry_fields(
+        by=None,
+        program=program,
+        kind=Kind.PLEDGE,
+        category=category,
+        source=source,
+        contributor=contributor,
+        year=year,
+        amount=amount,
+        procedure=procedure,
+        funder=funder,
+        description=description,
+    )
+    return row.amount
 
 
 class _Row:
@@ -301,7 +322,7 @@ def record_entry(*, by, program, contributor, check_permission=True, **fields) -
         if kind == Kind.ACTUAL:
             # The owning body's own records, and imports of its history, are accepted by
             # the officer who records them; anyone else's wait for verification.
-            by_owner = _is_member(by, program.owner_id) and program.owner.can_act_as_public_body
+            by_owner = acts_for_public_body(program.owner, member_org_ids(by))
             status = Verification.Status.ACCEPTED if by_owner else Verification.Status.PENDING
             reason = ""
             if by_owner:
@@ -337,6 +358,91 @@ def record_entry(*, by, program, contributor, check_permission=True, **fields) -
     return entry
 
 
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# Extension → the content type stored and sent back; the file's own bytes must agree.
+EVIDENCE_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "p7m": "application/pkcs7-mime",
+}
+
+
+def check_evidence(upload) -> str:
+    """The file's extension, if it is an accepted kind, within the limit and what it claims."""
+    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
+    if extension not in EVIDENCE_TYPES:
+        raise ValidationError(
+            {
+                "evidence": ValidationError(
+                    _("Attach a PDF, PNG, JPEG, XLSX, CSV or P7M file."), code="file_type"
+                )
+            }
+        )
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            {
+                "evidence": ValidationError(
+                    _("The file is larger than 10 MB."), code="file_too_large"
+                )
+            }
+        )
+    if not content_matches(extension, upload):
+        raise ValidationError(
+            {
+                "evidence": ValidationError(
+                    _("The file is not a real .%(extension)s: its content is of another kind."),
+                    code="file_content_mismatch",
+                    params={"extension": extension},
+                )
+            }
+        )
+    return extension
+
+
+def attach_evidence(entry: LedgerEntry, *, by, upload) -> Evidence:
+    """Keep a file backing an entry, under a random name, and write it in the audit trail.
+
+    Whoever may record or reverse the entry attaches its evidence: the contributor's members
+    and the owning public body's.
+    """
+    extension = check_evidence(upload)
+    program = _program_with_territory(entry.program_id)
+    check_can_record(by, program, entry.contributor)
+    evidence = Evidence(
+        entry=entry,
+        name=PurePath(upload.name).name[:255],
+        content_type=EVIDENCE_TYPES[extension],
+        size=upload.size,
+        sha256=sha256_of(upload),
+        uploaded_by=by,
+    )
+    evidence.file.save(f"{secrets.token_hex(16)}.{extension}", upload, save=False)
+    try:
+        with transaction.atomic():
+            evidence.save()
+            record_event(
+                chain_for(program),
+                "ledger.evidence_attached",
+                by=by,
+                target=entry,
+                data={
+                    "evidence": evidence.pk,
+                    "name": evidence.name,
+                    "size": evidence.size,
+                    "sha256": evidence.sha256,
+                },
+            )
+    except Exception:
+        # Nothing was saved: the stored file must not outlive the rolled-back row.
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
 class RowErrors(ValidationError):
     """Some rows of a batch break the rules: `rows` holds (index, ValidationError) pairs."""
 
@@ -355,7 +461,7 @@ def record_entries(*, by, program, rows, import_batch=None) -> int:
     Returns how many entries were recorded.
     """
     program = _program_with_territory(program.pk)
-    if not (_is_member(by, program.owner_id) and program.owner.can_act_as_public_body):
+    if not acts_for_public_body(program.owner, member_org_ids(by)):
         raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
     checked, errors = [], []
     for index, row in enumerate(rows):
@@ -370,16 +476,12 @@ def record_entries(*, by, program, rows, import_batch=None) -> int:
         if import_batch
         else _("Recorded by the owning public body")
     )
+    accepted = Verification.Status.ACCEPTED
     with transaction.atomic():
         bulk_insert(checked, program=program, by=by, reason=reason, import_batch=import_batch)
+        # Every actual of the batch is accepted by the importing officer (bulk_insert).
         rollups.apply(
-            (
-                row,
-                program,
-                Measure.PLEDGED if row.kind == Kind.PLEDGE else Measure.ACCEPTED,
-                row.amount,
-                1,
-            )
+            (row, program, measure_for(row.kind, row.source, accepted, None), row.amount, 1)
             for row in checked
         )
     return len(checked)
@@ -590,12 +692,9 @@ def verify_entry(entry: LedgerEntry, *, by, accept: bool, reason: str = "") -> V
         )
         program = _program_with_territory(entry.program_id)
         owner = program.owner
-        if not _is_member(by, owner.pk):
-            raise PermissionDenied(_("Only the program's public body verifies its entries."))
-        if not owner.can_act_as_public_body:
-            raise PermissionDenied(
-                _("Only a public body verified by the platform staff can do this.")
-            )
+        check_acts_for_public_body(
+            by, owner, not_member=_("Only the program's public body verifies its entries.")
+        )
         if entry.kind != Kind.ACTUAL or entry.is_reversal:
             raise ValidationError(_("Only actuals are verified."), code="not_an_actual")
         if LedgerEntry.objects.filter(reverses=entry).exists():
@@ -641,11 +740,10 @@ def confirm_grant(
             raise ValidationError(
                 _("Only foundation grants are confirmed by a funder."), code="not_a_grant"
             )
-        if not _is_member(by, entry.funder_id):
+        org_ids = member_org_ids(by)
+        if entry.funder_id not in org_ids:
             raise PermissionDenied(_("Only the named funder confirms this grant."))
-        if not entry.funder.is_verified:
-            # Anyone may register an organisation named like a foundation: only one the
-            # platform staff verified may speak for the funder.
+        if not speaks_for_funder(entry.funder, org_ids):
             raise PermissionDenied(_("Only a funder verified by the platform staff can do this."))
         status = (
             FunderConfirmation.Status.CONFIRMED if confirmed else FunderConfirmation.Status.DISPUTED
@@ -680,4 +778,12 @@ def confirm_grant(
     return confirmation
 
 
-__all__ = ["Measure", "confirm_grant", "record_entry", "reverse_entry", "verify_entry"]
+__all__ = [
+    "Measure",
+    "attach_evidence",
+    "check_pledge",
+    "confirm_grant",
+    "record_entry",
+    "reverse_entry",
+    "verify_entry",
+]

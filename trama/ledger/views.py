@@ -1,8 +1,6 @@
 """Ledger pages: programs, their figures, the entries and the queues that verify them."""
 
-import secrets
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trama.lib.files import sha256_of
-from trama.organizations.access import access_organization
+from trama.organizations.access import access_organization, funders_of
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 from trama.programs.models import Program
@@ -36,6 +33,7 @@ from .forms import (
     ReasonForm,
     VerifyForm,
 )
+from .measure import current_measure, latest_confirmation, with_events, with_measure
 from .models import (
     ContributorTotal,
     Evidence,
@@ -47,7 +45,6 @@ from .models import (
     Source,
     Verification,
 )
-from .state import current_measure, latest_confirmation, with_state
 
 PAGE_SIZE = 50
 PROGRAMS_PAGE_SIZE = 20
@@ -82,28 +79,6 @@ def _error_code(exc: ValidationError) -> str | None:
     if hasattr(exc, "error_dict"):
         return None
     return exc.code or next((e.code for e in exc.error_list if e.code), None)
-
-
-def with_measure(entries):
-    """Entries annotated with `measure`: where each counts in the figures now.
-
-    The rule of `state.measure_for`, in SQL so that the list and its exports can filter on
-    it; `with_state` gives a reversal the events of the entry it cancels.
-    """
-    accepted = Q(verification_status=Verification.Status.ACCEPTED)
-    disputed = Q(
-        source=Source.FOUNDATION_GRANT,
-        confirmation_status=FunderConfirmation.Status.DISPUTED,
-    )
-    return with_state(entries).annotate(
-        measure=Case(
-            When(kind=Kind.PLEDGE, then=Value(Measure.PLEDGED)),
-            When(accepted & disputed, then=Value(Measure.DISPUTED)),
-            When(accepted, then=Value(Measure.ACCEPTED)),
-            When(verification_status=Verification.Status.REJECTED, then=Value(Measure.REJECTED)),
-            default=Value(Measure.PENDING),
-        )
-    )
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -201,7 +176,7 @@ def entry_list(request, slug):
     ).order_by("-pk")
     query = _query_without_page(request)
     # Pledges and actuals are never added up together: a total needs the kind chosen.
-    total = _signed(entries) if ("kind" in filters or "state" in filters) else None
+    total = _signed(entries) if ("kind" in filters or "measure" in filters) else None
     context = {
         "access": access,
         "program": program,
@@ -209,30 +184,13 @@ def entry_list(request, slug):
         "page": _page(request, entries),
         "query": query,
         "total": total,
-        "total_basis": Basis.LABELS[Basis.PLEDGED] if filters.get("kind") == Kind.PLEDGE else None,
+        "total_basis": Basis.LABELS[Basis.PLEDGED]
+        if filters.get("kind") == Kind.PLEDGE or filters.get("measure") == EntryFilterForm.PLEDGED
+        else None,
         "export_csv": f"{reverse('ledger:entries_export', args=[slug, 'csv'])}?{query}",
         "export_xlsx": f"{reverse('ledger:entries_export', args=[slug, 'xlsx'])}?{query}",
     }
     return render(request, "ledger/entry_list.html", context)
-
-
-def _store_evidence(entry, upload, by) -> Evidence:
-    """Keep the file under a random name; the original name is only shown."""
-    evidence = Evidence(
-        entry=entry,
-        name=PurePath(upload.name).name[:255],
-        content_type=upload.evidence_type,
-        size=upload.size,
-        sha256=sha256_of(upload),
-        uploaded_by=by,
-    )
-    evidence.file.save(f"{secrets.token_hex(16)}.{upload.evidence_extension}", upload, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
 
 
 @login_required
@@ -273,7 +231,9 @@ def entry_create(request, slug):
                     by=request.user, program=program, **form.service_fields()
                 )
                 if form.cleaned_data.get("evidence"):
-                    _store_evidence(entry, form.cleaned_data["evidence"], request.user)
+                    services.attach_evidence(
+                        entry, by=request.user, upload=form.cleaned_data["evidence"]
+                    )
         except ValidationError as exc:
             form.add_service_errors(exc)
         except PermissionDenied as exc:
@@ -453,7 +413,7 @@ def verification_queue(request, slug):
     access = access_program(request.user, slug, need=OWNER)
     program = access.program
     entries = (
-        with_state(
+        with_events(
             program.entries.filter(
                 kind=Kind.ACTUAL, reverses__isnull=True, reversal__isnull=True
             ).select_related("contributor", "program")
@@ -476,13 +436,9 @@ def verification_queue(request, slug):
 @login_required
 @require_GET
 def funder_queue(request):
-    funders = list(
-        Organization.objects.filter(
-            kind=Organization.Kind.FUNDER, memberships__user=request.user
-        ).order_by("name")
-    )
+    funders = list(funders_of(request.user).order_by("name"))
     entries = (
-        with_state(
+        with_events(
             LedgerEntry.objects.filter(
                 source=Source.FOUNDATION_GRANT,
                 funder__in=funders,

@@ -17,10 +17,11 @@ from .forms import EntryFilterForm
 from .imports import jobs, templates
 from .imports.columns import columns
 from .imports.forms import ImportUploadForm
+from .measure import with_measure
 from .models import ImportBatch, Level
 
-# The list's own helpers, so that an export holds exactly what the list shows.
-from .views import _program_contributors, with_measure
+# The list's own helper, so that an export holds exactly what the list shows.
+from .views import _program_contributors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

@@ -17,6 +17,16 @@ class OrganizationQuerySet(models.QuerySet):
     def verified(self):
         return self.filter(verified_at__isnull=False)
 
+    def acting_as_public_body(self):
+        """The queryset form of `Organization.can_act_as_public_body`: verified public bodies."""
+        return self.verified().filter(kind=Organization.Kind.PUBLIC_BODY)
+
+    def with_member(self, user):
+        """The organisations the user is a member of."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
     def administered_by(self, user):
         """The organisations the user is an administrator of."""
         if user is None or not user.is_authenticated:

@@ -13,16 +13,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trama.organizations.access import is_member
 from trama.organizations.models import Membership
 
 from . import workflow
 from .models import CommissionMember, Declaration, Procedure, Proposal, ProposalPartner
-
-
-def _member_of(user, organization_id) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(organization_id=organization_id, user=user).first()
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ def access_procedure(user, pk, *, officer: bool = False, rup: bool = False) -> P
     procedure = Procedure.objects.select_related("owner", "program", "rup").filter(pk=pk).first()
     if procedure is None:
         raise Http404(_("No such procedure."))
-    is_officer = _member_of(user, procedure.owner_id) is not None
+    is_officer = is_member(user, procedure.owner_id)
     if not procedure.is_published and not procedure.is_historical and not is_officer:
         raise Http404(_("No such procedure."))
     authenticated = user is not None and user.is_authenticated

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from trama.ledger.vocabulary import Category, Source
+from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Category, Source
 from trama.lib.fields import AmountField, NumberField
 from trama.lib.forms import ServiceErrorsMixin
 from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
@@ -265,10 +265,8 @@ class BudgetLineForm(forms.Form):
         self.fields["contributor"].queryset = Organization.objects.filter(
             pk__in=proposal.partners.values("organization")
         )
-        self.fields["source"].choices = [
-            (s.value, s.label)
-            for s in (Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS)
-        ]
+        self.fields["source"].choices = [(s.value, s.label) for s in ADDITIONAL_SOURCES]
+        self.fields["source"].initial = Source.OWN_RESOURCES
         self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)
 
 

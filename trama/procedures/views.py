@@ -153,10 +153,9 @@ def _coprogramming(request, access, forms: PageForms) -> dict:
         kind=Organization.Kind.PUBLIC_BODY
     )
     contribute_orgs = (
-        Organization.objects.filter(
-            memberships__user=user,
+        Organization.objects.with_member(user).filter(
             pk__in=procedure.participations.filter(state="ADMITTED").values("organization"),
-        ).distinct()
+        )
         if user.is_authenticated and who_may(procedure, "contribute") != ""
         else Organization.objects.none()
     )

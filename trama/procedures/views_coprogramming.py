@@ -23,7 +23,7 @@ from .views import call_act
 
 
 def _member_orgs(request):
-    return Organization.objects.filter(memberships__user=request.user).distinct()
+    return Organization.objects.with_member(request.user)
 
 
 @login_required

@@ -11,17 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from trama.organizations.models import Membership
+from trama.organizations.access import acts_for_public_body, member_org_ids
 
 from .models import Program
 
 VIEW, OWNER = "view", "owner"
-
-
-def _org_ids(user) -> frozenset:
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    return frozenset(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class ProgramAccess:
     @property
     def can_verify(self) -> bool:
         """Verify actuals and import history: members of the verified owning body."""
-        return self.is_owner_member and self.program.owner.can_act_as_public_body
+        return acts_for_public_body(self.program.owner, self.org_ids)
 
     @property
     def can_record(self) -> bool:
@@ -47,7 +41,7 @@ def access_program(user, slug: str, *, need: str = VIEW) -> ProgramAccess:
     program = Program.objects.with_territory().filter(slug=slug).first()
     if program is None:
         raise Http404(_("No such program."))
-    access = ProgramAccess(program, _org_ids(user))
+    access = ProgramAccess(program, member_org_ids(user))
     if need == OWNER and not access.can_verify:
         if not access.is_owner_member:
             raise PermissionDenied(_("Only the program's public body can do this."))

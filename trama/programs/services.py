@@ -1,22 +1,19 @@
 """Every write on programs goes through these."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.slugs import unique_slug
-from trama.organizations.models import Membership
+from trama.organizations.access import check_acts_for_public_body
 
 from .models import Program
 
 
 def check_can_act_for_public_body(user, organization) -> None:
-    """Only members of a verified public body act for it (programs, verifications)."""
-    if not organization.can_act_as_public_body:
-        raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
-    if not Membership.objects.filter(organization=organization, user=user).exists():
-        raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
+    """Only members of a verified public body act for it (programs, calls, verifications)."""
+    check_acts_for_public_body(user, organization)
 
 
 def create_program(

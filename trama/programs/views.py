@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 # The dashboard shows the program's ledger figures: views are the outer ring (DESIGN.md), and
 # this one import is the contract's one exception for `programs` (pyproject.toml).
 from trama.ledger.charts import program_figures
-from trama.organizations.models import Organization
+from trama.organizations.access import public_bodies_acted_for
 
 from .access import access_program
 from .forms import ProgramForm
@@ -22,9 +22,7 @@ PROGRAMS_PAGE_SIZE = 20
 
 
 def _verified_public_bodies(user):
-    return Organization.objects.filter(
-        kind=Organization.Kind.PUBLIC_BODY, verified_at__isnull=False, memberships__user=user
-    ).order_by("name")
+    return public_bodies_acted_for(user).order_by("name")
 
 
 @require_GET

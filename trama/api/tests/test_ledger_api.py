@@ -7,8 +7,8 @@ import pytest
 from trama.api.tests.conftest import tax_code
 from trama.conftest import make_org
 from trama.ledger import services
+from trama.ledger.measure import current_measure
 from trama.ledger.models import FunderConfirmation, LedgerEntry, Verification
-from trama.ledger.state import current_measure
 from trama.procedures.services import record_historical_procedure
 from trama.programs.services import create_program
 
@@ -509,7 +509,7 @@ def test_it_takes_amounts_as_strings_or_numbers_and_keeps_cents_exact(
         ({"amount": "10.005"}, "too_many_decimals", "amount"),
         ({"amount": 10.005}, "too_many_decimals", "amount"),
         ({"amount": "1000000000000"}, "too_large", "amount"),
-        ({"amount": "dieci"}, "invalid", "amount"),
+        ({"amount": "dieci"}, "invalid_number", "amount"),
         ({"amount": None}, "required", "amount"),
         ({"source": "FOUNDATION_GRANT"}, "funder_required", "funder"),
         (

@@ -119,7 +119,7 @@ def test_a_partner_records_the_officer_verifies_and_the_figures_move(new_page, l
     tom = new_page()
     sign_in(tom, "tom@trama.test")
     visit(tom, dashboard)
-    expect(figure(tom, "additional")).to_have_text(f"€{NBSP}0,00")
+    expect(figure(tom, "additional")).to_have_text(f"0,00{NBSP}€")
     tom.locator('[data-action="record"]').click()
     expect(tom).to_have_url(re.compile("/risorse/nuova/$"))
     assert_accessible(tom)
@@ -134,7 +134,7 @@ def test_a_partner_records_the_officer_verifies_and_the_figures_move(new_page, l
     tom.locator("#entry-form button[type=submit]").click()
     expect(tom).to_have_url(re.compile(r"/risorse/\d+/$"))
     expect(tom.locator("[data-amount]")).to_have_attribute("data-amount", "2700.00")
-    expect(tom.locator("[data-valuation]")).to_contain_text(f"€{NBSP}22,50")
+    expect(tom.locator("[data-valuation]")).to_contain_text(f"22,50{NBSP}€")
     assert_accessible(tom)
 
     # An actual of 1,500 €, typed the Italian way, first with a mistake.
@@ -161,7 +161,7 @@ def test_a_partner_records_the_officer_verifies_and_the_figures_move(new_page, l
     queue = f"{dashboard}da-verificare/"
     visit(alice, queue)
     row = alice.locator(f"#queue-row-{actual.pk}")
-    expect(row).to_contain_text(f"€{NBSP}1.500,00")
+    expect(row).to_contain_text(f"1.500,00{NBSP}€")
     screenshot(alice, "ledger-03-queue")
     # The officer may open the evidence before deciding.
     row.get_by_role("link", name=f"#{actual.pk}").click()
@@ -189,25 +189,26 @@ def test_a_partner_records_the_officer_verifies_and_the_figures_move(new_page, l
 
     # The dashboard now counts it: 1,500 € on 10,000 € of public money is 15 %.
     visit(alice, dashboard)
-    expect(figure(alice, "additional")).to_have_text(f"€{NBSP}1.500,00")
+    expect(figure(alice, "additional")).to_have_text(f"1.500,00{NBSP}€")
     expect(figure(alice, "leverage")).to_have_text(f"15,0{NBSP}%")
     screenshot(alice, "ledger-05-dashboard")
     choose(alice, "basis", "pledged")
     alice.locator("form.basis-form button[type=submit]").click()
-    expect(figure(alice, "additional")).to_have_text(f"€{NBSP}2.700,00")
+    expect(figure(alice, "additional")).to_have_text(f"2.700,00{NBSP}€")
     assert_accessible(alice)
 
     # From the figure to its entries, and those entries as a spreadsheet.
     visit(alice, dashboard)
     figure(alice, "additional").get_by_role("link").click()
     expect(alice).to_have_url(
-        re.compile(r"/risorse/\?kind=ACTUAL&state=accepted&source=ADDITIONAL$")
+        re.compile(r"/risorse/\?kind=ACTUAL&measure=accepted&source=ADDITIONAL$")
     )
     assert_accessible(alice)
     expect(alice.locator("tr[data-entry]")).to_have_count(1)
     export = alice.locator('[data-export="xlsx"]')
     expect(export).to_have_attribute(
-        "href", re.compile(r"/risorse/esporta\.xlsx\?kind=ACTUAL&state=accepted&source=ADDITIONAL$")
+        "href",
+        re.compile(r"/risorse/esporta\.xlsx\?kind=ACTUAL&measure=accepted&source=ADDITIONAL$"),
     )
     with alice.expect_download() as download:
         export.click()

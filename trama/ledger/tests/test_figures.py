@@ -7,9 +7,9 @@ from trama.conftest import make_org
 from trama.ledger import figures as figures_module
 from trama.ledger import services
 from trama.ledger.figures import Basis, Scope, compute_figures
+from trama.ledger.measure import with_events
 from trama.ledger.models import ContributorTotal, LedgerEntry, LedgerTotal, Level, Measure
 from trama.ledger.rebuild import check_rollups
-from trama.ledger.state import with_state
 from trama.organizations.models import Organization
 from trama.territories.models import Municipality
 
@@ -147,7 +147,7 @@ def test_other_public_funds_are_kept_apart(personas, program):
         ("OWN_RESOURCES", "coop", {"amount": "-5"}, "not_positive"),
         ("OWN_RESOURCES", "coop", {"amount": "0"}, "not_positive"),
         ("OWN_RESOURCES", "coop", {"amount": "10.005"}, "too_many_decimals"),
-        ("OWN_RESOURCES", "coop", {"amount": "dieci"}, "invalid"),
+        ("OWN_RESOURCES", "coop", {"amount": "dieci"}, "invalid_number"),
     ],
 )
 def test_it_refuses_what_does_not_count_and_saves_nothing(
@@ -248,7 +248,7 @@ def test_a_reversal_shows_the_state_of_the_entry_it_cancels(personas, program):
     services.verify_entry(entry, by=personas.alice, accept=True)
     reversal = services.reverse_entry(entry, by=personas.tom, reason="Doppio")
     assert (
-        with_state(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
+        with_events(LedgerEntry.objects.filter(pk=reversal.pk)).get().verification_status
         == "ACCEPTED"
     )
 

@@ -151,22 +151,22 @@ def test_the_dashboard_shows_the_leverage_on_accepted_actuals(personas, program,
     figure = re.search(r'data-figure="leverage".*?</div>', page, re.S).group(0)
     assert "87,5\xa0%" in figure
     assert "×\xa01,88" in re.search(r'data-figure="multiplier".*?</div>', page, re.S).group(0)
-    assert "€\xa01.000,00" in re.search(r'data-figure="public".*?</div>', page, re.S).group(0)
-    assert "€\xa0875,00" in re.search(r'data-figure="additional".*?</div>', page, re.S).group(0)
+    assert "1.000,00\xa0€" in re.search(r'data-figure="public".*?</div>', page, re.S).group(0)
+    assert "875,00\xa0€" in re.search(r'data-figure="additional".*?</div>', page, re.S).group(0)
     states = re.search(r'data-table="states".*?</table>', page, re.S).group(0)
-    assert "€\xa070,00" in states  # pending
-    assert "€\xa02.000,00" in states  # pledged
+    assert "70,00\xa0€" in states  # pending
+    assert "2.000,00\xa0€" in states  # pledged
     # Each figure leads to its entries.
     entries = url("entries", program)
-    assert f"{entries}?kind=ACTUAL&amp;state=accepted&amp;source=FOUNDATION_GRANT" in (
+    assert f"{entries}?kind=ACTUAL&amp;measure=accepted&amp;source=FOUNDATION_GRANT" in (
         response_text := client.get(program.get_absolute_url()).content.decode()
     )
-    assert f"{entries}?kind=ACTUAL&amp;state=accepted&amp;year=2018" in response_text
+    assert f"{entries}?kind=ACTUAL&amp;measure=accepted&amp;year=2018" in response_text
     assert (
-        f"{entries}?kind=ACTUAL&amp;state=accepted&amp;source=ADDITIONAL&amp;contributor={personas.coop.pk}"
+        f"{entries}?kind=ACTUAL&amp;measure=accepted&amp;source=ADDITIONAL&amp;contributor={personas.coop.pk}"
         in response_text
     )
-    assert f"{entries}?kind=ACTUAL&amp;state=pending" in response_text
+    assert f"{entries}?kind=ACTUAL&amp;measure=pending" in response_text
     # Charts come with their tables.
     for table in ("years", "sources", "categories", "contributors"):
         assert f'data-table="{table}"' in page
@@ -177,7 +177,7 @@ def test_the_pledge_basis_is_labelled_and_never_mixed(personas, program, populat
     page = body(client.get(program.get_absolute_url(), {"basis": "pledged"}))
     assert 'data-figures="PLEDGED"' in page
     additional = re.search(r'data-figure="additional".*?</div>', page, re.S).group(0)
-    assert "€\xa02.000,00" in additional
+    assert "2.000,00\xa0€" in additional
     # No public money was pledged: the leverage cannot be computed, it is not 0 %.
     leverage = re.search(r'data-figure="leverage".*?</div>', page, re.S).group(0)
     assert "%" not in leverage.split("</dt>")[1].split("</dd>")[0]
@@ -190,7 +190,7 @@ def test_the_pledge_basis_is_labelled_and_never_mixed(personas, program, populat
 def test_the_year_range_narrows_the_figures_and_their_links(personas, program, populated, client):
     response = client.get(program.get_absolute_url(), {"year_from": 2018, "year_to": 2018})
     page = body(response)
-    assert "€\xa0225,00" in re.search(r'data-figure="additional".*?</div>', page, re.S).group(0)
+    assert "225,00\xa0€" in re.search(r'data-figure="additional".*?</div>', page, re.S).group(0)
     assert 'data-year="2017"' not in page
     assert "year_from=2018&amp;year_to=2018" in response.content.decode()
 
@@ -232,7 +232,7 @@ def test_the_organisation_pages_show_what_it_brought_and_its_programs(
     personas, program, populated, client
 ):
     coop = body(client.get(reverse("ledger:organization", args=[personas.coop.slug])))
-    assert "€\xa0725,00" in re.search(r'data-figure="additional".*?</div>', coop, re.S).group(0)
+    assert "725,00\xa0€" in re.search(r'data-figure="additional".*?</div>', coop, re.S).group(0)
     assert f'data-program="{program.slug}"' in coop
     assert f"contributor={personas.coop.pk}" in coop
     comune = body(client.get(reverse("ledger:organization", args=[personas.comune.slug])))
@@ -593,7 +593,7 @@ def test_the_detail_offers_each_persona_only_its_acts(personas, program, client_
 def test_the_detail_shows_the_valuation_and_the_history(personas, program, populated, client):
     services.confirm_grant(populated["grant"], by=personas.fiona, confirmed=False, reason="No")
     hours = body(client.get(url("entry", program, populated["hours"].pk)))
-    assert "10 " in hours and "€\xa022,50" in hours and "Educatore" in hours
+    assert "10 " in hours and "22,50\xa0€" in hours and "Educatore" in hours
     assert 'data-status="PENDING"' in hours and 'data-status="ACCEPTED"' in hours
     grant = body(client.get(url("entry", program, populated["grant"].pk)))
     assert 'data-status="DISPUTED"' in grant and 'data-state="DISPUTED"' in grant

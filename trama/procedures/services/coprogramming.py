@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trama.organizations.models import Membership, Organization
+from trama.organizations.access import check_member, is_admin
+from trama.organizations.models import Organization
 
 from ..models import Contribution, Meeting, Notice, Participation, Procedure
 from ..workflow import RUP, check_act, check_transition
@@ -25,7 +26,7 @@ def _check_coprogramming(procedure: Procedure) -> None:
 def express_interest(procedure: Procedure, *, by, organization: Organization, motivation=""):
     """A body's administrator expresses interest while the call is open."""
     _check_coprogramming(procedure)
-    if not Organization.objects.administered_by(by).filter(pk=organization.pk).exists():
+    if not is_admin(by, organization.pk):
         raise PermissionDenied(_("Only the body's administrators can express its interest."))
     if organization.kind == Organization.Kind.PUBLIC_BODY and not procedure.non_ets_partners:
         raise ValidationError(_("This call is open to Third-Sector bodies."))
@@ -151,8 +152,7 @@ def add_contribution(procedure: Procedure, *, by, organization, kind, text) -> C
         raise ValidationError({"kind": _("Choose need, resource or proposal.")})
     if not (text or "").strip():
         raise ValidationError({"text": _("Write the contribution.")})
-    if not Membership.objects.filter(organization=organization, user=by).exists():
-        raise PermissionDenied(_("You are not a member of %(name)s.") % {"name": organization.name})
+    check_member(by, organization)
     with transaction.atomic():
         procedure = locked(procedure)
         check_act(procedure, "contribute", _("Contributions are added while the tables work."))

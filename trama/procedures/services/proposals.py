@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trama.ledger.services import parse_amount
-from trama.ledger.vocabulary import Source
+from trama.ledger.services import check_pledge, clean_amount
+from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
+from trama.lib.numbers import QUANTITY, UNIT_VALUE
+from trama.organizations.access import is_admin
 from trama.organizations.models import Organization
 
 from ..models import (
@@ -31,11 +33,10 @@ from .notify import email_admins
 from .uploads import check_upload
 
 State = Proposal.State
-NON_PUBLIC_SOURCES = [Source.OWN_RESOURCES, Source.FOUNDATION_GRANT, Source.PRIVATE_DONATIONS]
 
 
 def _admin_of(user, organization) -> bool:
-    return Organization.objects.administered_by(user).filter(pk=organization.pk).exists()
+    return is_admin(user, organization.pk)
 
 
 def _check_eligible(procedure: Procedure, organization: Organization, *, lead: bool) -> None:
@@ -125,7 +126,7 @@ def update_proposal(proposal: Proposal, *, by, title=None, sections=None, budget
                 raise ValidationError({"title": _("Give the proposal a title.")})
             proposal.title = title.strip()
         if budget_total is not None:
-            proposal.budget_total = parse_amount(budget_total, "budget_total")
+            proposal.budget_total = clean_amount(budget_total, "budget_total")
         proposal.save(update_fields=["title", "budget_total"])
         for section in proposal.sections.filter(criterion_id__in=list(sections or {})):
             section.text = sections[section.criterion_id].strip()
@@ -187,31 +188,54 @@ def add_budget_line(
     unit_value=None,
     funder=None,
 ):
-    """Add a partner's pledged resource to the plan: money, or in-kind quantity × unit value."""
+    """Add a partner's pledged resource to the plan: money, or in-kind quantity × unit value.
+
+    The line becomes a ledger pledge when the proposal is selected, so it must be a valid
+    pledge now (`check_pledge`, the ledger's own rules), as well as a partner's resource.
+    """
     errors = {}
+
+    def keep(exc: ValidationError) -> None:
+        for field, field_errors in exc.error_dict.items():
+            errors.setdefault(field, field_errors)
+
     with transaction.atomic():
         proposal = _locked_draft(proposal, by)
+        procedure = proposal.procedure
         if not proposal.partners.filter(organization=contributor).exists():
             errors["contributor"] = _("Only a body of the partnership can pledge resources.")
-        if source not in NON_PUBLIC_SOURCES:
+        if source not in ADDITIONAL_SOURCES:
             errors["source"] = _("A partner brings own resources, a foundation grant or donations.")
-        if source == Source.FOUNDATION_GRANT and funder is None:
-            errors["funder"] = _("A foundation grant names its funder.")
-        if year not in proposal.procedure.program.years:
-            errors["year"] = _("The year must fall within the program's years.")
         if not (description or "").strip():
             errors["description"] = _("Describe the resource.")
         if quantity is not None or unit_value is not None:
             if quantity is None or unit_value is None:
                 errors["quantity"] = _("An in-kind resource needs a quantity and a unit value.")
             else:
-                quantity = parse_amount(quantity, "quantity")
-                unit_value = parse_amount(unit_value, "unit_value")
-                amount = (quantity * unit_value).quantize(Decimal("0.01"))
+                try:
+                    quantity = clean_amount(quantity, "quantity", QUANTITY)
+                    unit_value = clean_amount(unit_value, "unit_value", UNIT_VALUE)
+                    amount = (quantity * unit_value).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                except ValidationError as exc:
+                    keep(exc)
+                    amount = None
         if amount is None:
             errors.setdefault("amount", _("Give the amount."))
         else:
-            amount = parse_amount(amount)
+            try:
+                amount = check_pledge(
+                    program=procedure.program,
+                    contributor=contributor,
+                    source=source,
+                    category=category,
+                    year=year,
+                    amount=amount,
+                    funder=funder,
+                    procedure=procedure,
+                    description=description,
+                )
+            except ValidationError as exc:
+                keep(exc)
         if errors:
             raise ValidationError(errors)
         return BudgetLine.objects.create(
