@@ -372,7 +372,8 @@ ORDER BY e.id;
 # The measure is the ledger's own rule (`trama.ledger.measure.measure_sql`), applied to the
 # ORIGINAL entry's latest events: a reversal counts wherever the entry it cancels counts,
 # with a negative amount.
-ROLLUP_FINE = """
+ROLLUP_FINE = (
+    """
 CREATE TEMP TABLE bench_latest_verification ON COMMIT DROP AS
 SELECT DISTINCT ON (entry_id) entry_id, status FROM ledger_verification
 ORDER BY entry_id, id DESC;
@@ -407,6 +408,7 @@ LEFT JOIN bench_latest_confirmation c ON c.entry_id = coalesce(e.reverses_id, e.
 GROUP BY 1, 2, 3, 4, 5, 6, 7;
 ANALYZE bench_fine;
 """
+)
 
 # LedgerTotal: program, owner, province, region, procedure (when set) and contributor.
 LEDGER_TOTAL = """
