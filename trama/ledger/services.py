@@ -1,4 +1,3 @@
-import re
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.files import content_matches, sha256_of
-from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, Bounds, parse_number
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number
 from trama.organizations.access import (
     acts_for_public_body,
     check_acts_for_public_body,
@@ -34,34 +33,6 @@ from .models import (
     Verification,
 )
 from .vocabulary import ADDITIONAL_SOURCES
-
-
-def parse_amount(value, field="amount", bounds: Bounds = AMOUNT) -> Decimal:
-    """A number typed by a person, read the Italian way (150.000,00) and bounded.
-
-    For interfaces that read text without a form field (trama.lib.fields): refusals are a
-    ValidationError on `field`, with the message of trama.lib.numbers.
-    """
-    try:
-        return parse_number(value, bounds)
-    except ValidationError as exc:
-        raise ValidationError({field: exc}) from None
-
-
-# Decimal text as code writes it: "1234.56", "-5" (a sign is refused by the bounds).
-_CANONICAL = re.compile(r"^[+-]?[0-9]{1,32}(\.[0-9]{1,32})?$")
-
-
-def clean_amount(value, field="amount", bounds: Bounds = AMOUNT) -> Decimal:
-    """A number handed to a service, bounded: a Decimal, an int, or text.
-
-    Forms and the API hand over Decimals; code may write canonical text ("1234.56"), which
-    is taken as a Decimal literal. Any other text is what a person typed, read the Italian
-    way (parse_amount), so "150.000,00" is 150000 and "1e30" a refusal, never a guess.
-    """
-    if isinstance(value, str) and _CANONICAL.match(value.strip()):
-        value = Decimal(value.strip())
-    return parse_amount(value, field, bounds)
 
 
 def _program_with_territory(program_id) -> Program:
@@ -158,7 +129,7 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
         )
     if errors:
         raise ValidationError(errors)
-    quantity = clean_amount(quantity, "quantity", QUANTITY)
+    quantity = clean_number(quantity, QUANTITY, "quantity")
     note = ""
     if rate is not None:
         if unit and unit != rate.unit:
@@ -183,10 +154,12 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
         unit, unit_value = rate.unit, Decimal(str(rate.value))
         note = f"{rate.name}: € {rate.value}/{rate.get_unit_display()} ({rate.source_note})"[:300]
     else:
-        unit_value = clean_amount(unit_value, "unit_value", UNIT_VALUE)
+        unit_value = clean_number(unit_value, UNIT_VALUE, "unit_value")
     if not unit:
         raise ValidationError({"unit": ValidationError(_("Give the unit."), code="unit_required")})
-    amount = clean_amount((quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP))
+    amount = clean_number(
+        (quantity * unit_value).quantize(CENT, rounding=ROUND_HALF_UP), AMOUNT, "amount"
+    )
     return {
         "quantity": quantity,
         "unit": unit,
@@ -230,7 +203,7 @@ def entry_fields(
         fields = value_in_kind(
             quantity=quantity, unit=unit, unit_value=unit_value, rate=rate, year=year
         )
-        if amount not in (None, "") and clean_amount(amount) != fields["amount"]:
+        if amount not in (None, "") and clean_number(amount, AMOUNT, "amount") != fields["amount"]:
             raise ValidationError(
                 {
                     "amount": ValidationError(
@@ -243,7 +216,7 @@ def entry_fields(
     elif amount in (None, ""):
         raise ValidationError({"amount": ValidationError(_("Give the amount."), code="required")})
     else:
-        fields = {"amount": clean_amount(amount)}
+        fields = {"amount": clean_number(amount, AMOUNT, "amount")}
     fields.update(
         program=program,
         procedure=procedure,

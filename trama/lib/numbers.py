@@ -199,3 +199,25 @@ def parse_number(value, bounds: Bounds = AMOUNT) -> Decimal:
             decimals=bounds.decimals,
         )
     return check_bounds(number, bounds, shown=shown)
+
+
+# Decimal text as code and the API write it: "1234.56", "-5" (a sign is refused by the bounds).
+_CANONICAL = re.compile(r"^[+-]?[0-9]{1,32}(\.[0-9]{1,32})?$")
+
+
+def clean_number(value, bounds: Bounds = AMOUNT, field: str | None = None) -> Decimal:
+    """A number handed to a service, bounded: a Decimal, an int, or text.
+
+    Forms hand over Decimals and the API canonical text ("1234.56"), taken as a Decimal
+    literal; any other text is what a person typed, read the Italian way (`parse_number`),
+    so "150.000,00" is 150000 and "1e30" a refusal, never a guess. With `field`, a refusal
+    names that field.
+    """
+    if isinstance(value, str) and _CANONICAL.match(value.strip()):
+        value = Decimal(value.strip())
+    try:
+        return parse_number(value, bounds)
+    except ValidationError as exc:
+        if field is None:
+            raise
+        raise ValidationError({field: exc}) from None

@@ -1,12 +1,9 @@
 """What every act on a procedure shares: the row lock, who may act, the audit event."""
 
-from decimal import Decimal, InvalidOperation
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
-from trama.lib.numbers import Bounds, check_bounds
 from trama.programs.services import check_can_act_for_public_body
 
 from ..models import Procedure
@@ -30,17 +27,3 @@ def event(procedure: Procedure, action: str, *, by=None, target=None, public=Fal
     return record_event(
         chain_for(procedure), action, by=by, target=target, data={"public": public, **data}
     )
-
-
-def bounded(value, bounds: Bounds, field: str) -> Decimal:
-    """A canonical number (a Decimal, or text such as "1500.50") within `bounds`."""
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(
-            {field: ValidationError(_("Write a number."), code="invalid_number")}
-        ) from None
-    try:
-        return check_bounds(number, bounds)
-    except ValidationError as exc:
-        raise ValidationError({field: exc}) from None

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
-from trama.lib.numbers import AMOUNT, POINTS
+from trama.lib.numbers import AMOUNT, POINTS, clean_number
 from trama.programs.services import check_can_act_for_public_body
 
 from ..models import (
@@ -23,7 +23,7 @@ from ..models import (
     Proposal,
 )
 from ..workflow import OFFICER, RUP, check_act, check_transition
-from .base import bounded, check_actor, event, locked
+from .base import check_actor, event, locked
 from .notify import email_admins
 from .uploads import check_upload
 
@@ -82,7 +82,7 @@ def _apply_call_fields(procedure: Procedure, fields: dict) -> None:
             value = value.strip()
         if name == "min_score" and value not in (None, ""):
             try:
-                value = bounded(value, POINTS, "min_score")
+                value = clean_number(value, POINTS, "min_score")
             except ValidationError as exc:
                 errors.update(exc.error_dict)
                 continue
@@ -132,7 +132,7 @@ def set_criteria(procedure: Procedure, *, by, criteria: list[dict]) -> list[Crit
                     position=position,
                     title=title,
                     description=(item.get("description") or "").strip(),
-                    max_points=bounded(item.get("max_points"), POINTS, "criteria"),
+                    max_points=clean_number(item.get("max_points"), POINTS, "criteria"),
                 )
             )
         procedure.criteria.all().delete()
@@ -156,7 +156,9 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
                 )
             rows.append(
                 CallBudget(
-                    procedure=procedure, year=int(year), amount=bounded(amount, AMOUNT, "budget")
+                    procedure=procedure,
+                    year=int(year),
+                    amount=clean_number(amount, AMOUNT, "budget"),
                 )
             )
         procedure.budget.all().delete()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from trama.ledger.services import record_entry
 from trama.lib.mail import send_template_email
-from trama.lib.numbers import POINTS
+from trama.lib.numbers import POINTS, clean_number
 
 from ..models import (
     CommissionMember,
@@ -23,7 +23,7 @@ from ..models import (
     Score,
 )
 from ..workflow import OFFICER, RUP, check_act, check_transition
-from .base import bounded, check_actor, event, locked
+from .base import check_actor, event, locked
 from .calls import close_if_due
 from .notify import email_admins
 
@@ -174,7 +174,7 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
 def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str) -> Score:
     """An evaluator scores one criterion of an admitted proposal, up to its maximum."""
     rationale = (rationale or "").strip()
-    points = bounded(points, POINTS, "points")
+    points = clean_number(points, POINTS, "points")
     with transaction.atomic():
         procedure = locked(proposal.procedure)
         if not CommissionMember.objects.filter(procedure=procedure, user=by).exists():

@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trama.ledger.services import check_pledge, clean_amount
+from trama.ledger.services import check_pledge
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
-from trama.lib.numbers import QUANTITY, UNIT_VALUE
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number
 from trama.organizations.access import is_admin
 from trama.organizations.models import Organization
 
@@ -126,7 +126,7 @@ def update_proposal(proposal: Proposal, *, by, title=None, sections=None, budget
                 raise ValidationError({"title": _("Give the proposal a title.")})
             proposal.title = title.strip()
         if budget_total is not None:
-            proposal.budget_total = clean_amount(budget_total, "budget_total")
+            proposal.budget_total = clean_number(budget_total, AMOUNT, "budget_total")
         proposal.save(update_fields=["title", "budget_total"])
         for section in proposal.sections.filter(criterion_id__in=list(sections or {})):
             section.text = sections[section.criterion_id].strip()
@@ -213,8 +213,8 @@ def add_budget_line(
                 errors["quantity"] = _("An in-kind resource needs a quantity and a unit value.")
             else:
                 try:
-                    quantity = clean_amount(quantity, "quantity", QUANTITY)
-                    unit_value = clean_amount(unit_value, "unit_value", UNIT_VALUE)
+                    quantity = clean_number(quantity, QUANTITY, "quantity")
+                    unit_value = clean_number(unit_value, UNIT_VALUE, "unit_value")
                     amount = (quantity * unit_value).quantize(Decimal("0.01"), ROUND_HALF_UP)
                 except ValidationError as exc:
                     keep(exc)
