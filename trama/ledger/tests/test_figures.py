@@ -90,6 +90,12 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate)
         ("Cooperativa Arcobaleno", D("725.00")),
         ("Consorzio Lario", D("150.00")),
     ]
+    assert figures.total == figures.accepted == D("1875.00")
+    assert figures.by_year == [
+        (2017, D("1000"), D("0"), D("650")),
+        (2018, D("0"), D("0"), D("225")),
+    ]
+    assert (figures.others, figures.others_count) == (D("0"), 0)
 
     # The funder disputes the grant: it leaves the accepted figures until resolved.
     services.confirm_grant(grant, by=p.fiona, confirmed=False, reason="Importo diverso")
@@ -102,10 +108,17 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate)
     services.reverse_entry(own, by=p.tom, reason="Importo registrato due volte")
     figures = compute_figures(Scope(Level.PROGRAM, program.pk))
     assert figures.additional == D("725.00")
+    assert [(o.name, a) for o, a in figures.by_contributor] == [
+        ("Cooperativa Arcobaleno", D("725.00"))
+    ]
     # Pledges are a basis of their own, never mixed.
     pledged = compute_figures(Scope(Level.PROGRAM, program.pk), basis=Basis.PLEDGED)
     assert pledged.additional == D("2000.00") and pledged.public == D("0.00")
-    assert pledged.leverage is None
+    assert pledged.leverage is None and pledged.multiplier is None
+    # Years narrow the figures: 2018 has in-kind hours and no public money.
+    only_2018 = compute_figures(Scope(Level.PROGRAM, program.pk), year_from=2018)
+    assert only_2018.public == D("0") and only_2018.additional == D("225.00")
+    assert only_2018.leverage is None and only_2018.year_from == 2018
     # The same figures at every level that contains the program.
     region = personas.comune.municipality.province.region_id
     for scope in (Scope(Level.OWNER, p.comune.pk), Scope(Level.REGION, region), Scope.country()):
@@ -384,3 +397,53 @@ def test_a_year_range_ranking_of_the_country_is_exact(personas, shape):
     top, count = figures_module._summed_over_years(rows, 2018, 2019)
     assert [(row["total"], row["contributor"]) for row in top] == expected
     assert count == n
+
+
+def test_the_same_figures_hold_at_every_level_that_contains_the_program(personas, program):
+    from trama.procedures.services import record_historical_procedure
+
+    procedure = record_historical_procedure(
+        by=personas.alice, program=program, title="Primo avviso", kind="CO_DESIGN"
+    )
+    p = personas
+    _record(p, program, p.alice, p.comune, "PUBLIC_OWNER", "400.00", procedure=procedure)
+    _record(p, program, p.alice, p.coop, "OWN_RESOURCES", "100.00", procedure=procedure)
+    province = p.comune.municipality.province
+    for scope in (
+        Scope(Level.PROCEDURE, procedure.pk),
+        Scope(Level.PROGRAM, program.pk),
+        Scope(Level.OWNER, p.comune.pk),
+        Scope(Level.PROVINCE, province.pk),
+        Scope(Level.REGION, province.region_id),
+        Scope.country(),
+    ):
+        figures = compute_figures(scope)
+        assert (figures.public, figures.additional) == (D("400.00"), D("100.00")), scope
+        assert figures.leverage == D("25.0") and figures.has_data
+        assert [(o, a) for o, a in figures.by_contributor] == [(p.coop, D("100.00"))]
+    # A contributor's own figures: what it brought, with no public money to compare with.
+    mine = compute_figures(Scope(Level.CONTRIBUTOR, p.coop.pk))
+    assert (mine.public, mine.additional) == (D("0"), D("100.00"))
+    assert mine.leverage is None and mine.has_data
+
+
+def test_the_twenty_largest_contributors_are_named_and_the_others_summed(personas, program):
+    from trama.organizations.models import Organization
+
+    bodies = Organization.objects.bulk_create(
+        Organization(
+            name=f"Associazione {n:02}",
+            slug=f"associazione-{n:02}",
+            kind=Organization.Kind.THIRD_SECTOR,
+            legal_form="SOCIAL_COOPERATIVE",
+            municipality=personas.comune.municipality,
+        )
+        for n in range(30)
+    )
+    for n, body in enumerate(bodies):
+        _record(personas, program, personas.alice, body, "OWN_RESOURCES", f"{n + 1}.00")
+    figures = compute_figures(Scope(Level.PROGRAM, program.pk))
+    assert [a for _o, a in figures.by_contributor] == [D(n) for n in range(30, 10, -1)]
+    assert figures.others == D("55.00") and figures.others_count == 10  # 1 + 2 + … + 10
+    assert not figures.others_capped
+    assert figures.additional == D("465.00")  # 1 + 2 + … + 30
