@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from trama.lib.fields import AmountField, NumberField
-from trama.lib.forms import ServiceErrorsMixin
 from trama.lib.numbers import QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
 
@@ -16,7 +15,7 @@ from .vocabulary import ADDITIONAL_SOURCES
 ADDITIONAL = "ADDITIONAL"  # pseudo-source for the entry list: every additional source
 
 
-class EntryForm(ServiceErrorsMixin, forms.Form):
+class EntryForm(forms.Form):
     MONEY, IN_KIND = "MONEY", "IN_KIND"
 
     kind = forms.ChoiceField(

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from trama.lib.refusals import add_refusal
 from trama.organizations.access import access_organization, funders_of
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
@@ -234,10 +235,8 @@ def entry_create(request, slug):
                     services.attach_evidence(
                         entry, by=request.user, upload=form.cleaned_data["evidence"]
                     )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, PermissionDenied) as exc:
+            add_refusal(request, exc, form)
         else:
             if entry.kind == Kind.ACTUAL and current_measure(entry) == Measure.PENDING:
                 note = _("It counts once the public body has verified it.")

@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from trama.territories.forms import MunicipalityField
@@ -34,10 +33,6 @@ class OrganizationForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in PROFILE_FIELDS}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        for field, errors in exc.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
 
 
 class DirectoryFilterForm(forms.Form):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
+from trama.lib.refusals import add_refusal
 
 from . import services
 from .access import ADMIN, MEMBER, access_organization, memberships_of
@@ -64,7 +65,7 @@ def create(request):
         try:
             org = services.create_organization(by=request.user, **form.service_fields())
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_refusal(request, exc, form)
             taken = _taken_organization(exc)
         else:
             request.session["active_org"] = org.pk
@@ -92,7 +93,7 @@ def edit(request, slug):
         try:
             services.update_organization(org, by=request.user, **form.service_fields())
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_refusal(request, exc, form)
         else:
             messages.success(request, _("Profile saved."))
             return redirect("organizations:detail", slug=org.slug)

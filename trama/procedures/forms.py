@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Category, Source
 from trama.lib.fields import AmountField, NumberField
-from trama.lib.forms import ServiceErrorsMixin
 from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
 from trama.organizations.models import Organization
 from trama.programs.models import Area
@@ -481,7 +480,7 @@ class CodesignForm(forms.Form):
     title = forms.CharField(label=_("Title of the co-design call"), max_length=200)
 
 
-class HistoricalProcedureForm(ServiceErrorsMixin, forms.Form):
+class HistoricalProcedureForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Procedure.Kind.choices, initial=Procedure.Kind.CO_DESIGN

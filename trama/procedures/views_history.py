@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from trama.lib.refusals import add_refusal
 from trama.programs.access import OWNER, access_program
 
 from .forms import HistoricalProcedureForm
@@ -19,10 +20,8 @@ def history_create(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             record_historical_procedure(by=request.user, program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, PermissionDenied) as exc:
+            add_refusal(request, exc, form)
         else:
             messages.success(request, _("The procedure is recorded."))
             return redirect(program)

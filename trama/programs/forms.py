@@ -1,13 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trama.lib.forms import ServiceErrorsMixin
 from trama.organizations.models import Organization
 
 from .models import Area
 
 
-class ProgramForm(ServiceErrorsMixin, forms.Form):
+class ProgramForm(forms.Form):
     owner = forms.ModelChoiceField(
         label=_("Public body"), queryset=Organization.objects.none(), empty_label=None
     )

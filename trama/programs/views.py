@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from trama.ledger.charts import program_figures
+
 # The dashboard shows the program's ledger figures: views are the outer ring (DESIGN.md), and
 # this one import is the contract's one exception for `programs` (pyproject.toml).
-from trama.ledger.charts import program_figures
+from trama.lib.refusals import add_refusal
 from trama.organizations.access import public_bodies_acted_for
 
 from .access import access_program
@@ -50,10 +52,8 @@ def program_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             program = create_program(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, PermissionDenied) as exc:
+            add_refusal(request, exc, form)
         else:
             messages.success(request, _("The program is open: record its resources."))
             return redirect(program)
