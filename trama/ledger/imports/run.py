@@ -59,18 +59,6 @@ class Report:
         if len(self.errors) < ERRORS_KEPT:
             self.errors.append({"line": line, "problems": problems})
 
-    def as_dict(self) -> dict:
-        return {
-            "rows": self.rows,
-            "new": self.new,
-            "skipped": self.skipped,
-            "bad": self.bad,
-            "errors": self.errors,
-            "file_error": self.file_error,
-            "batch_id": self.batch_id,
-            "seconds": round(self.seconds, 2),
-        }
-
 
 class _RollBack(Exception):
     pass
