@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "invitation.accepted": _("Invitation accepted"),
     "invitation.revoked": _("Invitation withdrawn"),
     "invitation.sent": _("Invitation sent"),
+    "membership.added_by_staff": _("Member added by the platform staff"),
     "membership.removed": _("Member removed"),
     "membership.role_changed": _("Role changed"),
     "organization.created": _("Organisation registered"),

@@ -16,7 +16,7 @@ from trama.ledger.access import OWNER, access_program
 from trama.organizations.models import Organization
 
 from . import services
-from .access import access_procedure, access_proposal
+from .access import access_procedure, access_proposal, member_proposals
 from .acts import run_act
 from .forms import (
     AnswerForm,
@@ -30,7 +30,7 @@ from .forms import (
     ReasonForm,
     ReceiptCheckForm,
 )
-from .models import Clarification, Procedure, Proposal, Receipt
+from .models import Clarification, Procedure, Receipt
 
 CALLS_PAGE_SIZE = 20
 
@@ -115,7 +115,7 @@ def call_detail(request, pk):
     leads = Organization.objects.none()
     if request.user.is_authenticated:
         my_proposals = list(
-            Proposal.objects.of_member(request.user)
+            member_proposals(request.user)
             .filter(procedure=procedure)
             .select_related("lead", "receipt")
             .order_by("-pk")

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from trama.ledger.vocabulary import Source
 from trama.lib.files import content_matches, sha256_of
 from trama.lib.mail import send_template_email
-from trama.organizations.models import Organization
+from trama.organizations.models import Membership, Organization
 
+from ..access import member_reads
 from ..models import (
     BudgetLine,
     DocumentRequest,
@@ -161,6 +162,7 @@ def invite_partner(proposal: Proposal, *, by, organization: Organization) -> Pro
             organization,
             "procedures/email/partner_invited",
             {"proposal": proposal, "lead": proposal.lead, "organization": organization},
+            about=proposal,
         )
     return partner
 
@@ -453,6 +455,15 @@ def start_new_version(proposal: Proposal, *, by) -> Proposal:
         old = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if not _admin_of(by, old.lead):
             raise PermissionDenied(_("Only the lead body's administrators can do this."))
+        # The copy holds the sealed content: only whoever may read the old version makes it.
+        if not member_reads(Membership.objects.get(organization=old.lead, user=by), old):
+            raise PermissionDenied(
+                _(
+                    "You joined %(name)s after this proposal was submitted: it stays sealed "
+                    "to you until the deadline. Start a new proposal instead."
+                )
+                % {"name": old.lead.name}
+            )
         if old.state != State.SUBMITTED:
             raise ValidationError(_("Only a submitted proposal can get a new version."))
         _check_open(procedure)
