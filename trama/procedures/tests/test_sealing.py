@@ -329,7 +329,7 @@ def test_a_newcomer_to_the_lead_body_still_writes_a_new_draft(newcomers, sealed,
     )
     services.update_proposal(draft, by=nina, title="Proposta di Nina, rivista")
     status, body = _page(client_for(nina), reverse("procedures:proposal", args=[draft.pk]))
-    assert status == 200 and "Proposta di Nina, rivista".encode() in body
+    assert status == 200 and b"Proposta di Nina, rivista" in body
     assert MARKER.encode() not in body
     # Only her draft: the sealed version beside it stays out of her sight.
     status, _body = _page(client_for(nina), reverse("procedures:proposal", args=[sealed.pk]))
