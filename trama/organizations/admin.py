@@ -112,7 +112,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        pass  # member municipalities are saved by update_organization; members are read-only
+        # Member municipalities were saved by update_organization (no form.save_m2m()); the
+        # membership inline is read-only, so its formset saves nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("Mark as verified"))
     def mark_verified(self, request, queryset):

@@ -333,12 +333,12 @@ def add_member_by_staff(org: Organization, *, by, user, role: str = Membership.R
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if not user.is_active:
-        raise ValidationError({"user": _("This account is not active.")}, code="inactive")
+        raise ValidationError(_("This account is not active."), code="inactive")
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
         if Membership.objects.filter(organization=org, user=user).exists():
             raise ValidationError(
-                {"user": _("%(email)s is already a member.") % {"email": user.email}},
+                _("%(email)s is already a member.") % {"email": user.email},
                 code="already_member",
             )
         membership = Membership.objects.create(organization=org, user=user, role=role)
