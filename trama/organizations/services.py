@@ -151,7 +151,8 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
             chain_for(org), "organization.updated", by=by, target=org, data={"fields": changed}
         )
         if changed and is_staff_act(org, by):
-            tell_admins_of_staff_act(org, by=by, act="updated", fields=changed)
+            names = [Organization._meta.get_field(name).verbose_name for name in changed]
+            tell_admins_of_staff_act(org, by=by, act="updated", fields=names)
     return org
 
 
