@@ -140,3 +140,14 @@ def test_staff_withdraw_an_invitation_and_the_administrators_are_told(
     assert _events(personas.coop, "invitation.revoked").get().actor == personas.sam
     assert [m.to for m in mail.outbox] == [["tom@trama.test"]]
     assert "x@coop.it" in mail.outbox[0].body
+
+
+def test_staff_who_made_themselves_administrators_are_still_heard_of(
+    personas, django_capture_on_commit_callbacks
+):
+    services.add_member_by_staff(personas.coop, by=personas.sam, user=personas.sam, role="ADMIN")
+    pat = Membership.objects.get(organization=personas.coop, user=personas.pat)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_member(pat, by=personas.sam)
+    assert [m.to for m in mail.outbox] == [["tom@trama.test"]]
