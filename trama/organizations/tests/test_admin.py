@@ -162,8 +162,15 @@ def test_members_are_added_changed_and_removed_only_through_the_services(
     again = staff.post(add, {"organization": coop.pk, "user": personas.oscar.pk, "role": "ADMIN"})
     assert again.status_code == 200
     assert Membership.objects.get(organization=coop, user=personas.oscar).role == "MEMBER"
-    # Roles and removals are actions calling the services.
+    # Roles and removals are actions calling the services, on the list the
+    # organisation's page links to.
     changelist = _admin_url("organizations.membership", "changelist")
+    page = staff.get(_admin_url("organizations.organization", "change", coop.pk)).content.decode()
+    assert (
+        f"{changelist}?organization={coop.pk}" in page and f"{add}?organization={coop.pk}" in page
+    )
+    listing = staff.get(changelist, {"organization": coop.pk}).content.decode()
+    assert "Pat Neri" in listing and "Fiona" not in listing
     staff.post(changelist, {"action": "make_admin", "_selected_action": [pat.pk]})
     assert Membership.objects.get(pk=pat.pk).role == "ADMIN"
     staff.post(changelist, {"action": "remove", "_selected_action": [pat.pk]})
