@@ -17,6 +17,7 @@ from trama.conftest import make_user
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership
 from trama.procedures import services
+from trama.procedures.access import member_proposals, member_reads
 
 from .conftest import complete_proposal, rome
 
@@ -334,3 +335,21 @@ def test_a_newcomer_to_the_lead_body_still_writes_a_new_draft(newcomers, sealed,
     # Only her draft: the sealed version beside it stays out of her sight.
     status, _body = _page(client_for(nina), reverse("procedures:proposal", args=[sealed.pk]))
     assert status == 404
+
+
+def test_the_rule_reads_the_same_as_a_filter_and_as_a_predicate(newcomers, sealed):
+    """Pages filter with `member_proposals`; e-mails and copies ask `member_reads`."""
+    bodies = newcomers
+    sealed.refresh_from_db()
+    copy = services.start_new_version(sealed, by=bodies.tom)
+    readers = set()
+    for user in (bodies.tom, bodies.pat, bodies.sam, bodies.nina, bodies.una):
+        for proposal in (sealed, copy):
+            as_filter = member_proposals(user).filter(pk=proposal.pk).exists()
+            memberships = Membership.objects.filter(
+                user=user, organization__in=proposal.partners.values("organization")
+            )
+            assert as_filter == any(member_reads(m, proposal) for m in memberships)
+            if as_filter:
+                readers.add((user.email, proposal.version))
+    assert readers == {(u, v) for u in ("tom@trama.test", "pat@trama.test") for v in (1, 2)}
