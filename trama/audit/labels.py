@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "invitation.accepted": _("Invitation accepted"),
     "invitation.revoked": _("Invitation withdrawn"),
     "invitation.sent": _("Invitation sent"),
+    "membership.added_by_staff": _("Member added by the platform staff"),
     "membership.removed": _("Member removed"),
     "membership.role_changed": _("Role changed"),
     "organization.created": _("Organisation registered"),
@@ -60,6 +61,7 @@ ACTION_LABELS = {
     "ledger.verified": _("Actual verified"),
     "ledger.funder_confirmed": _("Grant confirmed or disputed by the funder"),
     "ledger.imported": _("Spreadsheet imported"),
+    "ledger.evidence_attached": _("Evidence attached to an entry"),
 }
 
 

@@ -188,6 +188,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=8, choices=Role, default=Role.MEMBER)
+    # Since when the person belongs to the body: set once by the database write that adds
+    # them, never edited (a role change keeps it; leaving and coming back starts anew).
+    # Sealing compares it with a proposal's submission (procedures.access.member_reads).
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

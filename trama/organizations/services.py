@@ -150,6 +150,9 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
         record_event(
             chain_for(org), "organization.updated", by=by, target=org, data={"fields": changed}
         )
+        if changed and _is_staff_act(by):
+            names = [Organization._meta.get_field(name).verbose_name for name in changed]
+            tell_admins_of_staff_act(org, by=by, act="updated", fields=names)
     return org
 
 
@@ -168,6 +171,7 @@ def verify_organization(org: Organization, *, by, verified: bool = True) -> Orga
             by=by,
             target=org,
         )
+        tell_admins_of_staff_act(org, by=by, act="verified" if verified else "unverified")
     return org
 
 
@@ -183,6 +187,8 @@ def set_require_2fa(org: Organization, *, by, required: bool) -> Organization:
             target=org,
             data={"required": required},
         )
+        if _is_staff_act(by):
+            tell_admins_of_staff_act(org, by=by, act="require_2fa", required=required)
     return org
 
 
@@ -298,6 +304,10 @@ def revoke_invitation(invitation: Invitation, *, by) -> None:
             target=invitation,
             data={"email": invitation.email},
         )
+        if _is_staff_act(by):
+            tell_admins_of_staff_act(
+                invitation.organization, by=by, act="invitation_revoked", email=invitation.email
+            )
 
 
 def _check_keeps_an_admin(membership: Membership) -> None:
@@ -311,9 +321,44 @@ def _check_keeps_an_admin(membership: Membership) -> None:
         )
 
 
+def _check_manages_members(org: Organization, by) -> None:
+    """The organisation's administrators manage its members; platform staff may, audited."""
+    if not (by.is_staff or Organization.objects.administered_by(by).filter(pk=org.pk).exists()):
+        raise PermissionDenied(_("Only the organisation's administrators can do this."))
+
+
+def add_member_by_staff(org: Organization, *, by, user, role: str = Membership.Role.MEMBER):
+    """Platform staff put a person in an organisation; its administrators are told at once."""
+    if not by.is_staff:
+        raise PermissionDenied(_("Only platform staff add members directly."))
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if not user.is_active:
+        raise ValidationError(_("This account is not active."), code="inactive")
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        if Membership.objects.filter(organization=org, user=user).exists():
+            raise ValidationError(
+                _("%(email)s is already a member.") % {"email": user.email},
+                code="already_member",
+            )
+        membership = Membership.objects.create(organization=org, user=user, role=role)
+        record_event(
+            chain_for(org),
+            "membership.added_by_staff",
+            by=by,
+            target=membership,
+            data={"user": user.pk, "email": user.email, "role": role},
+        )
+        tell_admins_of_staff_act(org, by=by, act="member_added", member=user, role=role)
+    return membership
+
+
 def change_member_role(membership: Membership, *, by, role: str) -> Membership:
+    """An administrator (or platform staff, audited and told) changes a member's role."""
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
+    _check_manages_members(membership.organization, by)
     with transaction.atomic():
         Membership.objects.select_for_update().filter(organization=membership.organization).exists()
         membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
@@ -328,15 +373,27 @@ def change_member_role(membership: Membership, *, by, role: str) -> Membership:
             target=membership,
             data={"user": membership.user_id, "role": role},
         )
+        if _is_staff_act(by):
+            tell_admins_of_staff_act(
+                membership.organization,
+                by=by,
+                act="role_changed",
+                member=membership.user,
+                role=role,
+            )
     return membership
 
 
 def remove_member(membership: Membership, *, by) -> None:
+    """A member leaves, or an administrator (or platform staff, audited and told) removes one."""
+    if membership.user_id != by.pk:
+        _check_manages_members(membership.organization, by)
     with transaction.atomic():
         list(Membership.objects.select_for_update().filter(organization=membership.organization))
-        membership = Membership.objects.select_related("organization").get(pk=membership.pk)
+        membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
         _check_keeps_an_admin(membership)
         org = membership.organization
+        staff_act = membership.user_id != by.pk and _is_staff_act(by)
         record_event(
             chain_for(org),
             "membership.removed",
@@ -345,6 +402,40 @@ def remove_member(membership: Membership, *, by) -> None:
             data={"user": membership.user_id},
         )
         membership.delete()
+        if staff_act:
+            tell_admins_of_staff_act(org, by=by, act="member_removed", member=membership.user)
+
+
+def _is_staff_act(by) -> bool:
+    """An act of platform staff: the organisation's administrators hear of it, even when the
+    staff member is one of them too (a membership got through the admin must not silence
+    the acts that follow)."""
+    return by.is_staff
+
+
+def tell_admins_of_staff_act(org: Organization, *, by, act: str, member=None, **details) -> int:
+    """E-mail the organisation's administrators what platform staff did to it (on commit)."""
+    admins = (
+        Membership.objects.filter(organization=org, role=Membership.Role.ADMIN)
+        .exclude(user=by)
+        .exclude(user=member)
+        .select_related("user")
+    )
+    context = {
+        "organization": org,
+        "staff": by,
+        "act": act,
+        "member": member,
+        "role_label": Membership.Role(details["role"]).label if "role" in details else "",
+        "url": settings.SITE_URL + org.get_absolute_url(),
+        "trail_url": settings.SITE_URL + reverse("organizations:audit", args=[org.slug]),
+        **details,
+    }
+    sent = 0
+    for admin in admins:
+        send_template_email("organizations/email/staff_act", admin.user.email, context)
+        sent += 1
+    return sent
 
 
 def claim_organization(org: Organization, *, by, message: str) -> OrganizationClaim:
@@ -370,6 +461,8 @@ def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> Organization
     """Staff approve a claim (the claimant becomes an administrator) or reject it."""
     if not by.is_staff:
         raise PermissionDenied(_("Only platform staff decide on claims."))
+    if claim.user_id == by.pk:
+        raise PermissionDenied(_("Another member of the staff decides on your own request."))
     with transaction.atomic():
         claim = OrganizationClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.status != OrganizationClaim.Status.PENDING:
@@ -401,5 +494,11 @@ def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> Organization
                 "organization": claim.organization,
                 "url": settings.SITE_URL + claim.organization.get_absolute_url(),
             },
+        )
+        tell_admins_of_staff_act(
+            claim.organization,
+            by=by,
+            act="claim_approved" if approve else "claim_rejected",
+            member=claim.user,
         )
     return claim

@@ -4,11 +4,17 @@ Before the deadline a proposal's content is readable only by members of its part
 organisations: not by the owning public body, not by evaluators, not by platform staff.
 After it, the RUP and the evaluators read it once they have declared no conflict of
 interest; other officers of the public body see who submitted and when, not what.
+
+A membership gained after the submission does not unseal it, for anyone (platform staff
+included): until the call closes, a member reads a submitted version only through a
+membership that already existed when that version was submitted (`member_reads`).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,12 +142,74 @@ class ProposalAccess:
         )
 
 
+def sealed_since(proposal: Proposal, now=None) -> datetime | None:
+    """Since when the content of `proposal` is sealed against newer members; None if it isn't.
+
+    A submitted version is sealed from its submission; a draft copied from a submitted
+    version carries that version's content, so it is sealed from the same moment. The seal
+    ends when the call closes: from then on the procedure's own rules say who reads what.
+    """
+    procedure = proposal.procedure
+    now = now or timezone.now()
+    if procedure.closed_at is not None and procedure.closed_at <= now:
+        return None
+    if proposal.submitted_at is not None:
+        return proposal.submitted_at
+    if proposal.replaces_id is not None:
+        return proposal.replaces.submitted_at
+    return None
+
+
+def member_reads(membership: Membership, proposal: Proposal, now=None) -> bool:
+    """Whether `membership` (in one of the proposal's bodies) lets its holder read it.
+
+    The person who started a draft beside a submitted version reads that draft (it holds
+    only what they wrote: a copy of the old version needs `member_reads` on the old one).
+    """
+    since = sealed_since(proposal, now)
+    if since is None or membership.created_at <= since:
+        return True
+    return proposal.state == Proposal.State.DRAFT and proposal.created_by_id == membership.user_id
+
+
+def _member_reads_q(user, *, to_partner: str, to_proposal: str, now=None) -> Q:
+    """`member_reads` as a filter: rows whose proposal the user reads through a partner body.
+
+    Written as one Q so that the membership named by the user and the one whose date is
+    compared are the same row (one filter() call reuses one join).
+    """
+    membership = f"{to_partner}organization__memberships__"
+    joined = F(f"{membership}created_at")
+    draft = Q(**{f"{to_proposal}submitted_at__isnull": True})
+    return Q(**{f"{membership}user": user}) & (
+        Q(**{f"{to_proposal}procedure__closed_at__lte": now or timezone.now()})
+        | Q(**{f"{to_proposal}submitted_at__gte": joined})
+        | draft
+        & (
+            Q(**{f"{to_proposal}replaces__isnull": True})
+            | Q(**{f"{to_proposal}replaces__submitted_at__gte": joined})
+            | Q(**{f"{to_proposal}state": Proposal.State.DRAFT, f"{to_proposal}created_by": user})
+        )
+    )
+
+
+def member_proposals(user):
+    """The proposals the user reads as a member of one of their bodies (`member_reads`)."""
+    if user is None or not user.is_authenticated:
+        return Proposal.objects.none()
+    return Proposal.objects.filter(
+        _member_reads_q(user, to_partner="partners__", to_proposal="")
+    ).distinct()
+
+
 def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | None]:
+    """The user's body in the partnership, through a membership that lets them read it."""
     if user is None or not user.is_authenticated:
         return None, None
     # A user in several partner bodies acts through the lead first ("LEAD" < "PARTNER").
     partner = (
-        ProposalPartner.objects.filter(proposal=proposal, organization__memberships__user=user)
+        ProposalPartner.objects.filter(proposal=proposal)
+        .filter(_member_reads_q(user, to_partner="", to_proposal="proposal__"))
         .order_by("role", "pk")
         .first()
     )
@@ -154,7 +222,9 @@ def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | Non
 def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
     """The proposal and what the user may do with it; 404 for whoever must not know of it.
 
-    Partners' members see it always. After the deadline the owning body's officers and the
+    Partners' members see it, through a membership older than its seal (`member_reads`):
+    whoever joined one of its bodies after the submission is an outsider until the call
+    closes. After the deadline the owning body's officers and the
     commission know it exists; its content only opens to the RUP and evaluators who have
     declared no conflict (`ProcedureAccess.reads_proposals`). Drafts never leave the
     partnership.

@@ -22,7 +22,7 @@ from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
-from .access import access_procedure, access_proposal
+from .access import access_procedure, access_proposal, member_proposals
 from .forms import (
     AdmitForm,
     AnswerForm,
@@ -236,7 +236,7 @@ def call_page(request, access, forms: PageForms | None = None):
     my_proposals, start_form = [], None
     if user.is_authenticated:
         my_proposals = list(
-            Proposal.objects.of_member(user)
+            member_proposals(user)
             .filter(procedure=procedure)
             .select_related("lead", "receipt")
             .order_by("-pk")

@@ -13,10 +13,6 @@ from .procedures import Procedure
 
 
 class ProposalQuerySet(models.QuerySet):
-    def of_member(self, user):
-        """Proposals in which one of the user's organisations is lead or partner."""
-        return self.filter(partners__organization__memberships__user=user).distinct()
-
     def received(self):
         """Submitted proposals still standing (not withdrawn, not replaced, not drafts)."""
         return self.exclude(state__in=Proposal.NOT_RECEIVED)

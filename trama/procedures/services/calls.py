@@ -378,6 +378,7 @@ def send_deadline_reminders(now=None) -> int:
                 proposal.lead,
                 "procedures/email/deadline_near",
                 {"procedure": proposal.procedure, "proposal": proposal},
+                about=proposal,
             )
             sent += 1
     return sent

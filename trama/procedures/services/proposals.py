@@ -15,9 +15,10 @@ from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number
-from trama.organizations.access import is_admin
+from trama.organizations.access import is_admin, membership_of
 from trama.organizations.models import Organization
 
+from ..access import member_reads
 from ..models import (
     BudgetLine,
     DocumentRequest,
@@ -150,6 +151,7 @@ def invite_partner(proposal: Proposal, *, by, organization: Organization) -> Pro
             organization,
             "procedures/email/partner_invited",
             {"proposal": proposal, "lead": proposal.lead, "organization": organization},
+            about=proposal,
         )
     return partner
 
@@ -446,6 +448,15 @@ def start_new_version(proposal: Proposal, *, by) -> Proposal:
         old = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if not _admin_of(by, old.lead):
             raise PermissionDenied(_("Only the lead body's administrators can do this."))
+        # The copy holds the sealed content: only whoever may read the old version makes it.
+        if not member_reads(membership_of(by, old.lead_id), old):
+            raise PermissionDenied(
+                _(
+                    "You joined %(name)s after this proposal was submitted: it stays sealed "
+                    "to you until the deadline. Start a new proposal instead."
+                )
+                % {"name": old.lead.name}
+            )
         if old.state != State.SUBMITTED:
             raise ValidationError(_("Only a submitted proposal can get a new version."))
         _check_open(procedure)

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trama.conftest import make_org, make_user
+from trama.organizations.models import Membership
 from trama.procedures import services
 from trama.programs.services import create_program
 
@@ -30,6 +31,9 @@ def bodies(personas):
     personas.aps = make_org(
         "APS Ponte", by=personas.una, tax_code="92012340136", runts_number="34567"
     )
+    # The personas have belonged to their bodies since long before the calls of these tests,
+    # whose clock is set in 2026: a membership newer than a submission does not unseal it.
+    Membership.objects.update(created_at=rome(2025, 1, 1, 9, 0))
     return personas
 
 

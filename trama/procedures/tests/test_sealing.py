@@ -8,11 +8,18 @@ show one. A new route that is in neither list fails the test, so it can't skip t
 import pytest
 from django.contrib import admin
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from trama.audit.models import AuditEvent
+from trama.audit.services import chain_for
+from trama.conftest import make_user
+from trama.organizations import services as org_services
+from trama.organizations.models import Membership
 from trama.procedures import services
+from trama.procedures.access import member_proposals, member_reads
 
-from .conftest import complete_proposal
+from .conftest import complete_proposal, rome
 
 MARKER = "SIGILLOZX9"
 
@@ -220,3 +227,129 @@ def test_a_sealed_proposal_shows_in_no_route_for_anyone_outside(bodies, call, se
     # The partners themselves do see it: the marker is really there to be found.
     page = client_for(bodies.pat).get(reverse("procedures:proposal", args=[sealed.pk]))
     assert MARKER.encode() in page.content
+
+
+def _page(client, url):
+    response = client.get(url)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body
+
+
+@pytest.fixture
+def newcomers(bodies, sealed, client_for, django_capture_on_commit_callbacks, time_machine):
+    """Nine days after the submission, while the proposal is sealed: Sam (platform staff)
+    adds himself to the partner coop through the admin, and Nina accepts an invitation to
+    be an administrator of the lead consortium."""
+    time_machine.move_to(rome(2026, 3, 10, 9, 0), tick=False)
+    bodies.sam.is_superuser = True
+    bodies.sam.save(update_fields=["is_superuser"])
+    bodies.nina = make_user("nina@trama.test", first_name="Nina", last_name="Sala")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(bodies.sam).post(
+            reverse("admin:organizations_membership_add"),
+            {"organization": bodies.coop.pk, "user": bodies.sam.pk, "role": "ADMIN"},
+        )
+        assert response.status_code == 302
+        invitation = org_services.invite_member(
+            bodies.consortium, by=bodies.tom, email="nina@trama.test", role="ADMIN"
+        )
+        org_services.accept_invitation(invitation.token, user=bodies.nina)
+    assert Membership.objects.filter(organization=bodies.coop, user=bodies.sam).exists()
+    return bodies
+
+
+def _assert_reads_nothing(client, proposal, bodies):
+    for name in ROUTES:
+        status, body = _page(client, _url(name, proposal, bodies))
+        assert MARKER.encode() not in body, name
+    status, _body = _page(client, reverse("procedures:proposal", args=[proposal.pk]))
+    assert status == 404
+
+
+def test_a_membership_gained_after_the_submission_does_not_unseal_it(
+    newcomers, sealed, client_for, django_capture_on_commit_callbacks, time_machine
+):
+    bodies = newcomers
+    # The staff's act is in the coop's trail, and its administrator was told.
+    assert AuditEvent.objects.filter(
+        chain=chain_for(bodies.coop), action="membership.added_by_staff", actor=bodies.sam
+    ).exists()
+    assert any("sam@trama.test" in m.body and "tom@trama.test" in m.to for m in mail.outbox)
+
+    for newcomer in (bodies.sam, bodies.nina):
+        client = client_for(newcomer)
+        _assert_reads_nothing(client, sealed, bodies)
+        for model in admin.site._registry:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            assert MARKER.encode() not in client.get(url).content, model
+    # Nor can the new administrator copy it into a draft she would read.
+    with pytest.raises(PermissionDenied):
+        services.start_new_version(sealed, by=bodies.nina)
+
+    # Tom, an administrator from before, starts a new version: the copy holds the sealed
+    # content, so it is sealed to the newcomers too, pages and reminders alike.
+    sent_before = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = services.start_new_version(sealed, by=bodies.tom)
+        time_machine.move_to(rome(2026, 3, 29, 9, 0), tick=False)
+        assert services.send_deadline_reminders() == 1
+    for newcomer in (bodies.sam, bodies.nina):
+        _assert_reads_nothing(client_for(newcomer), copy, bodies)
+    # The reminder about the copy goes to the lead's administrators who may open it.
+    assert [m.to for m in mail.outbox[sent_before:]] == [["tom@trama.test"]]
+    for message in mail.outbox:
+        if {"sam@trama.test", "nina@trama.test"} & set(message.to):
+            assert MARKER not in message.body + message.subject, message.to
+
+    # The members from before the submission still read both.
+    for member in (bodies.tom, bodies.pat):
+        for proposal in (sealed, copy):
+            status, body = _page(
+                client_for(member), reverse("procedures:proposal", args=[proposal.pk])
+            )
+            assert status == 200 and MARKER.encode() in body, (member.email, proposal.version)
+
+
+def test_the_seal_ends_at_the_closing_for_newcomers_as_for_the_others(
+    newcomers, sealed, client_for, time_machine
+):
+    """After the deadline the procedure's rules apply: the RUP and the commission read the
+    proposals, and the partners' members (whenever they joined) read their own."""
+    time_machine.move_to(rome(2026, 3, 30, 12, 1), tick=False)
+    services.close_due_procedures()
+    status, body = _page(
+        client_for(newcomers.nina), reverse("procedures:proposal", args=[sealed.pk])
+    )
+    assert status == 200 and MARKER.encode() in body
+
+
+def test_a_newcomer_to_the_lead_body_still_writes_a_new_draft(newcomers, sealed, client_for):
+    nina = newcomers.nina
+    draft = services.start_proposal(
+        sealed.procedure, by=nina, lead=newcomers.consortium, title="Proposta di Nina"
+    )
+    services.update_proposal(draft, by=nina, title="Proposta di Nina, rivista")
+    status, body = _page(client_for(nina), reverse("procedures:proposal", args=[draft.pk]))
+    assert status == 200 and b"Proposta di Nina, rivista" in body
+    assert MARKER.encode() not in body
+    # Only her draft: the sealed version beside it stays out of her sight.
+    status, _body = _page(client_for(nina), reverse("procedures:proposal", args=[sealed.pk]))
+    assert status == 404
+
+
+def test_the_rule_reads_the_same_as_a_filter_and_as_a_predicate(newcomers, sealed):
+    """Pages filter with `member_proposals`; e-mails and copies ask `member_reads`."""
+    bodies = newcomers
+    sealed.refresh_from_db()
+    copy = services.start_new_version(sealed, by=bodies.tom)
+    readers = set()
+    for user in (bodies.tom, bodies.pat, bodies.sam, bodies.nina, bodies.una):
+        for proposal in (sealed, copy):
+            as_filter = member_proposals(user).filter(pk=proposal.pk).exists()
+            memberships = Membership.objects.filter(
+                user=user, organization__in=proposal.partners.values("organization")
+            )
+            assert as_filter == any(member_reads(m, proposal) for m in memberships)
+            if as_filter:
+                readers.add((user.email, proposal.version))
+    assert readers == {(u, v) for u in ("tom@trama.test", "pat@trama.test") for v in (1, 2)}
