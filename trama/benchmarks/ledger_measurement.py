@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from trama.benchmarks.ledger_generation import Size
 from trama.ledger import services
 from trama.ledger.figures import Scope, compute_figures
+from trama.ledger.imports.columns import COLUMN_NAMES as IMPORT_COLUMNS
 from trama.ledger.imports.reading import open_sheet
 from trama.ledger.imports.run import run_import
 from trama.organizations.models import Membership, Organization
@@ -368,23 +369,6 @@ def measure_lock_waits(size: Size, rng, conninfo: str, log) -> dict:
 # format, `;`, as in the downloadable template) and as XLSX (numeric cells), and times the
 # real import of each into a different program. Reading the file alone is timed apart, to
 # tell parsing from writing.
-
-IMPORT_COLUMNS = [
-    "external_id",
-    "kind",
-    "category",
-    "source",
-    "contributor_tax_code",
-    "year",
-    "amount",
-    "quantity",
-    "unit",
-    "unit_value",
-    "funder_tax_code",
-    "grant_reference",
-    "procedure",
-    "description",
-]
 
 
 def _italian(value) -> str:
