@@ -29,17 +29,6 @@ admin.site.unregister(Program)
 class ProgramWithProceduresAdmin(ProgramAdmin):
     inlines = [ProcedureInline]
 
-    # Read-only: a program's owner decides who records its public resources and verifies
-    # its actuals; it changes through services, audited, not by editing the row.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):

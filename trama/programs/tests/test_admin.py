@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from trama.procedures.models import Program
-from trama.procedures.services import create_program
+from trama.programs.models import Program
+from trama.programs.services import create_program
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ def test_the_program_admin_shows_and_changes_nothing(staff, personas):
         start_year=2026,
         end_year=2027,
     )
-    changelist = reverse("admin:procedures_program_changelist")
-    change = reverse("admin:procedures_program_change", args=[program.pk])
+    changelist = reverse("admin:programs_program_changelist")
+    change = reverse("admin:programs_program_change", args=[program.pk])
     assert staff.get(changelist, {"q": "Welfare"}).status_code == 200
     assert staff.get(change).status_code == 200
     response = staff.post(change, {"title": "Altro", "owner": personas.coop.pk})
     assert response.status_code == 403
     program = Program.objects.get(pk=program.pk)
     assert program.owner == personas.comune and program.title == "Welfare comunitario"
-    assert staff.get(reverse("admin:procedures_program_add")).status_code == 403
+    assert staff.get(reverse("admin:programs_program_add")).status_code == 403
