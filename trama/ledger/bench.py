@@ -849,9 +849,14 @@ def measure_figures(size: Size, rng, log) -> dict:
         ("contributor", {}),
         ("region", {"year_from": 2016, "year_to": 2019}),
         ("country", {"year_from": 2016, "year_to": 2019}),
+        ("country", "random"),
     ]
     results = {}
     for level, years in plan:
+        if years == "random":
+            # Any range of years: a different random one for each sample.
+            _measure_random_ranges(results, level, size, rng, log)
+            continue
         label = level + (" 2016–2019" if years else "")
         ids = _scope_ids(rng, level, size.samples)
         for scope_id in ids[:5]:  # warm-up, not counted
@@ -865,6 +870,23 @@ def measure_figures(size: Size, rng, log) -> dict:
         results[label] = {**summary(times), "scopes_with_data": with_data}
         log(f"  figures {label}: {results[label]}")
     return results
+
+
+def _measure_random_ranges(results, level, size, rng, log) -> None:
+    from trama.ledger.figures import Scope, compute_figures
+
+    label = f"{level} random year ranges"
+    times, with_data = [], 0
+    for sample in range(size.samples + 5):
+        first = rng.randint(2008, 2030)
+        last = rng.randint(first, 2030)
+        started = time.perf_counter()
+        figures = compute_figures(Scope(level, 0), year_from=first, year_to=last)
+        if sample >= 5:  # the first five warm up
+            times.append(time.perf_counter() - started)
+            with_data += figures.has_data
+    results[label] = {**summary(times), "scopes_with_data": with_data}
+    log(f"  figures {label}: {results[label]}")
 
 
 def explain_figures(level: str, scope_id: int, **years) -> list[dict]:
@@ -1584,6 +1606,14 @@ def run(
         else:
             log("Generating…")
             results["generation_seconds"] = generate(spec, seed=seed, log=log)
+        from trama.ledger import ranges
+
+        if ranges.span(ranges.BASES[0]) is None:
+            log("Materializing the country's rankings over year ranges…")
+            started_ranges = time.perf_counter()
+            ranges.materialize()
+            results["ranges_seconds"] = round(time.perf_counter() - started_ranges, 1)
+            log(f"  ranges: {results['ranges_seconds']} s")
         results["counts"] = counts()
         log(f"  counts: {results['counts']}")
         checks = {}

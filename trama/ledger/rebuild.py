@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from . import rollups
+from . import ranges, rollups
 from .models import ContributorTotal, FunderConfirmation, LedgerEntry, LedgerTotal, Verification
 from .state import measure_for
 
@@ -160,4 +160,5 @@ def rebuild_rollups() -> RebuildReport:
             ],
             batch_size=5000,
         )
+        ranges.materialize()
     return report
