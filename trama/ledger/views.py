@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from trama.lib.cache import cached_page
 from trama.lib.files import sha256_of
 from trama.organizations.access import access_organization
 from trama.organizations.models import Organization
@@ -303,6 +304,7 @@ def _narrowing(year_from, year_to, program) -> tuple:
     )
 
 
+@cached_page("ledger", "organizations", "procedures", "programs")
 @require_GET
 def program_dashboard(request, slug):
     access = access_program(request.user, slug)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trama.ledger.access import OWNER, access_program
+from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
 
 from . import services
@@ -31,10 +32,12 @@ from .forms import (
     ReceiptCheckForm,
 )
 from .models import Clarification, Procedure, Proposal, Receipt
+from .moments import next_public_moment
 
 CALLS_PAGE_SIZE = 20
 
 
+@cached_page("procedures", "organizations", "programs", "territories", until=next_public_moment)
 def call_list(request):
     """The public list of calls: open ones first, with filters by area, region and text."""
     form = CallFilterForm(request.GET or None)
@@ -93,6 +96,7 @@ class CallFeed(Feed):
         return item.published_at
 
 
+@cached_page("procedures", "organizations", "programs", "accounts", until=next_public_moment)
 def call_detail(request, pk):
     access = access_procedure(request.user, pk)
     procedure = services.close_if_due(access.procedure)
