@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "trama.organizations.middleware.RequireTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "trama.urls"
+# The page benchmark (scripts/bench_pages.py) serves its no-op views from trama.urls_bench.
+ROOT_URLCONF = env_str("ROOT_URLCONF", "trama.urls")
 WSGI_APPLICATION = "trama.wsgi.application"
 
 TEMPLATES = [

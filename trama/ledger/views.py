@@ -15,11 +15,13 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from trama.lib.cache import cached_page
+from trama.lib.cache import versions as cache_versions
 from trama.lib.files import sha256_of
 from trama.organizations.access import access_organization
 from trama.organizations.models import Organization
@@ -311,8 +313,11 @@ def program_dashboard(request, slug):
     program = access.program
     form = FiguresForm(request.GET or None, years=program.years)
     basis, year_from, year_to = form.values()
-    figures = compute_figures(
-        Scope(Level.PROGRAM, program.pk), basis=basis, year_from=year_from, year_to=year_to
+    # Computed only if the template renders the figures (not when its fragment is cached).
+    figures = SimpleLazyObject(
+        lambda: compute_figures(
+            Scope(Level.PROGRAM, program.pk), basis=basis, year_from=year_from, year_to=year_to
+        )
     )
     links = _Links(
         reverse("ledger:entries", args=[program.slug]),
@@ -338,8 +343,10 @@ def program_dashboard(request, slug):
         "figures": figures,
         "export_csv": f"{reverse('ledger:entries_export', args=[slug, 'csv'])}?{figures_query}",
         "export_xlsx": f"{reverse('ledger:entries_export', args=[slug, 'xlsx'])}?{figures_query}",
-        "charts": _charts(figures, links),
+        "charts": SimpleLazyObject(lambda: _charts(figures, links)),
         "procedures": program.procedures.order_by("opened_on", "pk"),
+        # The figures fragment is the same for everyone who sees the program.
+        "figures_version": cache_versions(("ledger", "organizations", "procedures", "programs")),
     }
     return render(request, "ledger/program_dashboard.html", context)
 

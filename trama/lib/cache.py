@@ -1,9 +1,9 @@
 """A shared cache of whole pages for anonymous visitors, versioned per scope.
 
 A page names the scopes it shows (app labels: "procedures", "organizations", …). Each scope
-has a version token in the cache; a cached page's key holds the tokens it was rendered
-under, so bumping a scope (on every write to it, see pages/invalidation.py) makes every page
-that shows it miss. A page also expires when something it shows changes with time alone (a
+has a version token in the cache; a cached page holds the tokens it was rendered under, so
+bumping a scope (on every write to it, see pages/invalidation.py) makes every page that
+shows it miss. Page and tokens are read in one round trip. A page also expires when something it shows changes with time alone (a
 deadline passing): the view's `until` callable gives that moment, and the page is never
 served after it. Only anonymous GETs with no pending message are cached; the CSRF token in
 a cached page is replaced, on every hit, by one for the visitor's own cookie.
@@ -38,16 +38,24 @@ def _enabled() -> bool:
     return getattr(settings, "PAGE_CACHE", True)
 
 
-def versions(scopes) -> str:
-    """The current version tokens of `scopes`, created when missing."""
+def versions(scopes, found=None) -> str:
+    """The current version tokens of `scopes` (created when missing), as one string.
+
+    `found` holds what the caller already read from the cache, to save a round trip.
+    """
     keys = [VERSION_PREFIX + scope for scope in scopes]
-    found = cache.get_many(keys)
+    if found is None:
+        found = cache.get_many(keys)
+    tokens = []
     for key in keys:
-        if key not in found:
+        token = found.get(key)
+        if token is None:
             token = uuid.uuid4().hex
             # Another process may create it at the same moment: keep whichever came first.
-            found[key] = token if cache.add(key, token, None) else cache.get(key, token)
-    return ".".join(found[key] for key in keys)
+            if not cache.add(key, token, None):
+                token = cache.get(key, token)
+        tokens.append(token)
+    return ".".join(tokens)
 
 
 def bump(*scopes) -> None:
@@ -78,16 +86,14 @@ def _cacheable(request) -> bool:
     )
 
 
-def _key(request, scopes) -> str:
+def _key(request) -> str:
     parts = [
         request.get_full_path(),
         get_language() or "",
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),
-        versions(scopes),
     ]
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return PAGE_PREFIX + digest
+    return PAGE_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _mark_csrf(request, content: bytes) -> bytes | None:
@@ -108,7 +114,7 @@ def _mark_csrf(request, content: bytes) -> bytes | None:
     return marked if found else None
 
 
-def _store(request, response, key, until) -> None:
+def _store(request, response, key, version, until) -> None:
     if (
         response.status_code != 200
         or response.streaming
@@ -129,6 +135,7 @@ def _store(request, response, key, until) -> None:
         "content": content,
         "headers": {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
         "until": _now() + seconds,
+        "version": version,
     }
     cache.set(key, entry, int(seconds))
 
@@ -155,13 +162,17 @@ def cached_page(*scopes, until=None):
         def wrapped(request, *args, **kwargs):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
-            key = _key(request, scopes)
-            entry = cache.get(key)
-            if entry and entry["until"] > _now():
+            key = _key(request)
+            # One round trip: the page and the versions of its scopes. The page is served
+            # only if it was rendered under the current versions and its moment hasn't come.
+            found = cache.get_many([key, *(VERSION_PREFIX + scope for scope in scopes)])
+            version = versions(scopes, found)
+            entry = found.get(key)
+            if entry and entry["version"] == version and entry["until"] > _now():
                 return _replay(request, entry)
             response = view(request, *args, **kwargs)
             moment = until(request, *args, **kwargs) if until else None
-            _store(request, response, key, moment.timestamp() if moment else None)
+            _store(request, response, key, version, moment.timestamp() if moment else None)
             return response
 
         return wrapped
