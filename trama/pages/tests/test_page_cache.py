@@ -153,3 +153,14 @@ def test_the_directory_follows_new_and_verified_organisations(personas):
     org_services.verify_organization(org, by=personas.sam)
     assert _page(url).count("Non verificato") == unverified - 1
     assert _page(reverse("pages:home")) != home  # the counts on the home page
+
+
+def test_the_shared_figures_fragment_follows_verification_for_a_signed_in_viewer(
+    personas, dashboard, client_for
+):
+    program, url = dashboard
+    viewer = client_for(personas.oscar)
+    entry = _entry(personas, program, "4321.00")
+    assert personas.coop.name not in html.unescape(viewer.get(url).content.decode())
+    ledger_services.verify_entry(entry, by=personas.alice, accept=True)
+    assert personas.coop.name in html.unescape(viewer.get(url).content.decode())
