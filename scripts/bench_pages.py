@@ -36,6 +36,9 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "ROOT_URLCONF": "trama.urls_bench",
     "TASK_BACKEND": "database",
+    # Persistent database connections, as in production: without them every signed-in
+    # request (and every page rendered) opens a PostgreSQL connection first.
+    "DATABASE_CONN_MAX_AGE": "60",
 }
 
 
