@@ -17,7 +17,8 @@ the floor (nobody outside can beat them), or the floor is 0 (everyone is there);
 reversals it may not be, and the caller sums every contributor instead.
 
 A write to a year outside the span drops the ranges of that measure (the ranking falls back
-to the full sum) until `materialize` runs again (`rebuild_ledger_totals --fix` does).
+to the full sum) until `materialize` runs again (`manage.py materialize_ranges`, or
+`rebuild_ledger_totals --fix`).
 Concurrent writers to one contributor queue on its all-years roll-up row, which every
 write to that contributor updates first, so each one recomputes from committed sums.
 PostgreSQL only: elsewhere nothing is materialized and the ranking sums at read time.

@@ -1,5 +1,6 @@
 """The country's ranking over any range of years, kept on write, equals a full sum."""
 
+import os
 import random
 from decimal import Decimal
 
@@ -126,3 +127,14 @@ def test_a_year_outside_the_kept_span_falls_back_to_the_full_sum(personas, progr
     assert ranges.span(Measure.ACCEPTED) == (2016, 2024)
     kept = ranges.top(Measure.ACCEPTED, 2016, 2019, TOP_CONTRIBUTORS)
     assert [(row["contributor"], row["total"]) for row in kept] == _full_sum(2016, 2019)
+
+
+def test_the_command_materializes_the_ranges_again(personas, program):
+    from django.core.management import call_command
+
+    region_id = personas.comune.municipality.province.region_id
+    _country_ranking_rows(region_id, _amounts("flat"))
+    assert ranges.top(Measure.ACCEPTED, 2017, 2019, TOP_CONTRIBUTORS) is None
+    call_command("materialize_ranges", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    kept = ranges.top(Measure.ACCEPTED, 2017, 2019, TOP_CONTRIBUTORS)
+    assert [(row["contributor"], row["total"]) for row in kept] == _full_sum(2017, 2019)
