@@ -71,6 +71,16 @@ bench-submissions: install
 	@scripts/ensure-postgres
 	PRIVATE_MEDIA_ROOT=$$(mktemp -d) DEBUG=1 $(PY) manage.py bench_submissions
 
+# Pages at speed: each page's throughput (wrk, 16 connections, median of 3 runs) against a
+# no-op view served the same way, by gunicorn (DEBUG=0, 2 workers, Redis cache db 3) on port
+# 8120, in a database of its own (trama_bench_pages, dropped and recreated, demo data).
+# Not part of `make test`. Results: benchmarks/pages.json.
+.PHONY: bench-pages
+bench-pages: install translations
+	@scripts/ensure-postgres
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(PY) scripts/bench_pages.py
+
 # Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l it -l en --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"

@@ -68,7 +68,8 @@ MIDDLEWARE = [
     "trama.organizations.middleware.RequireTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "trama.urls"
+# The page benchmark (scripts/bench_pages.py) serves its no-op views from trama.urls_bench.
+ROOT_URLCONF = env_str("ROOT_URLCONF", "trama.urls")
 WSGI_APPLICATION = "trama.wsgi.application"
 
 TEMPLATES = [
@@ -123,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "trama.lib.redis_cache.SharedRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -80,9 +80,14 @@ def measure_figures(size: Size, rng, log) -> dict:
         ("contributor", {}),
         ("region", {"year_from": 2016, "year_to": 2019}),
         ("country", {"year_from": 2016, "year_to": 2019}),
+        ("country", "random"),
     ]
     results = {}
     for level, years in plan:
+        if years == "random":
+            # Any range of years: a different random one for each sample.
+            _measure_random_ranges(results, level, size, rng, log)
+            continue
         label = level + (" 2016–2019" if years else "")
         ids = scope_ids(rng, level, size.samples)
         for scope_id in ids[:5]:  # warm-up, not counted
@@ -96,6 +101,21 @@ def measure_figures(size: Size, rng, log) -> dict:
         results[label] = {**summary(times), "scopes_with_data": with_data}
         log(f"  figures {label}: {results[label]}")
     return results
+
+
+def _measure_random_ranges(results, level, size, rng, log) -> None:
+    label = f"{level} random year ranges"
+    times, with_data = [], 0
+    for sample in range(size.samples + 5):
+        first = rng.randint(2008, 2030)
+        last = rng.randint(first, 2030)
+        started = time.perf_counter()
+        figures = compute_figures(Scope(level, 0), year_from=first, year_to=last)
+        if sample >= 5:  # the first five warm up
+            times.append(time.perf_counter() - started)
+            with_data += figures.has_data
+    results[label] = {**summary(times), "scopes_with_data": with_data}
+    log(f"  figures {label}: {results[label]}")
 
 
 def explain_figures(level: str, scope_id: int, **years) -> list[dict]:

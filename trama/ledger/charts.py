@@ -8,6 +8,9 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from trama.lib.cache import versions as cache_versions
 
 from .figures import Basis, Scope, compute_figures
 from .forms import ADDITIONAL, EntryFilterForm, FiguresForm
@@ -131,8 +134,11 @@ def program_figures(request, program) -> dict:
     """The dashboard's figures of a program: the basis and years form, charts and exports."""
     form = FiguresForm(request.GET or None, years=program.years)
     basis, year_from, year_to = form.values()
-    figures = compute_figures(
-        Scope(Level.PROGRAM, program.pk), basis=basis, year_from=year_from, year_to=year_to
+    # Computed only if the template renders the figures (not when its fragment is cached).
+    figures = SimpleLazyObject(
+        lambda: compute_figures(
+            Scope(Level.PROGRAM, program.pk), basis=basis, year_from=year_from, year_to=year_to
+        )
     )
     links = Links(
         reverse("ledger:entries", args=[program.slug]),
@@ -157,5 +163,7 @@ def program_figures(request, program) -> dict:
         "figures": figures,
         "export_csv": f"{reverse(export, args=[program.slug, 'csv'])}?{figures_query}",
         "export_xlsx": f"{reverse(export, args=[program.slug, 'xlsx'])}?{figures_query}",
-        "charts": charts(figures, links),
+        "charts": SimpleLazyObject(lambda: charts(figures, links)),
+        # The figures fragment is the same for everyone who sees the program.
+        "figures_version": cache_versions(("ledger", "organizations", "procedures", "programs")),
     }

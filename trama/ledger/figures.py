@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
+from . import ranges
 from .models import ContributorTotal, LedgerTotal, Level, Measure, Source
 from .vocabulary import ADDITIONAL_SOURCES
 
@@ -177,7 +178,11 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
         years = [row[0] for row in figures.by_year]
         ranked = None
         if scope.level in WIDE_LEVELS and years:
-            ranked = _ranked_over_years(rows, years)
+            kept = ranges.top(basis, year_from, year_to, TOP_CONTRIBUTORS)
+            if kept is not None:
+                ranked = kept, _count_over_years(rows, years)
+            else:
+                ranked = _ranked_over_years(rows, years)
         if ranked is None:
             ranked = _summed_over_years(rows, year_from, year_to)
         top, count = ranked
@@ -247,8 +252,15 @@ def _ranked_over_years(rows, years):
         return None
     if count_per_year and max(count_per_year) >= COUNT_CAP:
         return top, COUNT_CAP
+    return top, _count_over_years(rows, years)
+
+
+def _count_over_years(rows, years) -> int:
+    """How many contributors brought something in `years`, up to COUNT_CAP."""
+    for year in years:
+        if rows.filter(year=year, amount__gt=0)[:COUNT_CAP].count() >= COUNT_CAP:
+            return COUNT_CAP
     # Every year has fewer than COUNT_CAP contributors: counting the distinct ones is cheap.
-    count = (rows.filter(year__in=years, amount__gt=0).values("contributor").distinct().order_by())[
+    return (rows.filter(year__in=years, amount__gt=0).values("contributor").distinct().order_by())[
         :COUNT_CAP
     ].count()
-    return top, count

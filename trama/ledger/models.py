@@ -387,8 +387,64 @@ class ContributorTotal(models.Model):
                 fields=["level", "scope_id", "measure", "additional", "year", "-amount"],
                 name="contributor_total_top",
                 condition=models.Q(level__in=["country", "region"]),
-            )
+            ),
+            # One contributor's years in the country, read when a write refreshes their sums
+            # over ranges of years (ledger/ranges.py).
+            models.Index(
+                fields=["contributor", "measure", "year"],
+                name="contributor_total_country",
+                condition=models.Q(level="country", additional=True),
+            ),
         ]
 
     def __str__(self):
         return f"{self.level}:{self.scope_id} {self.contributor_id} {self.measure} {self.year}"
+
+
+class RangeFloor(models.Model):
+    """A year range whose country ranking is kept in RangeLeader (see ledger/ranges.py).
+
+    Every contributor whose additional resources over the range, in the measure, add up to
+    more than `floor` has a RangeLeader row with that exact sum.
+    """
+
+    measure = models.CharField(max_length=8, choices=Measure)
+    year_from = models.PositiveSmallIntegerField()
+    year_to = models.PositiveSmallIntegerField()
+    floor = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "year_from", "year_to"], name="range_floor_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.year_from}–{self.year_to} > {self.floor}"
+
+
+class RangeLeader(models.Model):
+    """A contributor's additional resources in the country over a range of years."""
+
+    measure = models.CharField(max_length=8, choices=Measure)
+    year_from = models.PositiveSmallIntegerField()
+    year_to = models.PositiveSmallIntegerField()
+    contributor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "year_from", "year_to", "contributor"],
+                name="range_leader_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["measure", "year_from", "year_to", "-amount"], name="range_leader_top"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.measure} {self.year_from}–{self.year_to} {self.contributor_id}"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import F
 
-from . import rollups
+from . import ranges, rollups
 from .measure import with_measure
 from .models import ContributorTotal, LedgerEntry, LedgerTotal
 
@@ -142,4 +142,5 @@ def rebuild_rollups() -> RebuildReport:
             ],
             batch_size=5000,
         )
+        ranges.materialize()
     return report

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from . import ranges
 from .models import ContributorTotal, LedgerTotal, Level
 from .vocabulary import ADDITIONAL_SOURCES
 
@@ -144,4 +145,9 @@ def apply(changes) -> None:
         ContributorTotal._meta.db_table,
         CONTRIBUTOR_KEY,
         [(*key, value[0], value[1]) for key, value in sorted(by_contributor.items())],
+    )
+    ranges.follow(
+        (measure, contributor_id, year)
+        for level, _scope, measure, additional, year, contributor_id in by_contributor
+        if level == Level.COUNTRY and additional and year
     )

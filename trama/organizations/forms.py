@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.widgets import QuickSelect
 from trama.territories.forms import MunicipalityField
 from trama.territories.models import Province, Region
 
@@ -38,19 +39,24 @@ class OrganizationForm(forms.ModelForm):
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Organization.Kind.choices]
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds")), *Organization.Kind.choices],
+        widget=QuickSelect,
     )
     region = forms.ModelChoiceField(
         label=_("Region"),
         required=False,
         queryset=Region.objects.all(),
         empty_label=_("All regions"),
+        widget=QuickSelect,
     )
     province = forms.ModelChoiceField(
         label=_("Province"),
         required=False,
         queryset=Province.objects.all(),
         empty_label=_("All provinces"),
+        widget=QuickSelect,
     )
     verified = forms.BooleanField(label=_("Verified only"), required=False)
 

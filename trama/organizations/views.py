@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
+from trama.lib.cache import cached_page
 from trama.lib.refusals import add_refusal
 
 from . import services
@@ -32,6 +33,7 @@ def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
+@cached_page("organizations", "territories")
 @require_GET
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)

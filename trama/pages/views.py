@@ -2,10 +2,12 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
 from trama.territories.models import Municipality
 
 
+@cached_page("organizations")
 @require_GET
 def home(request):
     counts = Organization.objects.aggregate(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
+from trama.lib.cache import cached_page
 from trama.lib.refusals import attempt, form_page
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
@@ -49,6 +50,7 @@ from .forms import (
     with_added_row,
 )
 from .models import Procedure, Proposal, Receipt
+from .moments import next_public_moment
 from .pdf import receipt_pdf
 from .workflow import who_may
 
@@ -85,6 +87,7 @@ def observed(access):
     return access if seen is access.procedure else replace(access, procedure=seen)
 
 
+@cached_page("procedures", "organizations", "programs", "territories", until=next_public_moment)
 def call_list(request):
     """The public list of calls: open ones first, with filters by area, region and text."""
     form = CallFilterForm(request.GET or None)
@@ -142,6 +145,7 @@ class CallFeed(Feed):
 # --- the call page and its acts ---------------------------------------------------------------
 
 
+@cached_page("procedures", "organizations", "programs", "accounts", until=next_public_moment)
 def call_detail(request, pk):
     return call_page(request, observed(access_procedure(request.user, pk)))
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from trama.ledger.charts import program_figures
+from trama.lib.cache import cached_page
 
 # The dashboard shows the program's ledger figures: views are the outer ring (DESIGN.md), and
 # this one import is the contract's one exception for `programs` (pyproject.toml).
@@ -66,6 +67,7 @@ def program_create(request):
 
 
 @require_GET
+@cached_page("ledger", "organizations", "procedures", "programs")
 def program_dashboard(request, slug):
     access = access_program(request.user, slug)
     program = access.program

@@ -1,0 +1,47 @@
+"""Query bounds of the pages the page benchmark measures that had none."""
+# ruff: noqa: F811  (the procedures fixtures are imported by name)
+
+import pytest
+from django.urls import reverse
+
+from trama.procedures.tests.conftest import bodies, call, complete_proposal  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_a_few_queries(client_for, personas, django_assert_max_num_queries):
+    anonymous = client_for(None)
+    with django_assert_max_num_queries(1):
+        assert anonymous.get(reverse("pages:home")).status_code == 200
+    with django_assert_max_num_queries(0):
+        assert anonymous.get(reverse("pages:home")).status_code == 200
+    signed_in = client_for(personas.alice)
+    with django_assert_max_num_queries(5):
+        assert signed_in.get(reverse("pages:home")).status_code == 200
+
+
+def test_the_personal_area_and_a_proposal_are_bounded(
+    client_for, call, bodies, django_assert_max_num_queries
+):
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.coop)
+    client = client_for(bodies.tom)
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("organizations:dashboard")).status_code == 200
+    with django_assert_max_num_queries(17):
+        response = client.get(reverse("procedures:proposal", args=[proposal.pk]))
+    assert response.status_code == 200
+
+
+def test_a_cached_dashboard_figure_fragment_spares_the_figures(
+    client_for, personas, django_assert_max_num_queries
+):
+    from trama.procedures.services import create_program
+
+    program = create_program(
+        by=personas.alice, owner=personas.comune, title="Welfare", start_year=2016, end_year=2020
+    )
+    client = client_for(personas.alice)
+    url = reverse("ledger:program", args=[program.slug])
+    assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(url).status_code == 200
