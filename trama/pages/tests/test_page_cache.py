@@ -11,6 +11,7 @@ from trama.ledger import services as ledger_services
 from trama.organizations import services as org_services
 from trama.procedures import services
 from trama.procedures.tests.conftest import bodies, call, rome  # noqa: F401
+from trama.programs import services as program_services
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_a_signed_in_visitor_never_gets_the_anonymous_page(personas, client):
 
 def test_publishing_a_call_lists_it(bodies, time_machine):
     time_machine.move_to(rome(2026, 3, 1, 9, 0), tick=False)
-    program = services.create_program(
+    program = program_services.create_program(
         by=bodies.alice, owner=bodies.comune, title="Abitare", start_year=2026, end_year=2027
     )
     draft = services.create_call(
@@ -106,10 +107,10 @@ def test_a_deadline_passing_takes_the_call_off_the_open_list(call, time_machine)
 
 @pytest.fixture
 def dashboard(personas):
-    program = services.create_program(
+    program = program_services.create_program(
         by=personas.alice, owner=personas.comune, title="Welfare", start_year=2016, end_year=2020
     )
-    return program, reverse("ledger:program", args=[program.slug])
+    return program, reverse("programs:program", args=[program.slug])
 
 
 def _entry(personas, program, amount):

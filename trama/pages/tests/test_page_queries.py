@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from trama.procedures.tests.conftest import bodies, call, complete_proposal  # noqa: F401
+from trama.programs.services import create_program
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,11 @@ def test_the_personal_area_and_a_proposal_are_bounded(
 def test_a_cached_dashboard_figure_fragment_spares_the_figures(
     client_for, personas, django_assert_max_num_queries
 ):
-    from trama.procedures.services import create_program
-
     program = create_program(
         by=personas.alice, owner=personas.comune, title="Welfare", start_year=2016, end_year=2020
     )
     client = client_for(personas.alice)
-    url = reverse("ledger:program", args=[program.slug])
+    url = reverse("programs:program", args=[program.slug])
     assert client.get(url).status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
