@@ -39,7 +39,7 @@ unit: install translations
 smoke: install translations
 	scripts/smoke-sqlite
 
-test: lint migrations-check unit smoke
+test: lint migrations-check unit smoke fuzz-short
 
 # Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
 # empties and fills (its name must start with trama_bench). bench-ledger is the national
@@ -68,6 +68,23 @@ bench-ledger-small: install
 bench-submissions: install
 	@scripts/ensure-postgres
 	PRIVATE_MEDIA_ROOT=$$(mktemp -d) DEBUG=1 $(PY) manage.py bench_submissions
+
+# API fuzzing: schemathesis (every check, fixed seed) against gunicorn serving a throw-away
+# PostgreSQL database (dropped and recreated, migrated, territories and demo data loaded)
+# with a read-write token; fails on any 5xx, any status the OpenAPI document doesn't
+# declare, any response off its schema. `make fuzz` is the long run (about 10,000 cases);
+# `make test` runs a short one (fuzzing phase, 2 cases per operation and mode).
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz
+FUZZ_SHORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz_short
+
+.PHONY: fuzz fuzz-short
+fuzz: install translations
+	@scripts/ensure-postgres
+	$(PY) scripts/fuzz --database-url $(FUZZ_DATABASE_URL) --port 8110 --max-examples 400
+
+fuzz-short: install translations
+	@scripts/ensure-postgres
+	$(PY) scripts/fuzz --database-url $(FUZZ_SHORT_DATABASE_URL) --port 8111 --phases fuzzing --max-examples 2
 
 # Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
 messages: install

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import ConfigDict, PlainValidator, WithJsonSchema
 
 from trama.lib.numbers import AMOUNT, MAX_TEXT_LENGTH, POINTS, QUANTITY, UNIT_VALUE, Bounds
 from trama.lib.numbers import check_bounds as _check_bounds
@@ -36,10 +36,21 @@ ProvinceCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$", description="Abbre
 LONG_TEXT = 20_000
 
 
+# PostgreSQL can't store NUL in text: the parser refuses it (and lone surrogates) in every
+# body and query string; the pattern says so in the document.
+NO_NUL = r"^[^\x00]*$"
+
+
 def Text(max_length: int, **extra) -> Any:  # noqa: N802 - reads as a type in a schema
-    """A string of at most max_length characters (the column's). NUL characters and lone
-    surrogates, which PostgreSQL can't store, are refused for every request by the parser."""
-    return Annotated[str, Field(max_length=max_length, **extra)]
+    """A string of at most max_length characters (the column's), without NUL."""
+    return Annotated[str, Field(max_length=max_length, pattern=NO_NUL, **extra)]
+
+
+class InputSchema(Schema):
+    """A request body: a field the document doesn't name is refused, not ignored, so a
+    misspelt field can't pass unnoticed."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # Pages: at most MAX_PAGE items, and an offset bounded so that a client can page through

@@ -301,13 +301,8 @@ def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
     if level == Level.COUNTRY:
         return Scope.country(), _("Italy")
     if not ident:
-        message = _("This level needs an id.")
-        raise ApiError(
-            422,
-            "malformed_request",
-            _("The request is malformed."),
-            {"id": [{"code": "missing", "message": message}]},
-        )
+        # A rule of the levels, not of the document's shape: `id` is optional there.
+        raise _unknown("id", "id_required", _("This level needs an id."))
     found = None
     if level == Level.PROGRAM:
         found = Program.objects.filter(slug=ident).values_list("pk", "title").first()
@@ -378,7 +373,7 @@ def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
 
 @router.get(
     "/figures",
-    response={200: FiguresOut, **errors(401, 404, 422)},
+    response={200: FiguresOut, **errors(400, 401, 404, 422)},
     summary="Figures for a scope",
     **PUBLIC,
 )

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -17,7 +19,9 @@ router = Router(tags=["organizations"])
 
 class OrganizationFilters(Schema):
     q: Text(100) = ""
-    kind: Organization.Kind | None = None
+    # A Literal, not the enum: the ledger's entry kind is an enum named Kind too, and the
+    # document has one component per name.
+    kind: Literal[tuple(Organization.Kind.values)] | None = None
     region: RegionCode | None = None
     province: ProvinceCode | None = None
     verified: bool | None = None

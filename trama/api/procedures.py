@@ -5,13 +5,14 @@ deadline, and this API returns no proposal content at all)."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from trama.ledger.access import OWNER, access_program
 from trama.lib.numbers import AMOUNT, POINTS
@@ -21,7 +22,19 @@ from trama.procedures.access import access_procedure, access_proposal
 from trama.procedures.models import Area, Procedure
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .bounds import LONG_TEXT, Amount, Id, Pagination, Points, RegionCode, Slug, Text, bounded
+from .bounds import (
+    LONG_TEXT,
+    NO_NUL,
+    Amount,
+    Id,
+    InputSchema,
+    Pagination,
+    Points,
+    RegionCode,
+    Slug,
+    Text,
+    bounded,
+)
 from .errors import ApiError, errors
 
 router = Router(tags=["procedures"])
@@ -84,13 +97,13 @@ class CallDetailOut(CallOut):
 MAX_CRITERIA = 50
 
 
-class CriterionIn(Schema):
+class CriterionIn(InputSchema):
     title: Text(200)
     description: Text(LONG_TEXT) = ""
     max_points: Points
 
 
-class CallIn(Schema):
+class CallIn(InputSchema):
     kind: Literal["CO_DESIGN", "CO_PROGRAMMING"] = "CO_DESIGN"
     title: Text(200)
     description: Text(LONG_TEXT)
@@ -110,12 +123,26 @@ class CallFilters(Schema):
     status: Literal["open", "all"] = "open"
 
 
-class ProposalIn(Schema):
+# JSON keys are strings: the document says which strings (criterion ids) may be keys.
+Sections = Annotated[
+    dict[Id, Text(LONG_TEXT)],
+    Field(max_length=MAX_CRITERIA),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"},
+            "additionalProperties": {"type": "string", "maxLength": LONG_TEXT, "pattern": NO_NUL},
+            "maxProperties": MAX_CRITERIA,
+            "description": "Criterion id → the section's text.",
+        }
+    ),
+]
+
+
+class ProposalIn(InputSchema):
     lead: Slug
     title: Text(200)
-    sections: dict[Id, Text(LONG_TEXT)] = Field(
-        {}, max_length=MAX_CRITERIA, description="Criterion id → the section's text."
-    )
+    sections: Sections = {}
     budget_total: Amount | None = None
 
 

@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from trama.ledger.models import CENT
 from trama.ledger.state import measure_for
 
-from .bounds import LONG_TEXT, Amount, Id, Quantity, Slug, Text, UnitValue, Year
+from .bounds import LONG_TEXT, Amount, Id, InputSchema, Quantity, Slug, Text, UnitValue, Year
 
 
 def money(value: Decimal) -> str:
@@ -62,7 +62,7 @@ class OrganizationOut(Schema):
         return obj.get_absolute_url()
 
 
-class OrganizationIn(Schema):
+class OrganizationIn(InputSchema):
     # The lengths of the columns (trama.organizations.models.Organization).
     name: Text(200)
     kind: Text(16)
@@ -231,7 +231,7 @@ class EntryOut(Schema):
         return obj.reversed_by_id
 
 
-class EntryIn(Schema):
+class EntryIn(InputSchema):
     kind: Text(8, description="PLEDGE or ACTUAL.")
     category: Text(16, description="ECONOMIC, PROJECT, ORGANISATIONAL or PROFESSIONAL.")
     source: Text(
@@ -255,16 +255,16 @@ class EntryIn(Schema):
     description: Text(300) = ""
 
 
-class ReverseIn(Schema):
+class ReverseIn(InputSchema):
     reason: Text(300)
 
 
-class VerifyIn(Schema):
+class VerifyIn(InputSchema):
     accept: bool
     reason: Text(300) = ""
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(InputSchema):
     confirmed: bool
     reason: Text(300) = ""
 

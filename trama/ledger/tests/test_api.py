@@ -1075,7 +1075,6 @@ def test_figures_of_an_unknown_scope_are_a_404(program, call, query):
     [
         ({}, "level"),
         ({"level": "planet"}, "level"),
-        ({"level": "program"}, "id"),
         ({"level": "program", "id": "welfare-comunitario", "basis": "hoped"}, "basis"),
         ({"level": "country", "year_from": "ieri"}, "year_from"),
     ],
@@ -1085,6 +1084,13 @@ def test_it_refuses_malformed_figure_queries(program, call, query, field):
 
     assert error["code"] == "malformed_request"
     assert field in error["fields"]
+
+
+def test_it_asks_for_the_id_of_a_level_that_needs_one(program, call):
+    error = error_of(call("get", FIGURES, {"level": "program"}), 400)
+
+    assert error["code"] == "id_required"
+    assert error["fields"]["id"][0]["code"] == "id_required"
 
 
 def test_figures_take_a_bounded_number_of_queries(
