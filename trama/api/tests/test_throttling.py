@@ -134,3 +134,18 @@ def test_processes_share_the_count_through_redis(db, client, redis_url):
         )
 
     assert other.stdout.strip().splitlines()[-1] == "429", other.stderr
+
+
+def test_a_malformed_rate_stops_the_start_naming_the_variable():
+    env = {**os.environ, "DEBUG": "1", "API_THROTTLE_TOKEN_RATE": "many/minute"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import trama.settings"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "API_THROTTLE_TOKEN_RATE='many/minute' is not a rate" in result.stderr
