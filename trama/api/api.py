@@ -54,6 +54,10 @@ class BodyParser(Parser):
 
     def parse_body(self, request):
         data = json.loads(request.body, parse_float=Decimal)
+        if not isinstance(data, dict):  # every body this API takes is an object
+            raise NinjaValidationError(
+                [{"loc": ("body",), "type": "not_an_object", "msg": _("Send a JSON object.")}]
+            )
         # The body's parameter name is dropped from `fields` (errors.field_errors).
         errors = _bad_text(data, ("body", "payload"))
         if errors:

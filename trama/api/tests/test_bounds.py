@@ -118,9 +118,10 @@ def post_organization(client, headers, body):
         (b'{"name": "Sole \xff"}', "body", "json_invalid"),  # not UTF-8
         ("{'name': 'Sole'}", "body", "json_invalid"),
         ('{"name": "Sole",}', "body", "json_invalid"),
-        ("[1, 2]", "body", "model_attributes_type"),
-        ("42", "body", "model_attributes_type"),
-        ("null", "body", "model_attributes_type"),
+        ("[1, 2]", "body", "not_an_object"),
+        ("42", "body", "not_an_object"),
+        ("null", "body", "not_an_object"),
+        ('"Cooperativa Sole"', "body", "not_an_object"),
     ],
 )
 def test_it_refuses_bodies_that_are_not_json_objects_of_storable_text(
