@@ -40,7 +40,7 @@ unit: install translations
 smoke: install translations
 	scripts/smoke-sqlite
 
-test: lint migrations-check unit smoke
+test: lint migrations-check unit smoke fuzz-short
 
 # Benchmarks (code in trama/benchmarks/).
 # Resource-ledger benchmark on PostgreSQL, in a database of its own that the command creates,
@@ -80,6 +80,23 @@ bench-pages: install translations
 	@scripts/ensure-postgres
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(PY) scripts/bench_pages.py
+# API fuzzing: schemathesis (every check, fixed seed) against gunicorn serving a throw-away
+# PostgreSQL database (dropped and recreated, migrated, territories and demo data loaded)
+# with a read-write token; fails on any 5xx, any status the OpenAPI document doesn't
+# declare, any response off its schema. `make fuzz` is the long run (about 10,600 cases,
+# 15 minutes on 2 busy cores); `make test` runs a short one (fuzzing phase, 5 cases per
+# operation, under a minute of schemathesis).
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz
+FUZZ_SHORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz_short
+
+.PHONY: fuzz fuzz-short
+fuzz: install translations
+	@scripts/ensure-postgres
+	$(PY) scripts/fuzz --database-url $(FUZZ_DATABASE_URL) --port 8110 --max-examples 300
+
+fuzz-short: install translations
+	@scripts/ensure-postgres
+	$(PY) scripts/fuzz --database-url $(FUZZ_SHORT_DATABASE_URL) --port 8111 --phases fuzzing --max-examples 5
 
 # Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
 messages: install

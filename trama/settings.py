@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from trama.lib.env import env_bool, env_int, env_list, env_str
+from trama.lib.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -128,6 +128,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- API (django-ninja) ---
+# Requests per personal token, and per client IP address for requests without one; the
+# counts live in the cache above, so with REDIS_URL they hold across web processes.
+API_THROTTLE_RATES = {
+    "token": env_rate("API_THROTTLE_TOKEN_RATE", "600/m"),
+    "anon": env_rate("API_THROTTLE_ANON_RATE", "120/m"),
+}
+# Behind N reverse proxies the client's address is the N-th from the right of
+# X-Forwarded-For; 0 trusts only the connection's address (no proxy).
+NINJA_NUM_PROXIES = env_int("API_NUM_PROXIES", 0)
 
 # --- accounts (django-allauth) ---
 ACCOUNT_LOGIN_METHODS = {"email"}

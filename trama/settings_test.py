@@ -19,3 +19,6 @@ import tempfile  # noqa: E402
 _FILES = Path(tempfile.mkdtemp(prefix="trama-test-files-"))  # noqa: F405
 MEDIA_ROOT = _FILES / "media"
 PRIVATE_MEDIA_ROOT = _FILES / "private-media"
+
+# The API's throttles stay on, with rates no test reaches (test_throttling lowers them).
+API_THROTTLE_RATES = {"token": "100000/m", "anon": "100000/m"}

@@ -1,41 +1,116 @@
 import json
+import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
-from .errors import install_handlers
+from .errors import STATUSES, install_handlers
 from .ledger import router as ledger_router
 from .organizations import me_router
 from .organizations import router as organizations_router
 from .procedures import router as procedures_router
 from .territories import router as territories_router
+from .throttling import THROTTLES
+
+# NUL, which PostgreSQL can't store in text, and lone surrogates, which are not Unicode.
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
-class DecimalParser(Parser):
-    """JSON numbers with a fraction become the Decimal of their exact text, never a float.
+def _bad_text(value, loc: tuple) -> list[dict]:
+    """Where value (a parsed JSON document) holds a string that is not storable text."""
+    if isinstance(value, str):
+        bad = _BAD_TEXT.search(value) is not None
+        return [_text_error(loc)] if bad else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if isinstance(key, str) and _BAD_TEXT.search(key):
+                found.append(_text_error(loc))
+            found += _bad_text(item, (*loc, key))
+        return found
+    if isinstance(value, list):
+        return [error for i, item in enumerate(value) for error in _bad_text(item, (*loc, i))]
+    return []
 
-    A float would turn 10.0000000000000001 into 10.0 before any check could see the extra
+
+def _text_error(loc: tuple) -> dict:
+    return {
+        "loc": loc,
+        "type": "invalid_text",
+        "msg": _("Text can't contain NUL characters or unpaired surrogates."),
+    }
+
+
+class BodyParser(Parser):
+    """JSON bodies and query strings, refused when they hold text nobody can store.
+
+    JSON numbers with a fraction become the Decimal of their exact text, never a float: a
+    float would turn 10.0000000000000001 into 10.0 before any check could see the extra
     decimals; euro amounts are taken as written.
     """
 
     def parse_body(self, request):
-        return json.loads(request.body, parse_float=Decimal)
+        data = json.loads(request.body, parse_float=Decimal)
+        if not isinstance(data, dict):  # every body this API takes is an object
+            raise NinjaValidationError(
+                [{"loc": ("body",), "type": "not_an_object", "msg": _("Send a JSON object.")}]
+            )
+        # The body's parameter name is dropped from `fields` (errors.field_errors).
+        errors = _bad_text(data, ("body", "payload"))
+        if errors:
+            raise NinjaValidationError(errors)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        errors = [
+            _text_error(("query", key))
+            for key, values in data.lists()
+            if _BAD_TEXT.search(key) or any(_BAD_TEXT.search(v) for v in values)
+        ]
+        if errors:
+            raise NinjaValidationError(errors)
+        return super().parse_querydict(data, list_fields, request)
 
 
-api = NinjaAPI(
+class TramaAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The document, with each error status described and Retry-After on every 429."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) in STATUSES:
+                        response["description"] = STATUSES[int(status)]
+                    if status == "429" or status == 429:
+                        response["headers"] = {
+                            "Retry-After": {
+                                "description": "Seconds to wait before the next request.",
+                                "schema": {"type": "integer", "minimum": 0},
+                            }
+                        }
+        return schema
+
+
+api = TramaAPI(
     title="Trama API",
     version="1",
     description=(
         "API pubblica di Trama. Letture anonime dei dati pubblici; le operazioni personali e "
         "le scritture richiedono un token personale (`Authorization: Bearer trm_…`) creato "
         'nel profilo. Errori: `{"error": {"code", "message", "fields"}}`. Gli importi sono '
-        'stringhe con due decimali ("1250.00"), mai numeri in virgola mobile.'
+        'stringhe con due decimali ("1250.00"), mai numeri in virgola mobile; in ingresso '
+        'si scrivono in forma canonica, come stringa ("1500.50") o numero JSON (1500.50), '
+        "mai in notazione italiana. Le richieste sono limitate per token e, senza token, "
+        "per indirizzo IP: oltre il limite la risposta è 429 con `Retry-After`."
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
-    parser=DecimalParser(),
+    parser=BodyParser(),
+    throttle=THROTTLES,
 )
 install_handlers(api)
 api.add_router("/organizations", organizations_router)

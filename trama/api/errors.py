@@ -1,6 +1,11 @@
+"""Every error the API returns, its JSON shape and the statuses each operation declares."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
 
 
 class ApiError(Exception):
@@ -9,8 +14,58 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
+class FieldErrorOut(Schema):
+    code: str
+    message: str
+
+
+class ErrorDetailOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[FieldErrorOut]] | None = None
+
+
+class ErrorOut(Schema):
+    """{"error": {"code", "message", "fields"}}: `code` is stable, `message` is for people."""
+
+    error: ErrorDetailOut
+
+
+# What each status means in this API (the description of every declared error response).
+STATUSES = {
+    400: "Refused by a rule: `code` names it (e.g. `not_positive`, `deadline_passed`).",
+    401: "No valid API token (`unauthenticated`).",
+    403: "The token or its owner may not do this (`token_read_only`, `forbidden`).",
+    404: "Not found, or not visible to this token (`not_found`).",
+    409: "Someone else got there first (`already_verified`, `already_ranked`).",
+    422: "The request does not match the document (`malformed_request`; `fields` says where).",
+    429: "Too many requests (`throttled`); `Retry-After` says how many seconds to wait.",
+}
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error responses an operation declares; every operation may be throttled (429)."""
+    return {status: ErrorOut for status in sorted({*statuses, 429})}
+
+
 # Service refusals that mean "someone else got there first", not "your request is wrong".
 CONFLICT_CODES = {"already_verified", "already_ranked"}
+
+
+def field_errors(errors: list[dict]) -> dict:
+    """Pydantic-style errors as {field: [{"code", "message"}]}, fields named as in the JSON."""
+    fields = {}
+    for error in errors:
+        where, *path = error.get("loc", []) or ["body"]
+        if where == "body":
+            # Every body is one schema; its Python parameter name means nothing to a
+            # client, so fields are named as in the JSON sent, as the 400 errors do.
+            path = path[1:]
+        loc = ".".join(str(p) for p in path) or "body"
+        fields.setdefault(loc, []).append(
+            {"code": error.get("type", "invalid"), "message": str(error.get("msg", ""))}
+        )
+    return fields
 
 
 def install_handlers(api):
@@ -21,6 +76,9 @@ def install_handlers(api):
         if fields:
             body["error"]["fields"] = fields
         return api.create_response(request, body, status=status)
+
+    def malformed_response(request, fields):
+        return respond(request, 422, "malformed_request", _("The request is malformed."), fields)
 
     @api.exception_handler(ApiError)
     def api_error(request, exc):
@@ -54,45 +112,31 @@ def install_handlers(api):
         status = 409 if code in CONFLICT_CODES else 400
         return respond(request, status, code, " ".join(exc.messages), fields)
 
-    from ninja.errors import AuthenticationError, HttpError
-    from ninja.errors import ValidationError as NinjaValidationError
-
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
         return respond(request, 401, "unauthenticated", _("A valid API token is required."))
 
     @api.exception_handler(NinjaValidationError)
     def malformed(request, exc):
-        fields = {}
-        for error in exc.errors:
-            where, *path = error.get("loc", []) or ["body"]
-            if where == "body":
-                # Every body is one schema; its Python parameter name means nothing to a
-                # client, so fields are named as in the JSON sent, as the 400 errors do.
-                path = path[1:]
-            loc = ".".join(str(p) for p in path) or "body"
-            fields.setdefault(loc, []).append(
-                {"code": error.get("type", "invalid"), "message": error.get("msg", "")}
-            )
-        return respond(request, 422, "malformed_request", _("The request is malformed."), fields)
+        return malformed_response(request, field_errors(exc.errors))
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc):
+        # django-ninja adds the Retry-After header to this response.
+        return respond(
+            request, 429, "throttled", _("Too many requests: wait a moment and try again.")
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         if exc.status_code == 400 and exc.__cause__ is not None:
-            # django-ninja's only 400: a body it could not parse (not JSON, wrong encoding).
-            return respond(
-                request,
-                422,
-                "malformed_request",
-                _("The request body is not valid JSON."),
-                {
-                    "body": [
-                        {
-                            "code": "json_invalid",
-                            "message": _("The request body is not valid JSON."),
-                        }
-                    ]
-                },
+            # django-ninja's only 400: a body it could not parse (trama.api.api.BodyParser).
+            cause = exc.__cause__
+            if isinstance(cause, NinjaValidationError):
+                return malformed_response(request, field_errors(cause.errors))
+            message = _("The request body is not valid JSON.")
+            return malformed_response(
+                request, {"body": [{"code": "json_invalid", "message": message}]}
             )
-        code = {403: "forbidden", 429: "throttled"}.get(exc.status_code, "error")
+        code = {403: "forbidden"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, code, exc.message)

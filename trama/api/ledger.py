@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from trama.ledger import services
 from trama.ledger.access import access_entry
@@ -24,6 +24,7 @@ from trama.ledger.models import (
     ReferenceRate,
     Source,
 )
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure
 from trama.programs.access import access_program
@@ -31,7 +32,8 @@ from trama.programs.models import Area, Program
 from trama.territories.models import Province, Region
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .errors import ApiError
+from .bounds import Id, Pagination, RegionCode, Slug, Text, Year, bounded
+from .errors import ApiError, errors
 from .schemas import (
     ConfirmIn,
     EntryIn,
@@ -48,20 +50,24 @@ from .schemas import (
 router = Router(tags=["ledger"])
 PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
 WRITE = {"auth": TokenAuth(write=True)}
-MAX_PAGE = 100
 
 
 # Programs
 
 
 class ProgramFilters(Schema):
-    owner: str | None = None
-    region: str | None = None
+    owner: Slug | None = None
+    region: RegionCode | None = None
     area: Area | None = None
 
 
-@router.get("/programs", response=list[ProgramOut], summary="List programs", **PUBLIC)
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/programs",
+    response={200: list[ProgramOut], **errors(401, 422)},
+    summary="List programs",
+    **PUBLIC,
+)
+@paginate(Pagination)
 def list_programs(request, filters: Query[ProgramFilters]):
     """`owner` is the slug of the owning public body, `region` an ISTAT region code (03)."""
     qs = Program.objects.with_territory().order_by("-start_year", "title", "pk")
@@ -76,11 +82,11 @@ def list_programs(request, filters: Query[ProgramFilters]):
 
 @router.get(
     "/programs/{slug}",
-    response=ProgramDetailOut,
+    response={200: ProgramDetailOut, **errors(401, 404, 422)},
     summary="One program and its procedures",
     **PUBLIC,
 )
-def get_program(request, slug: str):
+def get_program(request, slug: Slug):
     return access_program(request.user, slug).program
 
 
@@ -104,21 +110,21 @@ class EntryFilters(Schema):
     kind: Kind | None = None
     source: Source | None = None
     category: Category | None = None
-    year: int | None = None
-    contributor: str | None = None
-    procedure: int | None = None
+    year: Year | None = None
+    contributor: Slug | None = None
+    procedure: Id | None = None
     measure: EntryMeasure | None = None
     state: EntryMeasure | None = Field(None, description="The former name of `measure`.")
 
 
 @router.get(
     "/programs/{slug}/entries",
-    response=list[EntryOut],
+    response={200: list[EntryOut], **errors(401, 404, 422)},
     summary="A program's ledger entries",
     **PUBLIC,
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
-def list_entries(request, slug: str, filters: Query[EntryFilters]):
+@paginate(Pagination)
+def list_entries(request, slug: Slug, filters: Query[EntryFilters]):
     """Newest first, at most 100 a page. `contributor` is an organisation's slug; `measure`
     (where an entry counts in the figures) is `pledged` for pledges and, for actuals,
     `pending`, `accepted`, `rejected` or `disputed` (an accepted grant that its funder
@@ -161,16 +167,23 @@ def _organization(slug: str, field: str) -> Organization:
 
 @router.post(
     "/programs/{slug}/entries",
-    response={201: EntryOut},
+    response={201: EntryOut, **errors(400, 401, 403, 404, 422)},
     summary="Record a pledge or an actual",
     **WRITE,
 )
-def record_entry(request, slug: str, payload: EntryIn):
+def record_entry(request, slug: Slug, payload: EntryIn):
     """Members of a body record its resources; members of the program's verified public body
     record anyone's. An actual recorded by the public body is accepted at once; anyone
     else's waits for its verification. Refusals are 400 with the rule's code, e.g.
-    `not_positive`, `too_many_decimals`, `funder_required`, `year_outside_program`."""
+    `not_positive`, `too_many_decimals`, `too_large`, `funder_required`,
+    `year_outside_program`."""
     program = access_program(request.user, slug).program
+    # Canonical decimals, bounded as every form bounds them; the service takes Decimals.
+    numbers = bounded(
+        amount=(payload.amount, AMOUNT),
+        quantity=(payload.quantity, QUANTITY),
+        unit_value=(payload.unit_value, UNIT_VALUE),
+    )
     contributor = _organization(payload.contributor, "contributor")
     funder = _organization(payload.funder, "funder") if payload.funder else None
     rate = None
@@ -191,10 +204,10 @@ def record_entry(request, slug: str, payload: EntryIn):
         source=payload.source,
         contributor=contributor,
         year=payload.year,
-        amount=payload.amount,
-        quantity=payload.quantity,
+        amount=numbers["amount"],
+        quantity=numbers["quantity"],
         unit=payload.unit,
-        unit_value=payload.unit_value,
+        unit_value=numbers["unit_value"],
         rate=rate,
         procedure=procedure,
         funder=funder,
@@ -206,11 +219,11 @@ def record_entry(request, slug: str, payload: EntryIn):
 
 @router.post(
     "/programs/{slug}/entries/{entry_id}/reverse",
-    response={201: EntryOut},
+    response={201: EntryOut, **errors(400, 401, 403, 404, 422)},
     summary="Reverse an entry",
     **WRITE,
 )
-def reverse_entry(request, slug: str, entry_id: int, payload: ReverseIn):
+def reverse_entry(request, slug: Slug, entry_id: Id, payload: ReverseIn):
     """A correction: a new entry of the same amount that cancels this one, with a reason.
     Refused with `reversal_of_reversal` or `already_reversed`."""
     entry = access_entry(request.user, slug, entry_id).entry
@@ -220,11 +233,11 @@ def reverse_entry(request, slug: str, entry_id: int, payload: ReverseIn):
 
 @router.post(
     "/programs/{slug}/entries/{entry_id}/verify",
-    response=EntryOut,
+    response={200: EntryOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Accept or reject an actual",
     **WRITE,
 )
-def verify_entry(request, slug: str, entry_id: int, payload: VerifyIn):
+def verify_entry(request, slug: Slug, entry_id: Id, payload: VerifyIn):
     """Members of the program's verified public body; a rejection says why. The first
     decision stands: another one is a 409 with the code `already_verified`."""
     entry = access_entry(request.user, slug, entry_id).entry
@@ -234,11 +247,11 @@ def verify_entry(request, slug: str, entry_id: int, payload: VerifyIn):
 
 @router.post(
     "/programs/{slug}/entries/{entry_id}/confirm",
-    response=EntryOut,
+    response={200: EntryOut, **errors(400, 401, 403, 404, 422)},
     summary="Confirm or dispute a foundation grant",
     **WRITE,
 )
-def confirm_entry(request, slug: str, entry_id: int, payload: ConfirmIn):
+def confirm_entry(request, slug: Slug, entry_id: Id, payload: ConfirmIn):
     """Members of the funder the grant names; a dispute says why, and keeps the grant out of
     the accepted figures until the funder confirms it."""
     entry = access_entry(request.user, slug, entry_id).entry
@@ -253,10 +266,10 @@ def confirm_entry(request, slug: str, entry_id: int, payload: ConfirmIn):
 
 class FiguresQuery(Schema):
     level: Level
-    id: str | None = None
+    id: Text(80) | None = None
     basis: Literal["accepted", "pledged"] = "accepted"
-    year_from: int | None = None
-    year_to: int | None = None
+    year_from: Year | None = None
+    year_to: Year | None = None
 
 
 def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
@@ -264,18 +277,13 @@ def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
     if level == Level.COUNTRY:
         return Scope.country(), _("Italy")
     if not ident:
-        message = _("This level needs an id.")
-        raise ApiError(
-            422,
-            "malformed_request",
-            _("The request is malformed."),
-            {"id": [{"code": "missing", "message": message}]},
-        )
+        # A rule of the levels, not of the document's shape: `id` is optional there.
+        raise _unknown("id", "id_required", _("This level needs an id."))
     found = None
     if level == Level.PROGRAM:
         found = Program.objects.filter(slug=ident).values_list("pk", "title").first()
     elif level == Level.PROCEDURE:
-        if ident.isdigit():
+        if ident.isascii() and ident.isdigit() and len(ident) <= 18:  # a bigint id
             found = Procedure.objects.filter(pk=ident).values_list("pk", "title").first()
     elif level in (Level.OWNER, Level.CONTRIBUTOR):
         found = Organization.objects.filter(slug=ident).values_list("pk", "name").first()
@@ -339,7 +347,12 @@ def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
     }
 
 
-@router.get("/figures", response=FiguresOut, summary="Figures for a scope", **PUBLIC)
+@router.get(
+    "/figures",
+    response={200: FiguresOut, **errors(400, 401, 404, 422)},
+    summary="Figures for a scope",
+    **PUBLIC,
+)
 def get_figures(request, query: Query[FiguresQuery]):
     """The figures the pages show. `id` names the scope: a program's or an organisation's
     slug (`program`, `owner`, `contributor`), a procedure's id, a province's abbreviation

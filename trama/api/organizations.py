@@ -1,6 +1,8 @@
+from typing import Literal
+
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from trama.organizations import services
 from trama.organizations.access import MEMBER, access_organization, memberships_of
@@ -8,17 +10,20 @@ from trama.organizations.models import Organization
 from trama.territories.forms import find_municipality
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .errors import ApiError
+from .bounds import Pagination, ProvinceCode, RegionCode, Slug, Text
+from .errors import ApiError, errors
 from .schemas import MemberOut, MeOut, OrganizationIn, OrganizationOut
 
 router = Router(tags=["organizations"])
 
 
 class OrganizationFilters(Schema):
-    q: str = ""
-    kind: Organization.Kind | None = None
-    region: str | None = None
-    province: str | None = None
+    q: Text(100) = ""
+    # A Literal, not the enum: the ledger's entry kind is an enum named Kind too, and the
+    # document has one component per name.
+    kind: Literal[tuple(Organization.Kind.values)] | None = None
+    region: RegionCode | None = None
+    province: ProvinceCode | None = None
     verified: bool | None = None
 
 
@@ -28,12 +33,12 @@ def _queryset():
 
 @router.get(
     "",
-    response=list[OrganizationOut],
+    response={200: list[OrganizationOut], **errors(401, 422)},
     auth=OptionalTokenAuth(),
     summary="List organisations",
     openapi_extra=OptionalTokenAuth.OPENAPI,
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organizations(request, filters: Query[OrganizationFilters]):
     """Public directory; `region` is an ISTAT region code, `province` an abbreviation (LC)."""
     qs = _queryset().search(filters.q)
@@ -50,23 +55,23 @@ def list_organizations(request, filters: Query[OrganizationFilters]):
 
 @router.get(
     "/{slug}",
-    response=OrganizationOut,
+    response={200: OrganizationOut, **errors(401, 404, 422)},
     auth=OptionalTokenAuth(),
     summary="One organisation",
     openapi_extra=OptionalTokenAuth.OPENAPI,
 )
-def get_organization(request, slug: str):
+def get_organization(request, slug: Slug):
     return access_organization(request.user, slug).organization
 
 
 @router.get(
     "/{slug}/members",
-    response=list[MemberOut],
+    response={200: list[MemberOut], **errors(401, 403, 404, 422)},
     auth=TokenAuth(),
     summary="Members of an organisation (members only)",
 )
-@paginate(LimitOffsetPagination)
-def list_members(request, slug: str):
+@paginate(Pagination)
+def list_members(request, slug: Slug):
     org = access_organization(request.user, slug, need=MEMBER).organization
     return [
         MemberOut(name=m.user.get_full_name(), email=m.user.email, role=m.role, since=m.created_at)
@@ -76,7 +81,7 @@ def list_members(request, slug: str):
 
 @router.post(
     "",
-    response={201: OrganizationOut},
+    response={201: OrganizationOut, **errors(400, 401, 403, 422)},
     auth=TokenAuth(write=True),
     summary="Register an organisation",
 )
@@ -114,7 +119,9 @@ def create_organization(request, payload: OrganizationIn):
 me_router = Router(tags=["account"])
 
 
-@me_router.get("", response=MeOut, auth=TokenAuth(), summary="The token's owner")
+@me_router.get(
+    "", response={200: MeOut, **errors(401)}, auth=TokenAuth(), summary="The token's owner"
+)
 def me(request):
     return MeOut(
         email=request.user.email,

@@ -5,14 +5,16 @@ deadline, and this API returns no proposal content at all)."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
+from trama.lib.numbers import AMOUNT, POINTS
 from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import access_procedure, access_proposal
@@ -21,7 +23,20 @@ from trama.programs.access import OWNER, access_program
 from trama.programs.models import Area
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .errors import ApiError
+from .bounds import (
+    LONG_TEXT,
+    NO_NUL,
+    Amount,
+    Id,
+    InputSchema,
+    Pagination,
+    Points,
+    RegionCode,
+    Slug,
+    Text,
+    bounded,
+)
+from .errors import ApiError, errors
 
 router = Router(tags=["procedures"])
 PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
@@ -79,37 +94,57 @@ class CallDetailOut(CallOut):
         return list(obj.criteria.all())
 
 
-class CriterionIn(Schema):
-    title: str
-    description: str = ""
-    max_points: Decimal
+# The lengths of the columns (trama.procedures.models); at most MAX_CRITERIA criteria.
+MAX_CRITERIA = 50
 
 
-class CallIn(Schema):
+class CriterionIn(InputSchema):
+    title: Text(200)
+    description: Text(LONG_TEXT) = ""
+    max_points: Points
+
+
+class CallIn(InputSchema):
     kind: Literal["CO_DESIGN", "CO_PROGRAMMING"] = "CO_DESIGN"
-    title: str
-    description: str
-    objectives: str = ""
-    territory: str = ""
-    requirements: str = ""
+    title: Text(200)
+    description: Text(LONG_TEXT)
+    objectives: Text(LONG_TEXT) = ""
+    territory: Text(200) = ""
+    requirements: Text(LONG_TEXT) = ""
     non_ets_partners: bool = False
     deadline: datetime
     clarification_deadline: datetime | None = None
-    min_score: Decimal | None = None
-    criteria: list[CriterionIn]
+    min_score: Points | None = None
+    criteria: list[CriterionIn] = Field(max_length=MAX_CRITERIA)
 
 
 class CallFilters(Schema):
     area: Area | None = None
-    region: str | None = None
+    region: RegionCode | None = None
     status: Literal["open", "all"] = "open"
 
 
-class ProposalIn(Schema):
-    lead: str
-    title: str
-    sections: dict[int, str] = {}
-    budget_total: Decimal | None = None
+# JSON keys are strings: the document says which strings (criterion ids) may be keys.
+Sections = Annotated[
+    dict[Id, Text(LONG_TEXT)],
+    Field(max_length=MAX_CRITERIA),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"},
+            "additionalProperties": {"type": "string", "maxLength": LONG_TEXT, "pattern": NO_NUL},
+            "maxProperties": MAX_CRITERIA,
+            "description": "Criterion id → the section's text.",
+        }
+    ),
+]
+
+
+class ProposalIn(InputSchema):
+    lead: Slug
+    title: Text(200)
+    sections: Sections = {}
+    budget_total: Amount | None = None
 
 
 class ProposalOut(Schema):
@@ -156,8 +191,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-@router.get("/calls", response=list[CallOut], summary="List calls", **PUBLIC)
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/calls", response={200: list[CallOut], **errors(401, 422)}, summary="List calls", **PUBLIC
+)
+@paginate(Pagination)
 def list_calls(request, filters: Query[CallFilters]):
     """Open calls by default, nearest deadline first; `status=all` lists every published
     call, newest first. `region` is an ISTAT region code (03)."""
@@ -173,23 +210,31 @@ def list_calls(request, filters: Query[CallFilters]):
     return calls
 
 
-@router.get("/calls/{call_id}", response=CallDetailOut, summary="Read a call", **PUBLIC)
-def get_call(request, call_id: int):
+@router.get(
+    "/calls/{call_id}",
+    response={200: CallDetailOut, **errors(401, 404, 422)},
+    summary="Read a call",
+    **PUBLIC,
+)
+def get_call(request, call_id: Id):
     """A published call for anyone; a draft only for its public body's members."""
     return access_procedure(request.user, call_id).procedure.observed()
 
 
 @router.post(
     "/programs/{slug}/calls",
-    response={201: CallDetailOut},
+    response={201: CallDetailOut, **errors(400, 401, 403, 404, 422)},
     summary="Write a draft call",
     **WRITE,
 )
-def create_call(request, slug: str, payload: CallIn):
+def create_call(request, slug: Slug, payload: CallIn):
     """An officer of the program's verified public body writes a draft; they become its RUP."""
     program = access_program(request.user, slug, need=OWNER).program
     data = payload.dict()
+    data["min_score"] = bounded(min_score=(payload.min_score, POINTS))["min_score"]
     criteria = data.pop("criteria")
+    for criterion in criteria:  # refusals name the field `criteria`, as the service's do
+        criterion["max_points"] = bounded(criteria=(criterion["max_points"], POINTS))["criteria"]
     kind = data.pop("kind")
     data["deadline"] = _aware(data["deadline"])
     data["clarification_deadline"] = _aware(data["clarification_deadline"])
@@ -199,15 +244,25 @@ def create_call(request, slug: str, payload: CallIn):
     return Status(201, call)
 
 
-@router.post("/calls/{call_id}/publish", response=CallDetailOut, summary="Publish a call", **WRITE)
-def publish_call(request, call_id: int):
+@router.post(
+    "/calls/{call_id}/publish",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Publish a call",
+    **WRITE,
+)
+def publish_call(request, call_id: Id):
     """Refused with 400 while the call lacks an object, a deadline a day away, or criteria."""
     access = access_procedure(request.user, call_id, officer=True)
     return services.publish_call(access.procedure, by=request.user)
 
 
-@router.get("/calls/{call_id}/ranking", response=RankingOut, summary="Read the ranking", **PUBLIC)
-def get_ranking(request, call_id: int):
+@router.get(
+    "/calls/{call_id}/ranking",
+    response={200: RankingOut, **errors(401, 404, 422)},
+    summary="Read the ranking",
+    **PUBLIC,
+)
+def get_ranking(request, call_id: Id):
     """Empty until the RUP approves and publishes the ranking."""
     procedure = access_procedure(request.user, call_id).procedure
     rows = []
@@ -228,37 +283,42 @@ def get_ranking(request, call_id: int):
 
 @router.post(
     "/calls/{call_id}/proposals",
-    response={201: ProposalOut},
+    response={201: ProposalOut, **errors(400, 401, 403, 404, 422)},
     summary="Start a proposal",
     **WRITE,
 )
-def create_proposal(request, call_id: int, payload: ProposalIn):
+def create_proposal(request, call_id: Id, payload: ProposalIn):
     """An administrator of the lead body starts a draft; `sections` maps criterion ids to
     text. Partners, the budget plan and files are added on the proposal's page."""
     procedure = access_procedure(request.user, call_id).procedure
+    budget_total = bounded(budget_total=(payload.budget_total, AMOUNT))["budget_total"]
     lead = Organization.objects.filter(slug=payload.lead).first()
     if lead is None:
+        message = _("No such organisation.")
         raise ApiError(
-            400, "unknown_organization", _("No such organisation."), {"lead": [_("Unknown.")]}
+            400,
+            "unknown_organization",
+            message,
+            {"lead": [{"code": "unknown_organization", "message": message}]},
         )
     with transaction.atomic():  # a refused section or total leaves no draft behind
         proposal = services.start_proposal(
             procedure, by=request.user, lead=lead, title=payload.title
         )
-        if payload.sections or payload.budget_total is not None:
+        if payload.sections or budget_total is not None:
             services.update_proposal(
-                proposal,
-                by=request.user,
-                sections=payload.sections,
-                budget_total=payload.budget_total,
+                proposal, by=request.user, sections=payload.sections, budget_total=budget_total
             )
     return Status(201, proposal)
 
 
 @router.post(
-    "/proposals/{proposal_id}/submit", response=ReceiptOut, summary="Submit a proposal", **WRITE
+    "/proposals/{proposal_id}/submit",
+    response={200: ReceiptOut, **errors(400, 401, 403, 404, 422)},
+    summary="Submit a proposal",
+    **WRITE,
 )
-def submit_proposal(request, proposal_id: int):
+def submit_proposal(request, proposal_id: Id):
     """Before the deadline only (`deadline_passed` after it). A second call returns the same
     receipt. `sha256` is the SHA-256 of `canonical_json`, which anyone can hash again."""
     access = access_proposal(request.user, proposal_id)
@@ -267,11 +327,11 @@ def submit_proposal(request, proposal_id: int):
 
 @router.post(
     "/proposals/{proposal_id}/withdraw",
-    response=ProposalOut,
+    response={200: ProposalOut, **errors(400, 401, 403, 404, 422)},
     summary="Withdraw a proposal",
     **WRITE,
 )
-def withdraw_proposal(request, proposal_id: int):
+def withdraw_proposal(request, proposal_id: Id):
     """Before the deadline only."""
     access = access_proposal(request.user, proposal_id)
     return services.withdraw_proposal(access.proposal, by=request.user)

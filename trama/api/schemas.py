@@ -1,11 +1,12 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import PlainValidator, WithJsonSchema
 
 from trama.ledger.models import CENT
+
+from .bounds import LONG_TEXT, Amount, Id, InputSchema, Quantity, Slug, Text, UnitValue, Year
 
 
 def money(value: Decimal) -> str:
@@ -60,23 +61,24 @@ class OrganizationOut(Schema):
         return obj.get_absolute_url()
 
 
-class OrganizationIn(Schema):
-    name: str
-    kind: str
-    public_body_type: str = ""
-    legal_form: str
-    tax_code: str | None = None
-    vat_number: str = ""
-    runts_number: str = ""
-    runts_section: str = ""
-    pec: str = ""
-    email: str = ""
-    website: str = ""
-    legal_representative: str = ""
-    address: str = ""
-    municipality: str
-    lead_municipality: str | None = None
-    description: str = ""
+class OrganizationIn(InputSchema):
+    # The lengths of the columns (trama.organizations.models.Organization).
+    name: Text(200)
+    kind: Text(16)
+    public_body_type: Text(16) = ""
+    legal_form: Text(24)
+    tax_code: Text(16) | None = None
+    vat_number: Text(11) = ""
+    runts_number: Text(30) = ""
+    runts_section: Text(8) = ""
+    pec: Text(254) = ""
+    email: Text(254) = ""
+    website: Text(200) = ""
+    legal_representative: Text(150) = ""
+    address: Text(200) = ""
+    municipality: Text(100, description="“Lecco (LC)” or an ISTAT code, e.g. “097042”.")
+    lead_municipality: Text(100) | None = None
+    description: Text(LONG_TEXT) = ""
 
 
 class MemberOut(Schema):
@@ -250,60 +252,42 @@ class EntryOut(Schema):
         return obj.reversed_by_id
 
 
-def _as_written(value):
-    # A JSON number arrives as the Decimal of its exact text (api.DecimalParser), so the
-    # service sees 10.005 as written and refuses its third decimal. The service parses.
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValueError("Give a number or a string such as “1250.50”.")
-    return value
-
-
-Amount = Annotated[
-    Decimal | int | str,
-    PlainValidator(_as_written),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}]}),
-]
-
-
-class EntryIn(Schema):
-    kind: str = Field(description="PLEDGE or ACTUAL.")
-    category: str = Field(description="ECONOMIC, PROJECT, ORGANISATIONAL or PROFESSIONAL.")
-    source: str = Field(
+class EntryIn(InputSchema):
+    kind: Text(8, description="PLEDGE or ACTUAL.")
+    category: Text(16, description="ECONOMIC, PROJECT, ORGANISATIONAL or PROFESSIONAL.")
+    source: Text(
+        20,
         description=(
             "PUBLIC_OWNER, OTHER_PUBLIC, FOUNDATION_GRANT, OWN_RESOURCES or PRIVATE_DONATIONS."
-        )
-    )
-    contributor: str = Field(description="Slug of the organisation that brings the resource.")
-    year: int
-    amount: Amount | None = Field(
-        None,
-        description=(
-            'Euro, more than zero, at most two decimals: a string ("1250.50") or a number. '
-            "For an in-kind resource it may be left out (quantity × unit value)."
         ),
     )
-    quantity: Amount | None = None
-    unit: str = Field("", description="HOUR, DAY, SQM_MONTH or ITEM, for in-kind resources.")
-    unit_value: Amount | None = None
-    rate: int | None = Field(None, description="Id of a reference rate, instead of unit_value.")
-    procedure: int | None = Field(None, description="Id of one of the program's procedures.")
-    funder: str | None = Field(None, description="Slug of the funder of a foundation grant.")
-    grant_reference: str = ""
-    description: str = ""
+    contributor: Slug = Field(description="Slug of the organisation that brings the resource.")
+    year: Year
+    amount: Amount | None = Field(
+        None, description="For an in-kind resource it may be left out (quantity × unit value)."
+    )
+    quantity: Quantity | None = None
+    unit: Text(10, description="HOUR, DAY, SQM_MONTH or ITEM, for in-kind resources.") = ""
+    unit_value: UnitValue | None = None
+    rate: Id | None = Field(None, description="Id of a reference rate, instead of unit_value.")
+    procedure: Id | None = Field(None, description="Id of one of the program's procedures.")
+    funder: Slug | None = Field(None, description="Slug of the funder of a foundation grant.")
+    grant_reference: Text(150) = ""
+    description: Text(300) = ""
 
 
-class ReverseIn(Schema):
-    reason: str
+class ReverseIn(InputSchema):
+    reason: Text(300)
 
 
-class VerifyIn(Schema):
+class VerifyIn(InputSchema):
     accept: bool
-    reason: str = ""
+    reason: Text(300) = ""
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(InputSchema):
     confirmed: bool
-    reason: str = ""
+    reason: Text(300) = ""
 
 
 class ScopeOut(Schema):

@@ -1,6 +1,7 @@
 """Typed readers for environment variables that fail loudly on malformed values."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as 60/m or 1000/hour (count/[n]period: s, m, h or d)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate (write requests/period, e.g. 60/m or 1000/hour)."
+        )
+    return value

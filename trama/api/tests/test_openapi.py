@@ -203,6 +203,65 @@ def test_it_exercises_every_documented_operation(
     assert not stale, f"EXAMPLES for operations the document does not have: {stale}"
 
 
+def expected_errors(method, path, operation, doc) -> set[int]:
+    """The error statuses an operation can return, from what the document says it takes."""
+    expected = {429}  # every operation is throttled
+    if operation.get("parameters") or "requestBody" in operation:
+        expected.add(422)  # a parameter or a body that doesn't match the document
+    if "{" in path:
+        expected.add(404)  # a path that names nothing visible
+    if operation.get("security", doc.get("security")):
+        expected.add(401)  # a token that isn't valid, even where none is needed
+    if method == "post":
+        expected |= {400, 403}  # a rule refuses it; a read-only token
+    return expected
+
+
+def test_every_operation_declares_the_errors_it_can_return(db, client):
+    doc = client.get(OPENAPI).json()
+
+    for (method, path), operation in documented_operations(doc).items():
+        responses = operation["responses"]
+        declared = {int(status) for status in responses if not status.startswith("2")}
+        missing = expected_errors(method, path, operation, doc) - declared
+        assert not missing, f"{method.upper()} {path} does not declare {sorted(missing)}"
+        for status in declared:
+            response = responses[str(status)]
+            assert response["description"], (method, path, status)
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+        assert "Retry-After" in responses["429"]["headers"], (method, path)
+
+
+def test_it_declares_the_bounds_of_pages_ids_texts_and_amounts(db, client):
+    doc = client.get(OPENAPI).json()
+    operations = documented_operations(doc)
+
+    def parameter(method, path, name):
+        [found] = [p for p in operations[(method, path)]["parameters"] if p["name"] == name]
+        return found["schema"]
+
+    for (method, path), operation in operations.items():
+        names = {p["name"] for p in operation.get("parameters", [])}
+        if "limit" in names:
+            assert parameter(method, path, "limit") | {"minimum": 1, "maximum": 100} == (
+                parameter(method, path, "limit")
+            ), path
+            assert parameter(method, path, "offset")["maximum"] == 1_000_000, path
+    call_id = parameter("get", "/api/v1/calls/{call_id}", "call_id")
+    assert (call_id["minimum"], call_id["maximum"]) == (1, 2**63 - 1)
+    slug = parameter("get", "/api/v1/programs/{slug}", "slug")
+    assert slug["maxLength"] == 80 and slug["pattern"]
+    entry = doc["components"]["schemas"]["EntryIn"]["properties"]
+    assert entry["description"]["maxLength"] == 300
+    assert (entry["year"]["minimum"], entry["year"]["maximum"]) == (1990, 2100)
+    [as_text, as_number] = entry["unit_value"]["anyOf"][0]["anyOf"]
+    assert as_text["type"] == "string" and as_text["pattern"].startswith("^[0-9]")
+    assert as_number["type"] == "number" and as_number["exclusiveMinimum"] == 0
+    assert as_number["maximum"] == 9999999999.99
+    assert doc["components"]["schemas"]["EntryIn"]["additionalProperties"] is False
+
+
 def test_it_serves_the_interactive_docs_with_local_assets(db, client):
     response = client.get(DOCS)
 

@@ -336,8 +336,8 @@ def test_it_names_the_organisation_that_already_has_the_tax_code(personas, clien
     [
         ('{"name": "Cooperativa Sole", ', "body"),  # truncated JSON
         ("name=Cooperativa+Sole", "body"),
-        ("[]", "name"),  # not an object: every required field is missing
-        ('"Cooperativa Sole"', "name"),
+        ("[]", "body"),  # not an object (code not_an_object, test_bounds.py)
+        ('"Cooperativa Sole"', "body"),
         (new_org_body(name=5), "name"),
         (new_org_body(name=None), "name"),
         (new_org_body(municipality=["Lecco"]), "municipality"),
