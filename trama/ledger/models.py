@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from trama.lib.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from trama.lib.numbers import format_number
 from trama.lib.storage import owner_only_storage, private_storage
 from trama.organizations.models import Organization
 from trama.programs.models import Program
@@ -50,7 +51,7 @@ class ReferenceRate(models.Model):
         ordering = ["name", "-valid_from"]
 
     def __str__(self):
-        return f"{self.name} – € {self.value}/{self.get_unit_display()}"
+        return f"{self.name} – € {format_number(self.value)}/{self.get_unit_display()}"
 
     def valid_in(self, year: int) -> bool:
         return self.valid_from.year <= year and (
@@ -216,7 +217,7 @@ class LedgerEntry(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_kind_display()} {self.contributor} € {self.amount}"
+        return f"#{self.pk} {self.get_kind_display()} {self.contributor} € {format_number(self.amount)}"
 
     @property
     def is_in_kind(self) -> bool:

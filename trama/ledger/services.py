@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.files import content_matches, sha256_of
-from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number, format_number
 from trama.organizations.access import (
     acts_for_public_body,
     check_acts_for_public_body,
@@ -152,7 +152,9 @@ def value_in_kind(*, quantity, unit, unit_value=None, rate=None, year=None):
                 }
             )
         unit, unit_value = rate.unit, Decimal(str(rate.value))
-        note = f"{rate.name}: € {rate.value}/{rate.get_unit_display()} ({rate.source_note})"[:300]
+        note = f"{rate.name}: € {format_number(rate.value)}/{rate.get_unit_display()} ({rate.source_note})"[
+            :300
+        ]
     else:
         unit_value = clean_number(unit_value, UNIT_VALUE, "unit_value")
     if not unit:
@@ -208,7 +210,7 @@ def entry_fields(
                 {
                     "amount": ValidationError(
                         _("The amount must equal quantity × unit value (€ %(value)s).")
-                        % {"value": fields["amount"]},
+                        % {"value": format_number(fields["amount"])},
                         code="valuation_mismatch",
                     )
                 }

@@ -179,7 +179,7 @@ def parse_number(value, bounds: Bounds = AMOUNT) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the shape check leaves nothing unreadable
         _refuse(_("“%(value)s” is not a number."), "invalid_number", value=shown)
     decimals = len(text.partition(",")[2])
-    if decimals == 3 and bounds.decimals < 3 and "." not in text:
+    if decimals == 3 and bounds.decimals < 3 and "." not in text and number >= 1:
         # 150,000: three decimals are almost always thousands typed with a comma.
         _refuse(
             _(

@@ -182,16 +182,22 @@ class Membership(models.Model):
         MEMBER = "MEMBER", _("Member")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=8, choices=Role, default=Role.MEMBER)
     # Since when the person belongs to the body: set once by the database write that adds
     # them, never edited (a role change keeps it; leaving and coming back starts anew).
     # Sealing compares it with a proposal's submission (procedures.access.member_reads).
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")

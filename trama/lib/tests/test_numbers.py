@@ -89,6 +89,12 @@ REFUSED = [
     ("1,234", "too_many_decimals", None),
     ("1.000.000.000.000", "too_large", None),
     ("10,001", "too_many_decimals", None),
+    # Below one, three decimals can't be thousands: the plain message, no odd suggestion.
+    (
+        "0,001",
+        "too_many_decimals",
+        "“0,001” ha troppi decimali: usane al massimo 2.",
+    ),
     ("", "required", "Scrivi un numero."),
 ]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from trama.ledger.services import record_entry
 from trama.lib.mail import send_template_email
-from trama.lib.numbers import POINTS, clean_number
+from trama.lib.numbers import POINTS, clean_number, format_number
 
 from ..models import (
     CommissionMember,
@@ -191,7 +191,7 @@ def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str)
             raise ValidationError(
                 {
                     "points": _("Give between 0 and %(max)s points.")
-                    % {"max": f"{criterion.max_points:f}".rstrip("0").rstrip(".")}
+                    % {"max": format_number(criterion.max_points, -1)}
                 }
             )
         if not rationale:

@@ -14,7 +14,7 @@ from trama.ledger.services import check_pledge
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
-from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number
+from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number, format_number
 from trama.organizations.access import is_admin, membership_of
 from trama.organizations.models import Organization
 
@@ -367,7 +367,7 @@ def check_submittable(proposal: Proposal) -> None:
     elif lines_total != proposal.budget_total:
         errors.append(
             _("The budget plan's lines add up to %(lines)s €, not the %(total)s € declared.")
-            % {"lines": lines_total, "total": proposal.budget_total}
+            % {"lines": format_number(lines_total), "total": format_number(proposal.budget_total)}
         )
     if errors:
         raise ValidationError(errors)

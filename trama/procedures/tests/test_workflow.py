@@ -120,7 +120,7 @@ def test_it_refuses_an_incomplete_submission_and_saves_nothing(bodies, call):
     assert "have not confirmed yet: APS Ponte" in text
     assert "Write these sections" in text
     assert "Attach at least one document" in text
-    assert "add up to 0 €, not the 500.00 € declared" in text
+    assert "add up to 0,00 €, not the 500,00 € declared" in text  # amounts the Italian way
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.DRAFT
     call.refresh_from_db()
