@@ -172,7 +172,7 @@ def test_it_refuses_texts_longer_than_their_column(personas, client, token_for):
 
 @pytest.fixture
 def entries_url(personas):
-    from trama.procedures.services import create_program
+    from trama.programs.services import create_program
 
     program = create_program(
         by=personas.alice, owner=personas.comune, title="Welfare", start_year=2016, end_year=2020
