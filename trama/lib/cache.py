@@ -14,7 +14,9 @@ process), local memory otherwise (`make run`, tests).
 
 import hashlib
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -32,6 +34,26 @@ PAGE_SECONDS = 600
 CSRF_MARK = b"@@trama-csrf-token@@"
 _TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 _KEPT_HEADERS = ("Content-Type", "Content-Language")
+# Each process also keeps the pages it served last: a hit then reads only the scopes'
+# version tokens from the shared cache (a few bytes), not the page itself (tens of kB).
+# A kept page is served only under the same versions and before its moment, exactly as
+# one read from the shared cache, so this layer can't serve a page the shared one wouldn't.
+LOCAL_PAGES = 200
+_local: OrderedDict = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _keep(key, entry) -> None:
+    with _local_lock:
+        _local[key] = entry
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
+
+
+def _kept(key):
+    with _local_lock:
+        return _local.get(key)
 
 
 def _enabled() -> bool:
@@ -114,7 +136,7 @@ def _mark_csrf(request, content: bytes) -> bytes | None:
     return marked if found else None
 
 
-def _store(request, response, key, version, until) -> None:
+def _store(request, response, key, version, until) -> dict | None:
     if (
         response.status_code != 200
         or response.streaming
@@ -124,13 +146,13 @@ def _store(request, response, key, version, until) -> None:
         and request.session.modified
         or getattr(getattr(request, "_messages", None), "_queued_messages", None)
     ):
-        return
+        return None
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     content = _mark_csrf(request, response.content)
     seconds = min(PAGE_SECONDS, until - _now()) if until else PAGE_SECONDS
     if content is None or seconds < 1:
-        return
+        return None
     entry = {
         "content": content,
         "headers": {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
@@ -138,6 +160,7 @@ def _store(request, response, key, version, until) -> None:
         "version": version,
     }
     cache.set(key, entry, int(seconds))
+    return entry
 
 
 def _replay(request, entry) -> HttpResponse:
@@ -163,16 +186,30 @@ def cached_page(*scopes, until=None):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
             key = _key(request)
-            # One round trip: the page and the versions of its scopes. The page is served
-            # only if it was rendered under the current versions and its moment hasn't come.
-            found = cache.get_many([key, *(VERSION_PREFIX + scope for scope in scopes)])
+            # A page is served only if it was rendered under the scopes' current versions
+            # and its moment hasn't come. The versions always come from the shared cache;
+            # the page from this process's copy when it has it, else in the same round trip.
+            kept = _kept(key)
+            version_keys = [VERSION_PREFIX + scope for scope in scopes]
+            found = cache.get_many(version_keys if kept else [key, *version_keys])
             version = versions(scopes, found)
-            entry = found.get(key)
-            if entry and entry["version"] == version and entry["until"] > _now():
-                return _replay(request, entry)
+            now = _now()
+            for entry in (kept, found.get(key)):
+                if entry and entry["version"] == version and entry["until"] > now:
+                    if entry is not kept:
+                        _keep(key, entry)
+                    return _replay(request, entry)
+            if kept:
+                # This process's copy is stale: another process may have a fresh one.
+                entry = cache.get(key)
+                if entry and entry["version"] == version and entry["until"] > now:
+                    _keep(key, entry)
+                    return _replay(request, entry)
             response = view(request, *args, **kwargs)
             moment = until(request, *args, **kwargs) if until else None
-            _store(request, response, key, version, moment.timestamp() if moment else None)
+            entry = _store(request, response, key, version, moment.timestamp() if moment else None)
+            if entry is not None:
+                _keep(key, entry)
             return response
 
         return wrapped
