@@ -23,7 +23,7 @@ from trama.lib.numbers import check_bounds as _check_bounds
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# The years programs may span (trama.procedures.services.programs).
+# The years programs may span (trama.programs.services).
 MIN_YEAR, MAX_YEAR = 1990, 2100
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 

@@ -3,7 +3,8 @@
 A page names the scopes it shows (app labels: "procedures", "organizations", …). Each scope
 has a version token in the cache; a cached page holds the tokens it was rendered under, so
 bumping a scope (on every write to it, see pages/invalidation.py) makes every page that
-shows it miss. Page and tokens are read in one round trip. A page also expires when something it shows changes with time alone (a
+shows it miss. Each process keeps the pages it served last: a hit reads only the tokens
+from the shared cache; a page this process doesn't hold comes in the same round trip. A page also expires when something it shows changes with time alone (a
 deadline passing): the view's `until` callable gives that moment, and the page is never
 served after it. Only anonymous GETs with no pending message are cached; the CSRF token in
 a cached page is replaced, on every hit, by one for the visitor's own cookie.

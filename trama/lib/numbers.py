@@ -208,13 +208,15 @@ _CANONICAL = re.compile(r"^[+-]?[0-9]{1,32}(\.[0-9]{1,32})?$")
 def clean_number(value, bounds: Bounds = AMOUNT, field: str | None = None) -> Decimal:
     """A number handed to a service, bounded: a Decimal, an int, or text.
 
-    Forms hand over Decimals and the API canonical text ("1234.56"), taken as a Decimal
-    literal; any other text is what a person typed, read the Italian way (`parse_number`),
-    so "150.000,00" is 150000 and "1e30" a refusal, never a guess. With `field`, a refusal
-    names that field.
+    Forms and the API hand over Decimals; code may write canonical text ("1234.56"), taken
+    as a Decimal literal when it has at most the decimals `bounds` allow. Any other text is
+    what a person typed, read the Italian way (`parse_number`), so "150.000,00" is 150000,
+    "1.500" is 1500 (never 1,50) and "1e30" a refusal, never a guess. With `field`, a
+    refusal names that field.
     """
-    if isinstance(value, str) and _CANONICAL.match(value.strip()):
-        value = Decimal(value.strip())
+    text = value.strip() if isinstance(value, str) else None
+    if text and _CANONICAL.match(text) and len(text.partition(".")[2]) <= bounds.decimals:
+        value = Decimal(text)
     try:
         return parse_number(value, bounds)
     except ValidationError as exc:

@@ -302,10 +302,11 @@ def dashboard(request):
 @login_required
 @require_POST
 def switch_active(request):
+    chosen = request.POST.get("organization", "")
     membership = (
-        memberships_of(request.user)
-        .filter(organization_id=request.POST.get("organization"))
-        .first()
+        memberships_of(request.user).filter(organization_id=chosen).first()
+        if chosen.isascii() and chosen.isdigit() and len(chosen) < 19
+        else None
     )
     if membership is None:
         messages.error(request, _("You are not a member of that organisation."))

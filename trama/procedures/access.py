@@ -145,19 +145,16 @@ class ProposalAccess:
 def sealed_since(proposal: Proposal, now=None) -> datetime | None:
     """Since when the content of `proposal` is sealed against newer members; None if it isn't.
 
-    A submitted version is sealed from its submission; a draft copied from a submitted
-    version carries that version's content, so it is sealed from the same moment. The seal
-    ends when the call closes: from then on the procedure's own rules say who reads what.
+    Content is sealed from its first submission (`Proposal.sealed_at`): a new version copies
+    a submitted one, so the copy, draft or submitted in its turn, stays sealed from that
+    same moment. The seal ends when the call closes: from then on the procedure's own rules
+    say who reads what.
     """
     procedure = proposal.procedure
     now = now or timezone.now()
     if procedure.closed_at is not None and procedure.closed_at <= now:
         return None
-    if proposal.submitted_at is not None:
-        return proposal.submitted_at
-    if proposal.replaces_id is not None:
-        return proposal.replaces.submitted_at
-    return None
+    return proposal.sealed_at
 
 
 def member_reads(membership: Membership, proposal: Proposal, now=None) -> bool:
@@ -180,16 +177,11 @@ def _member_reads_q(user, *, to_partner: str, to_proposal: str, now=None) -> Q:
     """
     membership = f"{to_partner}organization__memberships__"
     joined = F(f"{membership}created_at")
-    draft = Q(**{f"{to_proposal}submitted_at__isnull": True})
     return Q(**{f"{membership}user": user}) & (
         Q(**{f"{to_proposal}procedure__closed_at__lte": now or timezone.now()})
-        | Q(**{f"{to_proposal}submitted_at__gte": joined})
-        | draft
-        & (
-            Q(**{f"{to_proposal}replaces__isnull": True})
-            | Q(**{f"{to_proposal}replaces__submitted_at__gte": joined})
-            | Q(**{f"{to_proposal}state": Proposal.State.DRAFT, f"{to_proposal}created_by": user})
-        )
+        | Q(**{f"{to_proposal}sealed_at__isnull": True})
+        | Q(**{f"{to_proposal}sealed_at__gte": joined})
+        | Q(**{f"{to_proposal}state": Proposal.State.DRAFT, f"{to_proposal}created_by": user})
     )
 
 

@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from trama.ledger.charts import program_figures
-from trama.lib.cache import cached_page
-
 # The dashboard shows the program's ledger figures: views are the outer ring (DESIGN.md), and
 # this one import is the contract's one exception for `programs` (pyproject.toml).
+from trama.ledger.charts import program_figures
+from trama.lib.cache import cached_page
 from trama.lib.refusals import add_refusal
 from trama.organizations.access import public_bodies_acted_for
 
@@ -74,7 +73,10 @@ def program_dashboard(request, slug):
     context = {
         "access": access,
         "program": program,
-        "procedures": program.procedures.order_by("opened_on", "pk"),
+        # Drafts are the owning body's own: the page anyone sees lists the others.
+        "procedures": (
+            program.procedures.all() if access.is_owner_member else program.procedures.listed()
+        ).order_by("opened_on", "pk"),
         **program_figures(request, program),
     }
     return render(request, "programs/program_dashboard.html", context)

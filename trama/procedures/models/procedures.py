@@ -19,6 +19,11 @@ class ProcedureQuerySet(models.QuerySet):
         """Procedures whose call has been published (whatever happened next)."""
         return self.on_platform().filter(published_at__isnull=False)
 
+    def listed(self):
+        """What anyone may see of a program's procedures: those recorded from history and
+        the published calls (a draft is the owning body's until it is published)."""
+        return self.filter(Q(origin=Procedure.Origin.HISTORICAL) | Q(published_at__isnull=False))
+
     def open_calls(self, now=None):
         """Calls that accept submissions or expressions of interest (`Procedure.is_open`)."""
         now = now or timezone.now()

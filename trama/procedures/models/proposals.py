@@ -63,6 +63,9 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Since when this content is sealed against newer members (procedures.access): the
+    # first submission of the content, which a new version copies and keeps when submitted.
+    sealed_at = models.DateTimeField(null=True, blank=True, editable=False)
     decision_reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     total_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)

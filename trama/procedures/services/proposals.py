@@ -412,7 +412,9 @@ def submit_proposal(proposal: Proposal, *, by) -> Receipt:
         proposal.state = State.SUBMITTED
         proposal.submitted_at = now
         proposal.submitted_by = by
-        proposal.save(update_fields=["state", "submitted_at", "submitted_by"])
+        # A new version carries content sealed since the first submission: that seal holds.
+        proposal.sealed_at = proposal.sealed_at or now
+        proposal.save(update_fields=["state", "submitted_at", "submitted_by", "sealed_at"])
         # The trail says a proposal arrived, not whose: that too stays sealed until the deadline.
         event(
             procedure, "proposal.submitted", target=proposal, receipt=receipt.number, sha256=digest
@@ -470,6 +472,7 @@ def start_new_version(proposal: Proposal, *, by) -> Proposal:
             replaces=old,
             budget_total=old.budget_total,
             created_by=by,
+            sealed_at=old.sealed_at or old.submitted_at,
         )
         ProposalPartner.objects.bulk_create(
             ProposalPartner(

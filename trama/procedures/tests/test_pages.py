@@ -356,3 +356,18 @@ def test_documents_of_the_call_withdrawal_and_the_deadline_filter(bodies, call, 
     client_for(bodies.tom).post(reverse("procedures:proposal_withdraw", args=[proposal.pk]))
     proposal.refresh_from_db()
     assert proposal.state == "WITHDRAWN"
+
+
+def test_a_draft_call_is_listed_on_the_program_page_only_for_its_body(personas, client, client_for):
+    """Until it is published a call is the owning body's own: the program page anyone sees
+    (and the cached copy of it) doesn't name it."""
+    from trama.programs.services import create_program
+
+    program = create_program(
+        by=personas.alice, owner=personas.comune, title="Welfare", start_year=2026, end_year=2027
+    )
+    services.draft_call(by=personas.alice, program=program, title="Bozza riservata XYZ")
+    url = reverse("programs:program", args=[program.slug])
+    assert "Bozza riservata XYZ" not in client.get(url).content.decode()
+    assert "Bozza riservata XYZ" not in client_for(personas.tom).get(url).content.decode()
+    assert "Bozza riservata XYZ" in client_for(personas.alice).get(url).content.decode()

@@ -353,3 +353,29 @@ def test_the_rule_reads_the_same_as_a_filter_and_as_a_predicate(newcomers, seale
             if as_filter:
                 readers.add((user.email, proposal.version))
     assert readers == {(u, v) for u in ("tom@trama.test", "pat@trama.test") for v in (1, 2)}
+
+
+def test_a_new_version_once_submitted_stays_sealed_to_newcomers(
+    newcomers, sealed, client_for, django_capture_on_commit_callbacks
+):
+    """The copy carries content sealed since the first submission: submitting the copy
+    doesn't move the seal to its own, later submission."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bodies = newcomers
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = services.start_new_version(sealed, by=bodies.tom)
+        if not copy.files.exists():
+            services.attach_file(
+                copy, by=bodies.tom, upload=SimpleUploadedFile("v2.pdf", b"%PDF-1.7\n%%EOF\n")
+            )
+        services.submit_proposal(copy, by=bodies.tom)
+    copy.refresh_from_db()
+    sealed.refresh_from_db()
+    assert copy.state == "SUBMITTED"
+    assert copy.sealed_at == sealed.submitted_at < copy.submitted_at
+    for newcomer in (bodies.sam, bodies.nina):
+        _assert_reads_nothing(client_for(newcomer), copy, bodies)
+        assert not member_proposals(newcomer).filter(pk=copy.pk).exists()
+    status, body = _page(client_for(bodies.tom), reverse("procedures:proposal", args=[copy.pk]))
+    assert status == 200 and MARKER.encode() in body
