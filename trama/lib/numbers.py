@@ -209,15 +209,22 @@ def clean_number(value, bounds: Bounds = AMOUNT, field: str | None = None) -> De
     """A number handed to a service, bounded: a Decimal, an int, or text.
 
     Forms and the API hand over Decimals; code may write canonical text ("1234.56"), taken
-    as a Decimal literal when it has at most the decimals `bounds` allow. Any other text is
-    what a person typed, read the Italian way (`parse_number`), so "150.000,00" is 150000,
-    "1.500" is 1500 (never 1,50) and "1e30" a refusal, never a guess. With `field`, a
-    refusal names that field.
+    as a Decimal literal, and refused with more decimals than `bounds` allow, as the API
+    refuses it ("1.500" is never 1,50). Any other text is what a person typed, read the
+    Italian way (`parse_number`), so "150.000,00" is 150000 and "1e30" a refusal, never a
+    guess. With `field`, a refusal names that field.
     """
     text = value.strip() if isinstance(value, str) else None
-    if text and _CANONICAL.match(text) and len(text.partition(".")[2]) <= bounds.decimals:
-        value = Decimal(text)
     try:
+        if text and _CANONICAL.match(text):
+            if len(text.partition(".")[2]) > bounds.decimals:
+                _refuse(
+                    _("“%(value)s” has too many decimals: use at most %(decimals)s."),
+                    "too_many_decimals",
+                    value=text,
+                    decimals=bounds.decimals,
+                )
+            value = Decimal(text)
         return parse_number(value, bounds)
     except ValidationError as exc:
         if field is None:

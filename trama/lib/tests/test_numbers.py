@@ -13,6 +13,7 @@ from trama.lib.numbers import (
     POINTS,
     QUANTITY,
     check_bounds,
+    clean_number,
     format_amount,
     format_number,
     parse_number,
@@ -156,3 +157,12 @@ def test_templates_show_amounts_the_italian_way_in_every_language():
     with translation.override("en"):
         shown = page.render(Context({"a": Decimal("150000"), "q": Decimal("1500.5"), "none": None}))
     assert shown == "150.000,00\u00a0€ · 1.500,5 · 1.500,50 · "
+
+
+def test_services_take_canonical_text_and_refuse_what_it_would_round():
+    assert clean_number("1234.56") == Decimal("1234.56")
+    assert clean_number(Decimal("1500")) == Decimal("1500")
+    assert clean_number("150.000,00") == Decimal("150000")
+    with pytest.raises(ValidationError) as refused:
+        clean_number("1.500", AMOUNT, "amount")
+    assert refused.value.error_dict["amount"][0].code == "too_many_decimals"
