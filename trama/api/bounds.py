@@ -18,13 +18,13 @@ from pydantic import ConfigDict, PlainValidator, WithJsonSchema
 
 from trama.lib.numbers import AMOUNT, MAX_TEXT_LENGTH, POINTS, QUANTITY, UNIT_VALUE, Bounds
 from trama.lib.numbers import check_bounds as _check_bounds
+from trama.programs.models import MAX_YEAR, MIN_YEAR
 
 # Primary keys are PostgreSQL bigint.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# The years programs may span (trama.programs.services).
-MIN_YEAR, MAX_YEAR = 1990, 2100
+# The years programs may span (trama.programs.models).
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 
 # SlugField(max_length=80), ASCII as Django's slugify makes them.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from trama.lib.fields import AmountField, NumberField
 from trama.lib.numbers import QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
+from trama.programs.models import MAX_YEAR, MIN_YEAR
 
 from .figures import Basis
 from .measure import in_measure
@@ -190,9 +191,11 @@ class FiguresForm(forms.Form):
         widget=forms.RadioSelect,
     )
     year_from = forms.IntegerField(
-        label=_("From year"), required=False, min_value=1990, max_value=2100
+        label=_("From year"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
     )
-    year_to = forms.IntegerField(label=_("To year"), required=False, min_value=1990, max_value=2100)
+    year_to = forms.IntegerField(
+        label=_("To year"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
 
     def __init__(self, *args, years: range | None = None, **kwargs):
         super().__init__(*args, **kwargs)

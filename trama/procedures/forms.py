@@ -8,7 +8,7 @@ from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Category, Source
 from trama.lib.fields import AmountField, NumberField
 from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
 from trama.organizations.models import Organization
-from trama.programs.models import Area
+from trama.programs.models import MAX_YEAR, MIN_YEAR, Area
 from trama.territories.models import Region
 
 from .models import Contribution, Procedure
@@ -250,7 +250,7 @@ class BudgetLineForm(forms.Form):
     contributor = forms.ModelChoiceField(label=_("Partner"), queryset=None, empty_label=None)
     source = forms.ChoiceField(label=_("Source"))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     description = forms.CharField(label=_("Resource"), max_length=200)
     amount = AmountField(label=_("Amount (€)"), required=False)
     quantity = NumberField(bounds=QUANTITY, label=_("Quantity (in kind)"), required=False)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
-from .models import Area
+from .models import MAX_YEAR, MIN_YEAR, Area
 
 
 class ProgramForm(forms.Form):
@@ -12,8 +12,8 @@ class ProgramForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     area = forms.ChoiceField(label=_("Area"), choices=Area.choices, initial=Area.SOCIAL_WELFARE)
-    start_year = forms.IntegerField(label=_("First year"), min_value=1990, max_value=2100)
-    end_year = forms.IntegerField(label=_("Last year"), min_value=1990, max_value=2100)
+    start_year = forms.IntegerField(label=_("First year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+    end_year = forms.IntegerField(label=_("Last year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

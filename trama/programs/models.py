@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
+# The years a program, and so anything recorded in it, may span.
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
 
 class Area(models.TextChoices):
     SOCIAL_WELFARE = "SOCIAL_WELFARE", _("Social welfare")

@@ -8,19 +8,14 @@ from trama.audit.services import chain_for, record_event
 from trama.lib.slugs import unique_slug
 from trama.organizations.access import check_acts_for_public_body
 
-from .models import Program
-
-
-def check_can_act_for_public_body(user, organization) -> None:
-    """Only members of a verified public body act for it (programs, calls, verifications)."""
-    check_acts_for_public_body(user, organization)
+from .models import MAX_YEAR, MIN_YEAR, Program
 
 
 def create_program(
     *, by, owner, title, start_year, end_year, area="SOCIAL_WELFARE", description=""
 ) -> Program:
     """Open a program for a verified public body."""
-    check_can_act_for_public_body(by, owner)
+    check_acts_for_public_body(by, owner)
     program = Program(
         owner=owner,
         title=(title or "").strip(),
@@ -35,8 +30,12 @@ def create_program(
     if start_year and end_year and end_year < start_year:
         errors["end_year"] = _("The last year cannot come before the first.")
     for field, year in (("start_year", start_year), ("end_year", end_year)):
-        if not year or not 1990 <= int(year) <= 2100:
-            errors.setdefault(field, _("Give a year between 1990 and 2100."))
+        if not year or not MIN_YEAR <= int(year) <= MAX_YEAR:
+            errors.setdefault(
+                field,
+                _("Give a year between %(first)s and %(last)s.")
+                % {"first": MIN_YEAR, "last": MAX_YEAR},
+            )
     if errors:
         raise ValidationError(errors)
     program.slug = unique_slug(Program, program.title, "programma")

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
-from trama.programs.services import check_can_act_for_public_body
+from trama.organizations.access import check_acts_for_public_body
 
 from ..models import Procedure
 from ..workflow import RUP
@@ -17,7 +17,7 @@ def locked(procedure: Procedure) -> Procedure:
 
 def check_actor(procedure: Procedure, by, who: str) -> None:
     """`by` acts for the verified owning body and, for a RUP's act, is the RUP."""
-    check_can_act_for_public_body(by, procedure.owner)
+    check_acts_for_public_body(by, procedure.owner)
     if who == RUP and procedure.rup_id != by.pk:
         raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
 

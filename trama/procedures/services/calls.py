@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
 from trama.lib.numbers import AMOUNT, POINTS, clean_number
-from trama.programs.services import check_can_act_for_public_body
+from trama.organizations.access import check_acts_for_public_body
 
 from ..models import (
     CallAttachment,
@@ -48,7 +48,7 @@ CALL_FIELDS = [
 
 def create_call(*, by, program, kind=Procedure.Kind.CO_DESIGN, parent=None, **fields):
     """Open a draft procedure run on Trama inside a program; the creator is its RUP."""
-    check_can_act_for_public_body(by, program.owner)
+    check_acts_for_public_body(by, program.owner)
     if kind not in (Procedure.Kind.CO_DESIGN, Procedure.Kind.CO_PROGRAMMING):
         raise ValidationError({"kind": _("Choose co-programming or co-design.")})
     procedure = Procedure(

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
-from trama.programs.services import check_can_act_for_public_body
+from trama.organizations.access import check_acts_for_public_body
 
 from ..models import Procedure
 
@@ -23,7 +23,7 @@ def record_historical_procedure(
     description="",
 ) -> Procedure:
     """Record a procedure that ran before Trama: final state, no workflow, no sealing."""
-    check_can_act_for_public_body(by, program.owner)
+    check_acts_for_public_body(by, program.owner)
     if not (title or "").strip():
         raise ValidationError({"title": _("Give the procedure a title.")})
     if opened_on and closed_on and closed_on < opened_on:

@@ -36,10 +36,6 @@ from .uploads import check_upload
 State = Proposal.State
 
 
-def _admin_of(user, organization) -> bool:
-    return is_admin(user, organization.pk)
-
-
 def _check_eligible(procedure: Procedure, organization: Organization, *, lead: bool) -> None:
     """ETS registered in RUNTS by default; non-ETS bodies as partners where the call says so."""
     is_ets = organization.kind == Organization.Kind.THIRD_SECTOR and organization.runts_number
@@ -66,7 +62,7 @@ def _check_open(procedure: Procedure, now=None) -> None:
 
 def _locked_draft(proposal: Proposal, by) -> Proposal:
     proposal = Proposal.objects.select_for_update().select_related("procedure").get(pk=proposal.pk)
-    if not _admin_of(by, proposal.lead):
+    if not is_admin(by, proposal.lead_id):
         raise PermissionDenied(_("Only the lead body's administrators can change the proposal."))
     if proposal.state != State.DRAFT:
         raise ValidationError(_("A submitted proposal cannot be changed; start a new version."))
@@ -79,7 +75,7 @@ def start_proposal(procedure: Procedure, *, by, lead: Organization, title: str) 
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Give the proposal a title.")})
-    if not _admin_of(by, lead):
+    if not is_admin(by, lead.pk):
         raise PermissionDenied(_("Only the lead body's administrators can start a proposal."))
     _check_eligible(procedure, lead, lead=True)
     now = timezone.now()
@@ -164,7 +160,7 @@ def confirm_participation(partner: ProposalPartner, *, by) -> ProposalPartner:
             .select_related("proposal__procedure", "organization")
             .get(pk=partner.pk)
         )
-        if not _admin_of(by, partner.organization):
+        if not is_admin(by, partner.organization_id):
             raise PermissionDenied(_("Only the partner's administrators can confirm."))
         if partner.proposal.state != State.DRAFT:
             raise ValidationError(_("This proposal is no longer a draft."))
@@ -266,7 +262,7 @@ def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | No
             procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
             proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
             request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
-            if request.proposal_id != proposal.pk or not _admin_of(by, proposal.lead):
+            if request.proposal_id != proposal.pk or not is_admin(by, proposal.lead_id):
                 raise PermissionDenied(_("Only the lead body's administrators can answer."))
             if now > request.deadline:
                 raise ValidationError(_("The deadline of this request has passed."))
@@ -387,7 +383,7 @@ def submit_proposal(proposal: Proposal, *, by) -> Receipt:
         # concurrent extension or closing are decided in one order, in server time.
         procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
         proposal = Proposal.objects.select_for_update().select_related("lead").get(pk=proposal.pk)
-        if not _admin_of(by, proposal.lead):
+        if not is_admin(by, proposal.lead_id):
             raise PermissionDenied(_("Only the lead body's administrators can submit."))
         if proposal.state == State.SUBMITTED:
             return proposal.receipt  # a double click: the first submission stands
@@ -432,7 +428,7 @@ def withdraw_proposal(proposal: Proposal, *, by) -> Proposal:
     with transaction.atomic():
         procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if not _admin_of(by, proposal.lead):
+        if not is_admin(by, proposal.lead_id):
             raise PermissionDenied(_("Only the lead body's administrators can withdraw."))
         if proposal.state not in (State.DRAFT, State.SUBMITTED):
             raise ValidationError(_("This proposal cannot be withdrawn."))
@@ -448,7 +444,7 @@ def start_new_version(proposal: Proposal, *, by) -> Proposal:
     with transaction.atomic():
         procedure = Procedure.objects.select_for_update().get(pk=proposal.procedure_id)
         old = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if not _admin_of(by, old.lead):
+        if not is_admin(by, old.lead_id):
             raise PermissionDenied(_("Only the lead body's administrators can do this."))
         # The copy holds the sealed content: only whoever may read the old version makes it.
         if not member_reads(membership_of(by, old.lead_id), old):
