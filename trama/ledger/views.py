@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trama.lib.refusals import add_refusal
+from trama.lib.refusals import add_refusal, refusal_messages
 from trama.organizations.access import access_organization, funders_of
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
@@ -70,10 +70,6 @@ def _safe_next(request, default: str) -> str:
     ):
         return target
     return default
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _error_code(exc: ValidationError) -> str | None:
@@ -312,7 +308,7 @@ def entry_reverse(request, slug, entry_id):
     try:
         reversal = services.reverse_entry(access.entry, by=request.user, reason=reason)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        add_refusal(request, exc)
         return redirect("ledger:entry", slug=slug, entry_id=entry_id)
     messages.success(request, _("Entry #%(id)s is reversed.") % {"id": entry_id})
     return redirect("ledger:entry", slug=slug, entry_id=reversal.pk)
@@ -357,7 +353,7 @@ def entry_verify(request, slug, entry_id):
         )
     except ValidationError as exc:
         status = 409 if _error_code(exc) in CONFLICT_CODES else 400
-        return _decision_response(**respond, error=_error_text(exc), status=status)
+        return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
     if accept:
         done = _("Entry #%(id)s accepted: it now counts in the figures.") % {"id": entry_id}
     else:
@@ -391,7 +387,7 @@ def entry_confirm(request, slug, entry_id):
     except ValidationError as exc:
         status = 409 if _error_code(exc) in CONFLICT_CODES else 400
         entry.confirmation_status = latest_confirmation(entry.pk)
-        return _decision_response(**respond, error=_error_text(exc), status=status)
+        return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
     if confirmed:
         done = _("Grant #%(id)s confirmed.") % {"id": entry_id}
     else:
