@@ -293,7 +293,7 @@ def clarifications_to_answer(standing: Standing) -> list[Task]:
                 procedure.title,
                 _("A question waits for your answer: “%(text)s”") % {"text": text},
                 procedure.get_absolute_url(),
-                _("Answer"),
+                _("Answer the question"),
                 due=procedure.deadline,
                 since=question.asked_at,
             )
@@ -424,7 +424,7 @@ def proposals_to_score(standing: Standing) -> list[Task]:
                 )
                 % {"call": procedure.title, "done": proposal.scored, "n": proposal.criteria_count},
                 reverse("procedures:desk", args=[procedure.pk]) + f"#p-{proposal.pk}",
-                _("Score"),
+                _("Score it"),
                 since=procedure.closed_at,
             )
         )
