@@ -22,7 +22,7 @@ from trama.ledger.measure import with_events
 from trama.ledger.models import Kind, LedgerEntry, Source, Verification
 from trama.lib.numbers import format_amount
 from trama.organizations.access import acts_for_public_body, memberships_of, speaks_for_funder
-from trama.organizations.models import Invitation, Organization, OrganizationClaim
+from trama.organizations.models import Invitation, Membership, Organization, OrganizationClaim
 from trama.procedures.access import member_proposals
 from trama.procedures.models import (
     Clarification,
@@ -238,6 +238,13 @@ def partner_confirmations(standing: Standing) -> list[Task]:
             proposal__procedure__deadline__gte=standing.now,
             proposal__in=member_proposals(standing.user),
         )
+        .annotate(
+            has_admin=Exists(
+                Membership.objects.filter(
+                    organization=OuterRef("organization"), role=Membership.Role.ADMIN
+                )
+            )
+        )
         .select_related("organization", "proposal__procedure", "proposal__lead")
         .order_by("pk")
     )
@@ -245,13 +252,22 @@ def partner_confirmations(standing: Standing) -> list[Task]:
     for link in links:
         proposal = link.proposal
         values = {"lead": proposal.lead.name, "org": link.organization.name}
+        cause = _("%(lead)s asks %(org)s to join this proposal as a partner.") % values
         if link.organization_id in standing.admin_ids:
-            cause = _("%(lead)s asks %(org)s to join this proposal as a partner.") % values
             action, note = _("Confirm participation"), ""
         else:
-            cause = _("%(lead)s asks %(org)s to join this proposal as a partner.") % values
             action = _("Open the proposal")
-            note = _("Only an administrator of %(org)s can confirm: ask one of them.") % values
+            if link.has_admin:
+                note = _("Only an administrator of %(org)s can confirm: ask one of them.") % values
+            else:
+                note = (
+                    _(
+                        "Only an administrator of %(org)s can confirm, and it has none on "
+                        "Trama yet: ask the platform staff to make one of its members "
+                        "administrator."
+                    )
+                    % values
+                )
         tasks.append(
             Task(
                 "partner_confirmation",
@@ -521,16 +537,14 @@ def grants_to_confirm(standing: Standing) -> list[Batch]:
                 entry.funder,
                 _("%(contributor)s: grant of %(year)s")
                 % {"contributor": entry.contributor.name, "year": entry.year},
-                _("%(contributor)s declares this grant from %(funder)s in “%(program)s”.")
-                % {
-                    "contributor": entry.contributor.name,
-                    "funder": entry.funder.name,
-                    "program": entry.program.title,
-                },
+                _("Declared in “%(program)s”: confirm that %(funder)s awarded it, or dispute it.")
+                % {"funder": entry.funder.name, "program": entry.program.title},
                 reverse("ledger:entry", args=[entry.program.slug, entry.pk]),
                 _("Confirm or dispute"),
                 since=entry.recorded_at,
-                note=format_amount(entry.amount),
+                note=" · ".join(
+                    part for part in (format_amount(entry.amount), entry.grant_reference) if part
+                ),
             )
         )
     return [

@@ -328,7 +328,7 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
     expect(page).to_have_url(re.compile("/area-personale/$"))
     expect(page.get_by_role("alert").first).to_contain_text(other.name)
     expect(active).to_have_text(other.name)
-    card = page.locator(".card-org").filter(has_text=other.name)
+    card = page.locator(".org-list li").filter(has_text=other.name)
     expect(card.locator("strong")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "06-dashboard-after-switch")

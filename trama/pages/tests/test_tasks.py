@@ -209,7 +209,7 @@ def test_funder_and_officer_queues_show_the_first_few_and_count_all(
     confirm = of_kind(found, "grant")
     assert len(confirm) == 5 and {t["group"] for t in confirm} == {"Fondazione del Lario"}
     assert confirm[0]["link"] == reverse("ledger:entry", args=[program.slug, grants[0].pk])
-    assert "Consorzio Lario" in confirm[0]["cause"]
+    assert "Consorzio Lario" in confirm[0]["title"] and "Bando 2016" in confirm[0]["note"]
     html = client.get(DASHBOARD).content.decode()
     assert 'data-count="12"' in html and reverse("ledger:funder_queue") in html
 
