@@ -287,22 +287,24 @@ def partner_confirmations(standing: Standing) -> list[Task]:
 # --- the public body's acts on its procedures --------------------------------------------
 
 
-def clarifications_to_answer(standing: Standing) -> list[Task]:
-    """Questions on the person's calls that no one has answered yet."""
-    questions = (
+def clarifications_to_answer(standing: Standing) -> list[Batch]:
+    """Questions on the person's calls that no one has answered yet, the first few per call."""
+    pending = (
         Clarification.objects.filter(
             answered_at__isnull=True, procedure__owner_id__in=standing.public_body_ids
         )
         .exclude(procedure__state=State.CANCELLED)
         .filter(_mine_or_unassigned(standing, "procedure__"))
-        .select_related("procedure__owner")
-        .order_by("asked_at", "pk")
     )
-    tasks = []
-    for question in questions:
-        procedure = question.procedure
+    counts = _counts(pending, "procedure_id")
+    if not counts:
+        return []
+    batches: dict[int, list[Task]] = {}
+    procedures = {}
+    for question in _first_per(pending.select_related("procedure__owner"), "procedure_id"):
+        procedure = procedures.setdefault(question.procedure_id, question.procedure)
         text = question.question if len(question.question) <= 160 else question.question[:159] + "…"
-        tasks.append(
+        batches.setdefault(procedure.pk, []).append(
             Task(
                 "clarification",
                 procedure.owner,
@@ -314,7 +316,17 @@ def clarifications_to_answer(standing: Standing) -> list[Task]:
                 since=question.asked_at,
             )
         )
-    return tasks
+    return [
+        Batch(
+            procedures[pk].owner,
+            tasks,
+            counts[pk],
+            procedures[pk].get_absolute_url(),
+            _("See all %(n)d questions on “%(call)s”")
+            % {"n": counts[pk], "call": procedures[pk].title},
+        )
+        for pk, tasks in batches.items()
+    ]
 
 
 def evaluations_to_run(standing: Standing) -> list[Task]:

@@ -14,6 +14,7 @@ from trama.ledger.tests.factories import lecco_program
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership
 from trama.procedures import services
+from trama.procedures.models import Clarification
 from trama.procedures.tests.conftest import bodies, call, complete_proposal, pdf, rome  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,16 @@ def test_the_rup_drafts_and_questions(client, bodies, call, time_machine):
     [asked] = of_kind(found, "clarification")
     assert "Le spese di personale sono ammissibili?" in asked["cause"]
     assert asked["link"] == reverse("procedures:call", args=[call.pk])
+    # Many questions: the first five, and the call's page for the rest.
+    for n in range(6):
+        services.ask_clarification(call, by=tom, question=f"Domanda numero {n}?")
+    client.force_login(alice)
+    html = client.get(DASHBOARD).content.decode()
+    assert len(of_kind(tasks_of(client, alice), "clarification")) == 5
+    assert "Domanda numero 3?" in html and "Domanda numero 4?" not in html
+    assert f'href="{reverse("procedures:call", args=[call.pk])}">' in html  # see all 7
+    for pending in Clarification.objects.filter(question__startswith="Domanda numero"):
+        services.answer_clarification(pending, by=alice, answer="Vedi l'avviso.")
     # The questions and drafts are the RUP's: another officer sees none of them.
     assert of_kind(tasks_of(client, bodies.eve), "clarification") == []
 
