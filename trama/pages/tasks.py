@@ -152,6 +152,8 @@ def _mine_or_unassigned(standing: Standing, to_procedure: str = "") -> Q:
 
 def draft_calls(standing: Standing) -> list[Task]:
     """Draft calls and co-programmings of the person's public bodies, not published yet."""
+    if not standing.public_body_ids:
+        return []
     drafts = (
         Procedure.objects.on_platform()
         .filter(state=State.DRAFT, owner_id__in=standing.public_body_ids)
@@ -185,6 +187,8 @@ def draft_calls(standing: Standing) -> list[Task]:
 
 def draft_proposals(standing: Standing) -> list[Task]:
     """Drafts that the person's bodies lead, on calls still open; who has not confirmed yet."""
+    if not standing.admin_ids:
+        return []
     waiting = ProposalPartner.objects.filter(
         role=ProposalPartner.Role.PARTNER, confirmed_at__isnull=True
     ).select_related("organization")
@@ -228,6 +232,8 @@ def draft_proposals(standing: Standing) -> list[Task]:
 
 def partner_confirmations(standing: Standing) -> list[Task]:
     """Proposals that name one of the person's bodies as partner, still unconfirmed."""
+    if not standing.member_ids:
+        return []
     links = (
         ProposalPartner.objects.filter(
             role=ProposalPartner.Role.PARTNER,
@@ -289,6 +295,8 @@ def partner_confirmations(standing: Standing) -> list[Task]:
 
 def clarifications_to_answer(standing: Standing) -> list[Batch]:
     """Questions on the person's calls that no one has answered yet, the first few per call."""
+    if not standing.public_body_ids:
+        return []
     pending = (
         Clarification.objects.filter(
             answered_at__isnull=True, procedure__owner_id__in=standing.public_body_ids
@@ -331,6 +339,8 @@ def clarifications_to_answer(standing: Standing) -> list[Batch]:
 
 def evaluations_to_run(standing: Standing) -> list[Task]:
     """The RUP's closed calls: appoint the commission, open the evaluation, rank."""
+    if not standing.public_body_ids:
+        return []
     procedures = (
         Procedure.objects.on_platform()
         .filter(
@@ -479,6 +489,8 @@ def _counts(queryset, by: str) -> dict:
 
 def entries_to_verify(standing: Standing) -> list[Batch]:
     """Actuals awaiting the owning public body's verification, per program."""
+    if not standing.public_body_ids:
+        return []
     pending = with_events(
         LedgerEntry.objects.filter(
             kind=Kind.ACTUAL,
@@ -527,6 +539,8 @@ def entries_to_verify(standing: Standing) -> list[Batch]:
 
 def grants_to_confirm(standing: Standing) -> list[Batch]:
     """Grants that partners declare from the person's funders, not confirmed or disputed."""
+    if not standing.funder_ids:
+        return []
     waiting = with_events(
         LedgerEntry.objects.filter(
             source=Source.FOUNDATION_GRANT,
