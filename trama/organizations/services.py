@@ -371,7 +371,7 @@ def change_member_role(membership: Membership, *, by, role: str) -> Membership:
             "membership.role_changed",
             by=by,
             target=membership,
-            data={"user": membership.user_id, "role": role},
+            data={"user": membership.user_id, "email": membership.user.email, "role": role},
         )
         if _is_staff_act(by):
             tell_admins_of_staff_act(
@@ -399,7 +399,7 @@ def remove_member(membership: Membership, *, by) -> None:
             "membership.removed",
             by=by,
             target=membership,
-            data={"user": membership.user_id},
+            data={"user": membership.user_id, "email": membership.user.email},
         )
         membership.delete()
         if staff_act:
