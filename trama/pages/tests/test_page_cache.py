@@ -2,12 +2,16 @@
 """Cached anonymous pages change with every write they show and when a deadline passes."""
 
 import html
+import os
+import time
+import uuid
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from trama.ledger import services as ledger_services
+from trama.lib import cache as page_cache
 from trama.organizations import services as org_services
 from trama.procedures import services
 from trama.procedures.tests.conftest import bodies, call, rome  # noqa: F401
@@ -160,3 +164,35 @@ def test_the_shared_figures_fragment_follows_verification_for_a_signed_in_viewer
     assert personas.coop.name not in html.unescape(viewer.get(url).content.decode())
     ledger_services.verify_entry(entry, by=personas.alice, accept=True)
     assert personas.coop.name in html.unescape(viewer.get(url).content.decode())
+
+
+@pytest.fixture
+def redis_pages(settings):
+    """The page cache on Redis, as in production: versions watched through pub/sub."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "trama.lib.redis_cache.SharedRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"trama-test-pages-{uuid.uuid4().hex}",
+        }
+    }
+    page_cache._watch_of_versions = None
+    page_cache._local.clear()
+    yield
+    page_cache._watch_of_versions = None
+    page_cache._local.clear()
+
+
+def test_with_redis_a_page_held_here_follows_a_write(redis_pages, call, bodies):
+    url = reverse("procedures:call", args=[call.pk])
+    assert "Sì, con mandato al capofila" not in _page(url)
+    watch = page_cache._watch()
+    deadline = time.monotonic() + 5
+    while not watch.live and time.monotonic() < deadline:
+        time.sleep(0.01)
+    _page(url)  # the versions are now known here
+    assert "Sì, con mandato al capofila" not in _page(url)
+    question = services.ask_clarification(call, by=bodies.tom, question="ATS?")
+    services.answer_clarification(question, by=bodies.alice, answer="Sì, con mandato al capofila")
+    assert "Sì, con mandato al capofila" in _page(url)
