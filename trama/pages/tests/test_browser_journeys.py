@@ -40,6 +40,7 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 BLOCKING_IMPACTS = {"serious", "critical"}
+PHONE = {"width": 375, "height": 812}
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -107,7 +108,9 @@ def new_page(browser, site):
 
 
 def assert_accessible(page):
-    """Fail on any serious or critical WCAG 2.1 A/AA violation axe finds on the page."""
+    """Fail on any serious or critical WCAG 2.1 A/AA violation axe finds on the page, or if
+    the page scrolls sideways on a 375 px phone screen (WCAG 1.4.10, reflow)."""
+    assert_fits_a_phone(page)
     results = AXE.run(page, options=AXE_OPTIONS)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     report = "\n".join(
@@ -118,6 +121,17 @@ def assert_accessible(page):
         for v in blocking
     )
     assert not blocking, f"Accessibility violations on {page.url}:\n{report}"
+
+
+def assert_fits_a_phone(page):
+    """The page, laid out 375 px wide, is no wider than the screen; then back as it was."""
+    viewport = page.viewport_size
+    if viewport["width"] != PHONE["width"]:
+        page.set_viewport_size(PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if viewport["width"] != PHONE["width"]:
+        page.set_viewport_size(viewport)
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 375 px screen"
 
 
 def _summary(node):
