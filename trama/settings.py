@@ -166,6 +166,8 @@ MFA_TOTP_ISSUER = "Trama"
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "trama" / "locale"]
+# Italian dates as Italian writes them (trama/lib/formats/it/formats.py).
+FORMAT_MODULE_PATH = ["trama.lib.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
