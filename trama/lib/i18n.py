@@ -64,3 +64,18 @@ MONTHS_AND_DAYS = [
     pgettext_lazy("abbrev. month", "Nov."),
     pgettext_lazy("abbrev. month", "Dec."),
 ]
+
+# Messages of allauth whose Italian translation speaks to a man only ("Ti sei collegato",
+# "Sei sicuro?"): the same msgids here, translated without a gender.
+GENDER_NEUTRAL = [
+    gettext_noop("Successfully signed in as %(name)s."),
+    gettext_noop("You have signed out."),
+    gettext_noop("You are already logged in as %(user_display)s."),
+    gettext_noop("Are you sure you want to sign out?"),
+    gettext_noop("Are you sure?"),
+    gettext_noop("Do you really want to remove the selected email address?"),
+    gettext_noop("Are you sure you want to remove this security key?"),
+    gettext_noop(
+        "You are about to deactivate authenticator app based authentication. Are you sure?"
+    ),
+]
