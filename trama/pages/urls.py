@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibilita/", views.accessibility, name="accessibility"),
+    path("sviluppatori/", views.developers, name="developers"),
     path("territori/comuni/", views.municipality_suggestions, name="municipality_suggestions"),
 ]

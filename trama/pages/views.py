@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+from ninja.throttling import SimpleRateThrottle
 
+from trama.accounts.models import ApiToken
 from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
 from trama.territories.models import Municipality
@@ -26,6 +31,35 @@ def privacy(request):
 @require_GET
 def accessibility(request):
     return render(request, "pages/accessibility.html")
+
+
+def _rate(rate: str) -> str:
+    """A throttle rate ("600/m") read out: "600 requests a minute"."""
+    count, seconds = SimpleRateThrottle(rate).parse_rate(rate)
+    periods = {1: _("a second"), 60: _("a minute"), 3600: _("an hour"), 86400: _("a day")}
+    period = periods.get(seconds) or ngettext(
+        "every %(n)s second", "every %(n)s seconds", seconds
+    ) % {"n": seconds}
+    return ngettext("%(count)s request %(period)s", "%(count)s requests %(period)s", count) % {
+        "count": count,
+        "period": period,
+    }
+
+
+@require_GET
+def developers(request):
+    """How to use the API: public reads, personal tokens and their scopes, limits."""
+    return render(
+        request,
+        "pages/developers.html",
+        {
+            "read": ApiToken.Scope.READ,
+            "write": ApiToken.Scope.WRITE,
+            "token_rate": _rate(settings.API_THROTTLE_RATES["token"]),
+            "anon_rate": _rate(settings.API_THROTTLE_RATES["anon"]),
+            "api_root": request.build_absolute_uri("/api/v1/"),
+        },
+    )
 
 
 @require_GET

@@ -355,3 +355,35 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
         expect(active).to_have_text(other.name)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     screenshot(page, "07-organisation-form-375px")
+
+
+def test_it_explains_the_api_to_developers_in_both_languages(new_page):
+    page = new_page()
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    visit(page, "/")
+    page.get_by_role("navigation", name="Menu principale").get_by_role("link", name="API").click()
+    expect(page).to_have_url(re.compile("/sviluppatori/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sviluppatori")
+    expect(page.get_by_role("main")).to_contain_text("Sola lettura")
+    assert_accessible(page)
+    # Bootstrap Italia's typefaces come from Trama's own static files.
+    loaded = page.evaluate(
+        "document.fonts.ready.then(() => [...document.fonts]"
+        ".filter(f => f.status === 'loaded').map(f => f.family))"
+    )
+    assert "Titillium Web" in loaded
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith('"Titillium Web"')
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Developers")
+    expect(page.get_by_role("main")).to_contain_text("Read only")
+    assert_accessible(page)
+    screenshot(page, "08-developers-english")
+
+    page.get_by_role("main").get_by_role("link", name="API reference").click()
+    expect(page).to_have_url(re.compile("/api/v1/docs$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("API reference")
+    expect(page.locator("header")).to_be_visible()
+    assert_accessible(page)
+    assert failed == []
