@@ -109,6 +109,7 @@ NOT_ABOUT_PROPOSALS = {
     "ledger:import_review": "import wizard of the ledger",
     "pages:municipality_suggestions": "territory names",
     "pages:developers": "static help about the API",
+    "procedures:call_ics": "the call's deadline as a calendar file",
     "organizations:create": "form",
     "organizations:switch": "POST act",
     "organizations:edit": "organisation form",
