@@ -7,20 +7,37 @@ from django.views.decorators.http import require_GET
 from ninja.throttling import SimpleRateThrottle
 
 from trama.accounts.models import ApiToken
+from trama.ledger.figures import Scope, headline_figures
 from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
+from trama.procedures.models import Procedure
+from trama.procedures.moments import next_public_moment
 from trama.territories.models import Municipality
 
+HOME_CALLS = 3
 
-@cached_page("organizations")
+
+@cached_page("organizations", "procedures", "ledger", "programs", until=next_public_moment)
 @require_GET
 def home(request):
+    """What Trama holds today: open calls, what partners add to public money, who is on it."""
     counts = Organization.objects.aggregate(
         total=Count("id"),
         public=Count("id", filter=Q(kind=Organization.Kind.PUBLIC_BODY)),
         third_sector=Count("id", filter=Q(kind=Organization.Kind.THIRD_SECTOR)),
     )
-    return render(request, "pages/home.html", {"counts": counts})
+    open_calls = Procedure.objects.open_calls().select_related("owner").order_by("deadline", "pk")
+    shown = list(open_calls[: HOME_CALLS + 1])
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "counts": counts,
+            "open_calls": shown[:HOME_CALLS],
+            "open_count": open_calls.count() if len(shown) > HOME_CALLS else len(shown),
+            "figures": headline_figures(Scope.country()),
+        },
+    )
 
 
 @require_GET
