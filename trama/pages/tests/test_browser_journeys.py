@@ -166,9 +166,11 @@ def link_in(message):
     return match.group(0)
 
 
-def sign_up_and_verify(page, email):
+def sign_up_and_verify(page, email, name=("Nadia", "Neri")):
     """Fill allauth's sign-up form, then confirm the address from the e-mail's link."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrazione")
+    page.locator("#id_first_name").fill(name[0])
+    page.locator("#id_last_name").fill(name[1])
     page.locator("#id_email").fill(email)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
@@ -212,8 +214,8 @@ def test_it_signs_up_with_email_and_lands_signed_in(new_page):
     sign_up_and_verify(page, "nadia@trama.test")
 
     expect(page).to_have_url(re.compile("/area-personale/$"))
-    expect(account_menu(page)).to_have_text("nadia@trama.test")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("nadia@trama.test")
+    expect(account_menu(page)).to_have_text("Nadia Neri")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nadia Neri")
     assert_accessible(page)
     screenshot(page, "02-dashboard-after-signup")
 
@@ -283,7 +285,7 @@ def test_it_invites_a_colleague_who_signs_up_and_joins(new_page, territories):
     expect(lucia.get_by_role("main")).to_contain_text("Cooperativa Arcobaleno")
     lucia.get_by_role("main").locator("a[href^='/account/signup/']").click()
     assert_accessible(lucia)
-    sign_up_and_verify(lucia, "lucia@trama.test")
+    sign_up_and_verify(lucia, "lucia@trama.test", name=("Lucia", "Bruno"))
 
     expect(lucia).to_have_url(invitation_link)
     assert_accessible(lucia)
@@ -294,7 +296,9 @@ def test_it_invites_a_colleague_who_signs_up_and_joins(new_page, territories):
 
     visit(admin, f"/enti/{org.slug}/membri/")
     members = admin.get_by_role("table")
-    expect(members.get_by_role("row").filter(has_text="lucia@trama.test")).to_have_count(1)
+    lucia_row = members.get_by_role("row").filter(has_text="lucia@trama.test")
+    expect(lucia_row).to_have_count(1)
+    expect(lucia_row.get_by_role("cell").first).to_have_text("Lucia Bruno")
     expect(pending).to_have_count(0)
     assert_accessible(admin)
 
