@@ -4,11 +4,13 @@ the deadline as a calendar file."""
 import re
 
 from django.urls import reverse
+from django.utils import translation
 
 from trama.procedures import services
 from trama.procedures.models import Procedure
 
 from .conftest import rome
+from .test_workflow import _evaluate
 
 
 def shown(page, testid):
@@ -78,3 +80,18 @@ def test_a_drafts_calendar_file_is_not_found_by_outsiders(bodies, call, client, 
     url = reverse("procedures:call_ics", args=[draft.pk])
     assert client.get(url).status_code == 404
     assert client_for(bodies.alice).get(url).status_code == 200
+
+
+def test_the_outcome_notice_counts_in_good_italian(bodies, call, time_machine):
+    first, second = _evaluate(bodies, call, time_machine)
+    quality, resources = call.criteria.all()
+    for proposal, points in ((first, ("55", "35")), (second, ("30", "20"))):
+        for criterion, value in zip((quality, resources), points, strict=True):
+            services.score_proposal(
+                proposal, by=bodies.eve, criterion=criterion, points=value, rationale="Motivato"
+            )
+    with translation.override("it"):
+        services.approve_ranking(call, by=bodies.alice)
+    notice = call.notices.get(kind="OUTCOME")
+    # Two admitted, one selected (the other is under the 60-point threshold).
+    assert notice.text == "Graduatoria approvata: 2 proposte ammesse, 1 selezionata."
