@@ -124,6 +124,7 @@ NOT_ABOUT_PROPOSALS = {
     "accounts:revoke_token": "POST act",
     "accounts:delete": "account deletion",
     "set_language": "language switch",
+    "pages:language": "language switch",
     "api-v1:openapi-view": "the API reference, from the OpenAPI document",
     "api-v1:api-root": "index",
     "api-v1:create_organization": "POST",
