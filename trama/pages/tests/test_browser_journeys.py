@@ -379,7 +379,7 @@ def test_it_explains_the_api_to_developers_in_both_languages(new_page):
     assert "Titillium Web" in loaded
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith('"Titillium Web"')
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Developers")
     expect(page.get_by_role("main")).to_contain_text("Read only")
     assert_accessible(page)
