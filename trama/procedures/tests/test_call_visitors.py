@@ -95,3 +95,11 @@ def test_the_outcome_notice_counts_in_good_italian(bodies, call, time_machine):
     notice = call.notices.get(kind="OUTCOME")
     # Two admitted, one selected (the other is under the 60-point threshold).
     assert notice.text == "Graduatoria approvata: 2 proposte ammesse, 1 selezionata."
+
+
+def test_who_can_already_propose_is_not_told_how_to_start(bodies, call, client_for):
+    page = client_for(bodies.tom).get(reverse("procedures:call", args=[call.pk]))
+    assert "Come partecipare" not in page.content.decode()  # the form to start one is there
+    page = client_for(bodies.oscar).get(reverse("procedures:call", args=[call.pk]))
+    content = page.content.decode()
+    assert "Come partecipare" in content and "Hai effettuato l'accesso." in content
