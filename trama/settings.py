@@ -143,6 +143,7 @@ NINJA_NUM_PROXIES = env_int("API_NUM_PROXIES", 0)
 # --- accounts (django-allauth) ---
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "trama.accounts.forms.SignupNameForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -166,6 +167,8 @@ MFA_TOTP_ISSUER = "Trama"
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "trama" / "locale"]
+# Italian dates as Italian writes them (trama/lib/formats/it/formats.py).
+FORMAT_MODULE_PATH = ["trama.lib.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,7 @@ from .ledger import router as ledger_router
 from .organizations import me_router
 from .organizations import router as organizations_router
 from .procedures import router as procedures_router
+from .reference import Reference
 from .territories import router as territories_router
 from .throttling import THROTTLES
 
@@ -109,6 +110,7 @@ api = TramaAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=Reference(),
     parser=BodyParser(),
     throttle=THROTTLES,
 )

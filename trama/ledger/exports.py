@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .figures import Figures
 from .models import (
@@ -245,7 +246,7 @@ def figures_rows(figures: Figures) -> list[list]:
                 (
                     _("more than %(count)s others")
                     if figures.others_capped
-                    else _("%(count)s others")
+                    else ngettext("%(count)s other", "%(count)s others", figures.others_count)
                 )
                 % {"count": figures.others_count},
                 figures.others,

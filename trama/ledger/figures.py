@@ -264,3 +264,25 @@ def _count_over_years(rows, years) -> int:
     return (rows.filter(year__in=years, amount__gt=0).values("contributor").distinct().order_by())[
         :COUNT_CAP
     ].count()
+
+
+def headline_figures(scope: Scope, *, basis: str = Basis.ACCEPTED) -> Figures:
+    """Only a scope's totals (public, other public, additional: leverage and multiplier), in
+    one query: for a summary such as the home page's, which shows no breakdown."""
+    figures = Figures(scope=scope, basis=basis, year_from=None, year_to=None)
+    rows = (
+        _totals(scope)
+        .filter(measure=basis)
+        .values("source")
+        .annotate(total=Sum("amount"), count=Sum("entries"))
+    )
+    for row in rows:
+        amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+        figures.entries += row["count"] or 0
+        if row["source"] == Source.PUBLIC_OWNER:
+            figures.public += amount
+        elif row["source"] == Source.OTHER_PUBLIC:
+            figures.other_public += amount
+        elif row["source"] in ADDITIONAL_SOURCES:
+            figures.additional += amount
+    return figures

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from trama.audit.services import chain_for, record_event
 from trama.lib.files import content_matches, sha256_of
@@ -423,7 +424,10 @@ class RowErrors(ValidationError):
 
     def __init__(self, rows):
         self.rows = rows
-        super().__init__(_("%(count)s rows are not valid.") % {"count": len(rows)}, code="rows")
+        message = ngettext(
+            "%(count)s row is not valid.", "%(count)s rows are not valid.", len(rows)
+        ) % {"count": len(rows)}
+        super().__init__(message, code="rows")
 
 
 def record_entries(*, by, program, rows, import_batch=None) -> int:

@@ -34,3 +34,9 @@ def number(value, decimals=-1):
     """A number the Italian way: 1.500,5 (decimals as needed) or with fixed decimals."""
     number = _decimal(value)
     return "" if number is None else format_number(number, int(decimals))
+
+
+@register.filter
+def total(rows, attribute="amount"):
+    """The sum of one attribute over rows, as a Decimal: ``{{ budget|total|amount }}``."""
+    return sum((getattr(row, attribute) or Decimal("0") for row in rows), Decimal("0"))

@@ -26,6 +26,7 @@ from .forms import (
     TwoFactorPolicyForm,
 )
 from .models import Invitation, Membership, Organization
+from .sections import sections_for
 
 PAGE_SIZE = 20
 
@@ -56,6 +57,7 @@ def detail(request, slug):
         "access": access,
         "org": org,
         "member_municipalities": org.member_municipalities.select_related("province"),
+        "sections": sections_for(org, request.user),
     }
     return render(request, "organizations/detail.html", context)
 

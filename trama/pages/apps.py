@@ -6,6 +6,11 @@ class PagesConfig(AppConfig):
     verbose_name = "Pages"
 
     def ready(self):
-        from . import invalidation
+        from trama.organizations import sections
+
+        from . import invalidation, organization_page
 
         invalidation.connect()
+        sections.register(
+            "pages/organization_section.html", organization_page.programs_calls_and_figures
+        )

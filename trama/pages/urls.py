@@ -10,5 +10,6 @@ urlpatterns = [
     path("lingua/<str:code>/", language.switch_language, name="language"),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibilita/", views.accessibility, name="accessibility"),
+    path("sviluppatori/", views.developers, name="developers"),
     path("territori/comuni/", views.municipality_suggestions, name="municipality_suggestions"),
 ]

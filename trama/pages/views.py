@@ -1,24 +1,46 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+from ninja.throttling import SimpleRateThrottle
 
+from trama.accounts.models import ApiToken
+from trama.ledger.figures import Scope, headline_figures
 from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
+from trama.procedures.models import Procedure
+from trama.procedures.moments import next_public_moment
 from trama.territories.models import Municipality
 
 from . import tasks
 
+HOME_CALLS = 3
 
-@cached_page("organizations")
+
+@cached_page("organizations", "procedures", "ledger", "programs", until=next_public_moment)
 @require_GET
 def home(request):
+    """What Trama holds today: open calls, what partners add to public money, who is on it."""
     counts = Organization.objects.aggregate(
         total=Count("id"),
         public=Count("id", filter=Q(kind=Organization.Kind.PUBLIC_BODY)),
         third_sector=Count("id", filter=Q(kind=Organization.Kind.THIRD_SECTOR)),
     )
-    return render(request, "pages/home.html", {"counts": counts})
+    open_calls = Procedure.objects.open_calls().select_related("owner").order_by("deadline", "pk")
+    shown = list(open_calls[: HOME_CALLS + 1])
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "counts": counts,
+            "open_calls": shown[:HOME_CALLS],
+            "open_count": open_calls.count() if len(shown) > HOME_CALLS else len(shown),
+            "figures": headline_figures(Scope.country()),
+        },
+    )
 
 
 @login_required
@@ -48,6 +70,35 @@ def privacy(request):
 @require_GET
 def accessibility(request):
     return render(request, "pages/accessibility.html")
+
+
+def _rate(rate: str) -> str:
+    """A throttle rate ("600/m") read out: "600 requests a minute"."""
+    count, seconds = SimpleRateThrottle(rate).parse_rate(rate)
+    periods = {1: _("a second"), 60: _("a minute"), 3600: _("an hour"), 86400: _("a day")}
+    period = periods.get(seconds) or ngettext(
+        "every %(n)s second", "every %(n)s seconds", seconds
+    ) % {"n": seconds}
+    return ngettext("%(count)s request %(period)s", "%(count)s requests %(period)s", count) % {
+        "count": count,
+        "period": period,
+    }
+
+
+@require_GET
+def developers(request):
+    """How to use the API: public reads, personal tokens and their scopes, limits."""
+    return render(
+        request,
+        "pages/developers.html",
+        {
+            "read": ApiToken.Scope.READ,
+            "write": ApiToken.Scope.WRITE,
+            "token_rate": _rate(settings.API_THROTTLE_RATES["token"]),
+            "anon_rate": _rate(settings.API_THROTTLE_RATES["anon"]),
+            "api_root": request.build_absolute_uri("/api/v1/"),
+        },
+    )
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_coprogramming, views_evaluation, views_history
+from . import views, views_calendar, views_coprogramming, views_evaluation, views_history
 
 app_name = "procedures"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("avvisi/feed/", views.CallFeed(), name="feed"),
     path("avvisi/<int:pk>/", views.call_detail, name="call"),
     path("avvisi/<int:pk>/registro/", views.trail, name="trail"),
+    path("avvisi/<int:pk>/scadenza.ics", views_calendar.call_deadline_ics, name="call_ics"),
     path("avvisi/<int:pk>/allegati/", views.call_attach, name="call_attach"),
     path(
         "avvisi/<int:pk>/allegati/<int:attachment_id>/",

@@ -20,7 +20,13 @@ def test_signing_up_sends_the_verification_email_through_the_queue(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(
             reverse("account_signup"),
-            {"email": "Nuova@Esempio.it", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "email": "Nuova@Esempio.it",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "first_name": " Nadia ",
+                "last_name": "Neri",
+            },
         )
     assert response.status_code == 302
     assert len(callbacks) >= 1  # the e-mail is enqueued only once the sign-up commits
@@ -28,7 +34,28 @@ def test_signing_up_sends_the_verification_email_through_the_queue(
     assert mail.outbox[0].to == ["nuova@esempio.it"]
     assert "/account/confirm-email/" in mail.outbox[0].body
     # Not verified yet: signing in is refused until the link is opened.
-    assert not User.objects.get(email="nuova@esempio.it").emailaddress_set.get().verified
+    user = User.objects.get(email="nuova@esempio.it")
+    assert not user.emailaddress_set.get().verified
+    # The name asked at sign-up is the one member lists and the header show.
+    assert user.display_name == "Nadia Neri"
+
+
+def test_signing_up_without_a_name_is_refused_and_keeps_what_was_typed(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "senza@esempio.it",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "last_name": "Neri",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Questo campo è obbligatorio" in page
+    assert 'value="senza@esempio.it"' in page and 'value="Neri"' in page
+    assert not User.objects.filter(email="senza@esempio.it").exists()
+    assert mail.outbox == []
 
 
 def test_repeated_wrong_passwords_are_blocked(personas, client):

@@ -206,7 +206,7 @@ def test_staff_approve_a_claim_and_the_claimant_becomes_admin(
         services.decide_claim(claim, by=personas.sam, approve=True)
     assert OrganizationClaim.objects.get(pk=claim.pk).status == "APPROVED"
     assert mail.outbox[0].to == ["oscar@trama.test"]
-    assert "amministratore di Comune di Lecco" in mail.outbox[0].subject
+    assert "Ora amministri Comune di Lecco" in mail.outbox[0].subject
     assert Membership.objects.get(organization=personas.comune, user=personas.oscar).is_admin
 
 

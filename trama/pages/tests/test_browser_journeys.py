@@ -41,6 +41,7 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 BLOCKING_IMPACTS = {"serious", "critical"}
+PHONE = {"width": 375, "height": 812}
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -108,7 +109,9 @@ def new_page(browser, site):
 
 
 def assert_accessible(page):
-    """Fail on any serious or critical WCAG 2.1 A/AA violation axe finds on the page."""
+    """Fail on any serious or critical WCAG 2.1 A/AA violation axe finds on the page, or if
+    the page scrolls sideways on a 375 px phone screen (WCAG 1.4.10, reflow)."""
+    assert_fits_a_phone(page)
     results = AXE.run(page, options=AXE_OPTIONS)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     report = "\n".join(
@@ -119,6 +122,17 @@ def assert_accessible(page):
         for v in blocking
     )
     assert not blocking, f"Accessibility violations on {page.url}:\n{report}"
+
+
+def assert_fits_a_phone(page):
+    """The page, laid out 375 px wide, is no wider than the screen; then back as it was."""
+    viewport = page.viewport_size
+    if viewport["width"] != PHONE["width"]:
+        page.set_viewport_size(PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if viewport["width"] != PHONE["width"]:
+        page.set_viewport_size(viewport)
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 375 px screen"
 
 
 def _summary(node):
@@ -153,9 +167,11 @@ def link_in(message):
     return match.group(0)
 
 
-def sign_up_and_verify(page, email):
+def sign_up_and_verify(page, email, name=("Nadia", "Neri")):
     """Fill allauth's sign-up form, then confirm the address from the e-mail's link."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrazione")
+    page.locator("#id_first_name").fill(name[0])
+    page.locator("#id_last_name").fill(name[1])
     page.locator("#id_email").fill(email)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
@@ -199,8 +215,8 @@ def test_it_signs_up_with_email_and_lands_signed_in(new_page):
     sign_up_and_verify(page, "nadia@trama.test")
 
     expect(page).to_have_url(re.compile("/area-personale/$"))
-    expect(account_menu(page)).to_have_text("nadia@trama.test")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("nadia@trama.test")
+    expect(account_menu(page)).to_have_text("Nadia Neri")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nadia Neri")
     assert_accessible(page)
     screenshot(page, "02-dashboard-after-signup")
 
@@ -270,7 +286,7 @@ def test_it_invites_a_colleague_who_signs_up_and_joins(new_page, territories):
     expect(lucia.get_by_role("main")).to_contain_text("Cooperativa Arcobaleno")
     lucia.get_by_role("main").locator("a[href^='/account/signup/']").click()
     assert_accessible(lucia)
-    sign_up_and_verify(lucia, "lucia@trama.test")
+    sign_up_and_verify(lucia, "lucia@trama.test", name=("Lucia", "Bruno"))
 
     expect(lucia).to_have_url(invitation_link)
     assert_accessible(lucia)
@@ -281,7 +297,9 @@ def test_it_invites_a_colleague_who_signs_up_and_joins(new_page, territories):
 
     visit(admin, f"/enti/{org.slug}/membri/")
     members = admin.get_by_role("table")
-    expect(members.get_by_role("row").filter(has_text="lucia@trama.test")).to_have_count(1)
+    lucia_row = members.get_by_role("row").filter(has_text="lucia@trama.test")
+    expect(lucia_row).to_have_count(1)
+    expect(lucia_row.get_by_role("cell").first).to_have_text("Lucia Bruno")
     expect(pending).to_have_count(0)
     assert_accessible(admin)
 
@@ -347,3 +365,35 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
         expect(active).to_have_text(other.name)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     screenshot(page, "07-organisation-form-375px")
+
+
+def test_it_explains_the_api_to_developers_in_both_languages(new_page):
+    page = new_page()
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    visit(page, "/")
+    page.get_by_role("navigation", name="Menu principale").get_by_role("link", name="API").click()
+    expect(page).to_have_url(re.compile("/sviluppatori/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sviluppatori")
+    expect(page.get_by_role("main")).to_contain_text("Sola lettura")
+    assert_accessible(page)
+    # Bootstrap Italia's typefaces come from Trama's own static files.
+    loaded = page.evaluate(
+        "document.fonts.ready.then(() => [...document.fonts]"
+        ".filter(f => f.status === 'loaded').map(f => f.family))"
+    )
+    assert "Titillium Web" in loaded
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith('"Titillium Web"')
+
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Developers")
+    expect(page.get_by_role("main")).to_contain_text("Read only")
+    assert_accessible(page)
+    screenshot(page, "08-developers-english")
+
+    page.get_by_role("main").get_by_role("link", name="API reference").click()
+    expect(page).to_have_url(re.compile("/api/v1/docs$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("API reference")
+    expect(page.locator("header")).to_be_visible()
+    assert_accessible(page)
+    assert failed == []

@@ -80,11 +80,11 @@ def test_publishing_a_call_lists_it(bodies, time_machine):
 
 def test_extending_a_deadline_shows_the_new_one(call, bodies):
     url = reverse("procedures:call", args=[call.pk])
-    assert "April 15" not in _page(url)
+    assert "15 aprile" not in _page(url)
     services.extend_deadline(
         call, by=bodies.alice, deadline=rome(2026, 4, 15, 12, 0), reason="Più tempo ai partner"
     )
-    assert "April 15" in _page(url) or "15 April" in _page(url)
+    assert "mercoledì 15 aprile 2026, 12:00" in _page(url)
 
 
 def test_answering_a_question_publishes_the_answer(call, bodies):
@@ -196,3 +196,37 @@ def test_with_redis_a_page_held_here_follows_a_write(redis_pages, call, bodies):
     question = services.ask_clarification(call, by=bodies.tom, question="ATS?")
     services.answer_clarification(question, by=bodies.alice, answer="Sì, con mandato al capofila")
     assert "Sì, con mandato al capofila" in _page(url)
+
+
+def test_the_home_page_follows_the_ledger_and_the_open_calls(
+    personas, dashboard, call, time_machine
+):
+    program, _url = dashboard
+    home = reverse("pages:home")
+    page = _page(home)
+    assert "Nessuna risorsa è stata ancora accettata" in page
+    assert call.title in page and "1 avviso è aperto" in page
+
+    ledger_services.record_entry(  # the owner's own money counts once recorded
+        by=personas.alice,
+        program=program,
+        kind="ACTUAL",
+        category="ECONOMIC",
+        source="PUBLIC_OWNER",
+        contributor=personas.comune,
+        year=2017,
+        amount="1000000.00",
+    )
+    added = _entry(personas, program, "123456.00")
+    assert "123.456,00\xa0€" not in _page(home)  # awaiting verification
+    ledger_services.verify_entry(added, by=personas.alice, accept=True)
+    page = _page(home)
+    assert "123.456,00\xa0€" in page
+    assert "effetto leva del 12,3\xa0%" in page
+
+    ledger_services.reverse_entry(added, by=personas.tom, reason="Importo errato")
+    assert "123.456,00\xa0€" not in _page(home)
+
+    time_machine.move_to(rome(2026, 3, 30, 12, 1), tick=False)  # the call's deadline passes
+    page = _page(home)
+    assert call.title not in page and "Nessun avviso è aperto" in page

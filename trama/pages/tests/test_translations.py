@@ -50,3 +50,23 @@ def test_the_catalogue_compiles_with_gettext_checks(language):
         ["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_italian_dates_and_messages_read_as_italian_writes_them():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from trama.procedures.tests.conftest import rome
+
+    moment = rome(2026, 10, 1, 12, 0)
+    template = Template('{{ d|date:"DATETIME_FORMAT" }} · {{ d|date:"DATE_FORMAT" }}')
+    with translation.override("it"):
+        shown = template.render(Context({"d": moment}))
+        signed_in = translation.gettext("Successfully signed in as %(name)s.")
+        sure = translation.gettext("Are you sure you want to sign out?")
+    # Lower-case weekday and month, no leading zero; messages for everyone, not for men only.
+    assert shown == "giovedì 1 ottobre 2026, 12:00 · 1 ottobre 2026"
+    assert signed_in == "Accesso effettuato come %(name)s."
+    assert "sicuro" not in sure
+    with translation.override("en"):
+        assert template.render(Context({"d": moment})).startswith("Oct. 1, 2026")

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from trama.ledger.services import record_entry
 from trama.lib.mail import send_template_email
@@ -292,8 +293,15 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
         Notice.objects.create(
             procedure=procedure,
             kind=Notice.Kind.OUTCOME,
-            text=_("Ranking approved: %(n)s proposals admitted, %(s)s selected.")
-            % {"n": len(admitted), "s": selected_count},
+            text=_("Ranking approved: %(admitted)s, %(selected)s.")
+            % {
+                "admitted": ngettext(
+                    "%(n)s proposal admitted", "%(n)s proposals admitted", len(admitted)
+                )
+                % {"n": len(admitted)},
+                "selected": ngettext("%(n)s selected", "%(n)s selected", selected_count)
+                % {"n": selected_count},
+            },
             protocol_number=protocol_number,
         )
         # The sealed budget plans of the selected proposals become ledger pledges now.
