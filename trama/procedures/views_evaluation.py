@@ -5,16 +5,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
-from trama.lib.refusals import attempt, form_page
+from trama.lib.refusals import add_refusal, attempt, form_page
+from trama.lib.review import Review
 
 from . import services
 from .access import access_procedure, access_proposal
 from .forms import (
     AdmissionForm,
     AppointForm,
+    ConfirmForm,
     DeclarationForm,
     DocumentRequestForm,
     ProtocolForm,
@@ -23,7 +27,7 @@ from .forms import (
 )
 from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-from .views import PageForms, observed
+from .views import PageForms, cannot, observed, reviewed
 
 
 def _desk_access(request, pk):
@@ -107,8 +111,8 @@ def desk_page(request, access, forms: PageForms | None = None):
         "closed": procedure.closed_at is not None,
         "appoint_form": forms.get("appoint", AppointForm) if "appoint" in acts else None,
         "start_evaluation": "start_evaluation" in acts,
+        "rank": "rank" in acts,
         "declaration_form": forms.get("declare", DeclarationForm) if declaring else None,
-        "rank_form": forms.get("rank", RankForm) if "rank" in acts else None,
         "minutes": procedure.ranked_at is not None and (access.is_rup or access.is_evaluator),
     }
     forms.unshown_errors(request)
@@ -142,15 +146,31 @@ def appoint(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request, pk):
-    access = access_procedure(request.user, pk, rup=True)
-    attempt(
+    access = observed(access_procedure(request.user, pk, rup=True))
+    back = reverse("procedures:desk", args=[pk])
+    if refused := cannot(request, access, "start_evaluation", back):
+        return refused
+    procedure = access.procedure
+    commission = [
+        m.user.get_full_name() or m.user.email for m in procedure.commission.select_related("user")
+    ]
+    return reviewed(
         request,
-        lambda: services.start_evaluation(access.procedure, by=request.user),
+        Review(
+            request, title=_("Open the evaluation"), back=back, confirm=_("Open the evaluation")
+        ),
+        ConfirmForm(request.POST if request.method == "POST" else None),
+        lambda: services.start_evaluation(procedure, by=request.user),
+        consequences=[
+            _("The admission of the proposals received and their scoring begin.")
+            + " "
+            + _("Commission: %(names)s.") % {"names": ", ".join(commission) or "—"},
+            _("The call can't go back to “closed”; the opening is public in the record of acts."),
+        ],
         success=_("The evaluation is open."),
     )
-    return redirect("procedures:desk", pk=pk)
 
 
 @login_required
@@ -245,18 +265,49 @@ def score(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rank(request, pk):
+    """Approve and publish the ranking, after a review showing the table that will be public."""
     access = access_procedure(request.user, pk, rup=True)
-    form = RankForm(request.POST)
-    if form.is_valid() and attempt(
+    back = reverse("procedures:desk", args=[pk])
+    if refused := cannot(request, access, "rank", back):
+        return refused
+    procedure = access.procedure
+    try:
+        ranking = services.check_ranking(procedure, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        add_refusal(request, exc)
+        return redirect(back)
+    selected = [p for p in ranking if p.state == Proposal.State.SELECTED]
+    return reviewed(
         request,
-        lambda: services.approve_ranking(access.procedure, by=request.user, **form.cleaned_data),
-        form=form,
+        Review(
+            request,
+            title=_("Approve and publish the ranking"),
+            back=back,
+            confirm=_("Approve and publish the ranking"),
+        ),
+        RankForm(request.POST if request.method == "POST" else None),
+        lambda protocol_number: services.approve_ranking(
+            procedure, by=request.user, protocol_number=protocol_number
+        ),
+        consequences=[
+            _("The ranking below is published on the call's page; scores can no longer change."),
+            ngettext(
+                "%(n)s proposal is selected: its budget plan becomes pledges in the program's"
+                " ledger.",
+                "%(n)s proposals are selected: their budget plans become pledges in the"
+                " program's ledger.",
+                len(selected),
+            )
+            % {"n": len(selected)},
+            _("The lead bodies of every proposal received are told by e-mail."),
+        ],
+        details="procedures/_ranking_review.html",
+        context={"ranking": ranking, "procedure": procedure},
         success=_("Ranking approved and published."),
-    ):
-        return redirect("procedures:call", pk=pk)
-    return desk_page(request, observed(access), PageForms("rank", form))
+        then=lambda _ranking: redirect("procedures:call", pk=pk),
+    )
 
 
 @login_required
