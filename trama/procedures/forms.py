@@ -90,6 +90,18 @@ class CallForm(forms.Form):
             self.fields["kind"].disabled = True
             del self.fields["draft_key"]
 
+    def show_refusal(self, refusal) -> list[str]:
+        """A service's refusal of the call as saved, beside the fields of this (unbound) form;
+        returns the reasons that name none of its fields (criteria, budget)."""
+        self.cleaned_data = {}  # add_error expects the cleaned data of a bound form
+        others = []
+        for field, errors in refusal.message_dict.items():
+            if field in self.fields:
+                self.add_error(field, errors)
+            else:
+                others += errors
+        return others
+
     def call_fields(self) -> dict:
         """What the services take as the call's fields."""
         return {k: v for k, v in self.cleaned_data.items() if k not in ("kind", "draft_key")}

@@ -21,7 +21,7 @@ from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
 from trama.lib.refusals import add_refusal, attempt, form_page
-from trama.lib.review import Review
+from trama.lib.review import SESSION_KEY, TOKEN_FIELD, Review
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 
@@ -319,12 +319,21 @@ def cannot(request, access, act: str, back: str):
         return None
     if who_may(access.procedure, act) == RUP and not access.is_rup:
         raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
+    if request.method == "POST" and spent_token(request):
+        # The second click of a double click, once the first has acted: say just that.
+        return Review(request, title="", back=back, confirm="").already_done()
     messages.error(
         request,
         _("This can't be done now: the procedure is “%(state)s”.")
         % {"state": access.procedure.get_state_display()},
     )
     return redirect(back)
+
+
+def spent_token(request) -> bool:
+    """The POST carries a review page's token that was already used (or never issued)."""
+    token = request.POST.get(TOKEN_FIELD, "")
+    return bool(token) and token not in request.session.get(SESSION_KEY, [])
 
 
 def _posted(request):
@@ -403,11 +412,7 @@ def call_form_page(request, program, procedure=None):
         try:
             services.check_publishable(procedure, timezone.now())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                if field in form.fields:
-                    form.add_error(field, errors)
-                else:
-                    criteria_errors += errors
+            criteria_errors = form.show_refusal(exc)
     context = {
         "form": form,
         "criteria": criteria,
