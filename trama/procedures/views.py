@@ -330,6 +330,11 @@ def cannot(request, access, act: str, back: str):
     return redirect(back)
 
 
+def of_call(act: str, procedure) -> str:
+    """A review page's title: the act, and the call it acts on."""
+    return f"{act} — {procedure.title}"
+
+
 def spent_token(request) -> bool:
     """The POST carries a review page's token that was already used (or never issued)."""
     token = request.POST.get(TOKEN_FIELD, "")
@@ -368,7 +373,7 @@ def call_form_page(request, program, procedure=None):
         if data
         else (rows["budget"] if rows else [{"year": year} for year in program.years]),
     )
-    criteria_errors = []
+    criteria_errors, publishing = [], False
     if (
         data is not None
         and not adding
@@ -413,10 +418,12 @@ def call_form_page(request, program, procedure=None):
             services.check_publishable(procedure, timezone.now())
         except ValidationError as exc:
             criteria_errors = form.show_refusal(exc)
+            publishing = True
     context = {
         "form": form,
         "criteria": criteria,
         "criteria_errors": criteria_errors,
+        "publishing": publishing,
         "budget": budget,
         "program": program,
         "procedure": procedure,
@@ -458,9 +465,13 @@ def call_publish(request, pk):
         try:
             services.check_publishable(procedure, timezone.now())
         except ValidationError:
-            messages.error(request, _("The call can't be published yet: correct what is marked."))
-            return redirect(fix)
-    review = Review(request, title=_("Publish the call"), back=back, confirm=_("Publish the call"))
+            return redirect(fix)  # the form says what stops it, beside each field
+    review = Review(
+        request,
+        title=of_call(_("Publish the call"), procedure),
+        back=back,
+        confirm=_("Publish the call"),
+    )
     form = ConfirmForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if not review.spend():
@@ -469,10 +480,6 @@ def call_publish(request, pk):
             services.publish_call(procedure, by=request.user)
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and access.can("edit"):
-                messages.error(
-                    request,
-                    _("The call was not published: correct what is marked, then publish it."),
-                )
                 return redirect(fix)
             add_refusal(request, exc)
             return redirect(back)
@@ -532,7 +539,7 @@ def call_cancel(request, pk):
         request,
         Review(
             request,
-            title=_("Cancel the procedure"),
+            title=of_call(_("Cancel the procedure"), procedure),
             back=back,
             confirm=_("Cancel the procedure"),
             danger=True,
@@ -555,7 +562,10 @@ def call_extend(request, pk):
     return reviewed(
         request,
         Review(
-            request, title=_("Extend the deadline"), back=back, confirm=_("Extend the deadline")
+            request,
+            title=of_call(_("Extend the deadline"), procedure),
+            back=back,
+            confirm=_("Extend the deadline"),
         ),
         ExtendForm(_posted(request), auto_id="id_extend_%s"),
         lambda reason, deadline: services.extend_deadline(

@@ -21,7 +21,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
 )
-from .views import call_act, cannot, observed, reviewed
+from .views import call_act, cannot, observed, of_call, reviewed
 
 
 def _member_orgs(request):
@@ -65,7 +65,7 @@ def admit(request, pk):
         request,
         Review(
             request,
-            title=_("Admit participants"),
+            title=of_call(_("Admit participants"), procedure),
             back=back,
             confirm=_("Publish the list of participants"),
         ),
@@ -147,7 +147,7 @@ def conclude(request, pk):
         request,
         Review(
             request,
-            title=_("Conclude with the final document"),
+            title=of_call(_("Conclude with the final document"), procedure),
             back=back,
             confirm=_("Approve and conclude"),
         ),

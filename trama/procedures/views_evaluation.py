@@ -27,7 +27,7 @@ from .forms import (
 )
 from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-from .views import PageForms, cannot, observed, reviewed
+from .views import PageForms, cannot, observed, of_call, reviewed
 
 
 def _desk_access(request, pk):
@@ -159,7 +159,10 @@ def start(request, pk):
     return reviewed(
         request,
         Review(
-            request, title=_("Open the evaluation"), back=back, confirm=_("Open the evaluation")
+            request,
+            title=of_call(_("Open the evaluation"), procedure),
+            back=back,
+            confirm=_("Open the evaluation"),
         ),
         ConfirmForm(request.POST if request.method == "POST" else None),
         lambda: services.start_evaluation(procedure, by=request.user),
@@ -283,7 +286,7 @@ def rank(request, pk):
         request,
         Review(
             request,
-            title=_("Approve and publish the ranking"),
+            title=of_call(_("Approve and publish the ranking"), procedure),
             back=back,
             confirm=_("Approve and publish the ranking"),
         ),

@@ -91,7 +91,7 @@ def test_a_refused_publication_at_the_last_moment_lands_on_the_form(bodies, call
     refused = alice.post(publish, {"review_token": token}, follow=True)
     assert refused.redirect_chain[-1][0].endswith("?publish=1")
     page = _text(refused)
-    assert "L'avviso non è stato pubblicato" in page
+    assert "L'avviso non si può ancora pubblicare" in page
     field = page[page.index('name="description"') :]
     assert field.index("Descrivi l'oggetto dell'avviso.") < field.index('name="objectives"')
     draft.refresh_from_db()
