@@ -172,14 +172,14 @@ def draft_call(
     """Write a draft call in one go: its fields, evaluation criteria and budget by year.
 
     The page and the API both call this; a refusal of any part saves nothing. A form sends
-    its `draft_key`: the same form sent again (a double click, a resubmission) returns the
-    draft it already made instead of making a second one.
+    its `draft_key`: the same form sent again (a double click, a resubmission after going
+    back) changes the draft it already made, as now typed, instead of making a second one.
     """
     draft_key = (draft_key or "").strip()
     if draft_key:
         earlier = _drafted_with(draft_key, by)
         if earlier is not None:
-            return earlier
+            return revise_call(earlier, by=by, criteria=criteria, budget=budget, **fields)
     try:
         with transaction.atomic():
             procedure = create_call(by=by, program=program, kind=kind, **fields)

@@ -110,7 +110,14 @@ def test_the_same_new_call_form_sent_twice_makes_one_draft(bodies, call, client_
     drafts = Procedure.objects.filter(title="Nuovo avviso")
     assert drafts.count() == 1
     assert first.url == second.url == drafts.get().get_absolute_url()
-    assert drafts.get().criteria.count() == 1
+    draft = drafts.get()
+    assert draft.criteria.count() == 1
+    # Sent again after going back and changing it: the same draft, as now typed.
+    again = alice.post(url, {**typed, "title": "Nuovo avviso, rivisto"})
+    assert again.url == first.url
+    assert Procedure.objects.get(pk=draft.pk).title == "Nuovo avviso, rivisto"
+    typed["title"] = "Nuovo avviso"
+    alice.post(url, typed)
     # Another page of the form (another key) is another draft; a key is no one else's.
     alice.post(
         url,
