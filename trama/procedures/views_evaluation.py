@@ -1,5 +1,6 @@
 """The evaluation desk: commission, declarations, admission, scores and the ranking."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,7 +28,7 @@ from .forms import (
 )
 from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-from .views import PageForms, cannot, observed, of_call, reviewed
+from .views import PageForms, cannot, observed, of_call, reviewed, spent_token
 
 
 def _desk_access(request, pk):
@@ -112,7 +113,7 @@ def desk_page(request, access, forms: PageForms | None = None):
         "appoint_form": forms.get("appoint", AppointForm) if "appoint" in acts else None,
         "start_evaluation": "start_evaluation" in acts,
         "rank": "rank" in acts,
-        "declaration_form": forms.get("declare", DeclarationForm) if declaring else None,
+        "declaring": declaring,
         "minutes": procedure.ranked_at is not None and (access.is_rup or access.is_evaluator),
     }
     forms.unshown_errors(request)
@@ -177,18 +178,52 @@ def start(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def declare(request, pk):
+    """The RUP or an evaluator signs the declaration on conflicts of interest, after reviewing
+    the bodies it covers; it is signed once."""
     access = _desk_access(request, pk)
-    return desk_act(
+    procedure = access.procedure
+    back = reverse("procedures:desk", args=[pk])
+    if not (access.is_rup or access.is_evaluator):
+        raise PermissionDenied(_("Only the RUP and the commission make this declaration."))
+    if access.declared_clear or access.declared_conflict:
+        if request.method == "POST" and spent_token(request):
+            return Review(request, title="", back=back, confirm="").already_done()
+        messages.info(request, _("You have already made this declaration."))
+        return redirect(back)
+    bodies = sorted(
+        {
+            partner.organization.name
+            for proposal in procedure.proposals.received().prefetch_related(
+                "partners__organization"
+            )
+            for partner in proposal.partners.all()
+        }
+    )
+    return reviewed(
         request,
-        access,
-        "declare",
-        DeclarationForm(request.POST),
-        lambda conflict, note: services.declare_interests(
-            access.procedure, by=request.user, has_conflict=conflict, note=note
+        Review(
+            request,
+            title=of_call(_("Declaration on conflicts of interest"), procedure),
+            back=back,
+            confirm=_("Sign the declaration"),
         ),
-        _("Declaration recorded."),
+        DeclarationForm(request.POST if request.method == "POST" else None),
+        lambda conflict, note: services.declare_interests(
+            procedure, by=request.user, has_conflict=conflict, note=note
+        ),
+        consequences=[
+            _("Your declaration is recorded with your name and the time in the record of acts."),
+            _(
+                "With no conflict you read the proposals and evaluate them; with a conflict you"
+                " take no part in this evaluation."
+            ),
+            _("A signed declaration can't be changed."),
+        ],
+        details="procedures/_declaration_review.html",
+        context={"bodies": bodies},
+        success=_("Declaration recorded."),
     )
 
 

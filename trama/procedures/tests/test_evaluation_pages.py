@@ -27,14 +27,14 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
     confirm(alice, reverse("procedures:evaluation_start", args=[call.pk]))
     page = alice.get(desk).content.decode()
     assert "Casa comune" not in page and "Leggi la proposta" not in page  # not declared yet
-    alice.post(reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
+    confirm(alice, reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
     for proposal in (first, second):
         alice.post(
             reverse("procedures:admission", args=[proposal.pk]),
             {"decision": "admit", "reason": "Requisiti presenti"},
         )
     eve = client_for(bodies.eve)  # the same client, now signed in as Eve
-    eve.post(reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
+    confirm(eve, reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
     quality, resources = call.criteria.all()
     response = eve.post(
         reverse("procedures:score", args=[first.pk]),

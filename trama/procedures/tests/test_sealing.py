@@ -92,7 +92,7 @@ NOT_ABOUT_PROPOSALS = {
     "procedures:conclude": "review page and act (co-programming), no proposal",
     "procedures:codesign": "POST act (co-programming)",
     "procedures:evaluation_start": "review page and act of the RUP, names the commission",
-    "procedures:declare": "POST act of the RUP or an evaluator",
+    "procedures:declare": "review of the declaration: names the bodies, not the proposals",
     "procedures:rank": "review of the ranking: the RUP, declared clear, after the deadline",
     "procedures:admission": "POST act of the RUP or the commission",
     "procedures:documents": "POST act of the RUP or the commission",
