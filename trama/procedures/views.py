@@ -554,7 +554,7 @@ def call_cancel(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def call_extend(request, pk):
-    access = access_procedure(request.user, pk, rup=True)
+    access = observed(access_procedure(request.user, pk, rup=True))  # not once it has passed
     procedure = access.procedure
     back = procedure.get_absolute_url()
     if refused := cannot(request, access, "extend", back):

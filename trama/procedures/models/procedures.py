@@ -147,7 +147,9 @@ class Procedure(models.Model):
     receipts_issued = models.PositiveIntegerField(default=0, editable=False)
     # The one-time key of the form that wrote this draft: the same form sent twice (a double
     # click) finds this draft instead of making another (services.draft_call).
-    draft_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    draft_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     objects = ProcedureQuerySet.as_manager()
 
