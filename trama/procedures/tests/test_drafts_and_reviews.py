@@ -284,3 +284,56 @@ def test_a_ranking_not_ready_is_not_reviewed(bodies, call, client_for, time_mach
     response = alice.get(reverse("procedures:rank", args=[call.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("procedures:desk", args=[call.pk])
     assert "Non tutti i commissari hanno ancora valutato ogni criterio." in _text(response)
+
+
+def test_a_coprogramming_draft_is_edited_on_its_own_form_rows_added_in_place(
+    bodies, coprogramming, client_for
+):
+    draft = services.create_call(
+        by=bodies.alice,
+        program=coprogramming.program,
+        kind="CO_PROGRAMMING",
+        title="Tavoli giovani",
+        description="Leggere i bisogni",
+    )
+    services.set_budget(draft, by=bodies.alice, budget={2027: "5000"})
+    alice = client_for(bodies.alice)
+    edit = reverse("procedures:call_edit", args=[draft.pk])
+    form = _text(alice.get(edit))
+    assert 'value="Tavoli giovani"' in form and 'value="5.000"' in form
+    assert 'name="kind"' in form and "disabled" in form[form.index('name="kind"') - 200 :][:400]
+    # A row added (htmx) on the draft's own form comes back in place.
+    rows = alice.post(
+        edit,
+        {
+            "title": "Tavoli giovani",
+            "description": "Leggere i bisogni",
+            "criteria-TOTAL_FORMS": "0",
+            "criteria-INITIAL_FORMS": "0",
+            "budget-TOTAL_FORMS": "2",
+            "budget-INITIAL_FORMS": "0",
+            "budget-0-year": "2026",
+            "budget-1-year": "2027",
+            "budget-1-amount": "5.000",
+            "add_criterion": "1",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert 'name="criteria-0-title"' in rows.content.decode()
+    draft.refresh_from_db()
+    assert draft.title == "Tavoli giovani" and draft.kind == "CO_PROGRAMMING"
+
+
+def test_review_pages_refuse_who_may_not_and_acts_no_longer_possible(
+    bodies, call, client_for, time_machine
+):
+    # Only the RUP and the commission declare; someone outside the body sees no review.
+    _closed_with_commission(bodies, call, time_machine)
+    declare = reverse("procedures:declare", args=[call.pk])
+    assert client_for(bodies.eve).get(declare).status_code == 200
+    assert client_for(bodies.tom).get(declare).status_code == 403
+    # Past the deadline the extension's review says it can't be done, and offers nothing.
+    alice = client_for(bodies.alice)
+    late = alice.get(reverse("procedures:call_extend", args=[call.pk]), follow=True)
+    assert "Ora non si può fare" in _text(late)
+    assert late.redirect_chain[-1][0] == call.get_absolute_url()
