@@ -76,6 +76,35 @@ class CallForm(forms.Form):
         label=_("Deadline for questions"), required=False, widget=DATETIME
     )
     min_score = NumberField(bounds=POINTS, label=_("Minimum score to be selected"), required=False)
+    # One key per new-call page: the same page sent twice makes one draft (draft_call).
+    draft_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, procedure=None, **kwargs):
+        """A new call's form, or with `procedure` its draft's, as saved (the kind is fixed)."""
+        if procedure is not None:
+            kwargs["initial"] = {
+                name: getattr(procedure, name) for name in self.base_fields if name != "draft_key"
+            }
+        super().__init__(*args, **kwargs)
+        if procedure is not None:
+            self.fields["kind"].disabled = True
+            del self.fields["draft_key"]
+
+    def show_refusal(self, refusal) -> list[str]:
+        """A service's refusal of the call as saved, beside the fields of this (unbound) form;
+        returns the reasons that name none of its fields (criteria, budget)."""
+        self.cleaned_data = {}  # add_error expects the cleaned data of a bound form
+        others = []
+        for field, errors in refusal.message_dict.items():
+            if field in self.fields:
+                self.add_error(field, errors)
+            else:
+                others += errors
+        return others
+
+    def call_fields(self) -> dict:
+        """What the services take as the call's fields."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("kind", "draft_key")}
 
 
 class CriterionForm(forms.Form):
@@ -129,6 +158,18 @@ BudgetFormSet = forms.formset_factory(
 )
 
 
+def call_rows(procedure) -> dict:
+    """A draft's criteria and budget as the initial rows of its form's formsets."""
+    amounts = {row.year: row.amount for row in procedure.budget.all()}
+    return {
+        "criteria": [
+            {"title": c.title, "max_points": c.max_points, "description": c.description}
+            for c in procedure.criteria.all()
+        ],
+        "budget": [{"year": year, "amount": amounts.get(year)} for year in procedure.program.years],
+    }
+
+
 def with_added_row(data, prefix: str):
     """The POST as typed, with one more blank row in the formset named `prefix`."""
     data = data.copy()
@@ -141,6 +182,10 @@ def with_added_row(data, prefix: str):
 
 
 # --- acts on the call page --------------------------------------------------------------------
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation of an act with nothing to type: its review page sends only this."""
 
 
 class CancelForm(forms.Form):

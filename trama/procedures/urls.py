@@ -21,6 +21,7 @@ urlpatterns = [
         views.call_document,
         name="call_document",
     ),
+    path("avvisi/<int:pk>/modifica/", views.call_edit, name="call_edit"),
     path("avvisi/<int:pk>/pubblica/", views.call_publish, name="call_publish"),
     path("avvisi/<int:pk>/annulla/", views.call_cancel, name="call_cancel"),
     path("avvisi/<int:pk>/proroga/", views.call_extend, name="call_extend"),

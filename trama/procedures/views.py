@@ -1,31 +1,33 @@
+import secrets
 from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
-from trama.lib.refusals import attempt, form_page
+from trama.lib.refusals import add_refusal, attempt, form_page
+from trama.lib.review import SESSION_KEY, TOKEN_FIELD, Review
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
 from .access import access_procedure, access_proposal, member_proposals
 from .forms import (
-    AdmitForm,
     AnswerForm,
     AttachForm,
     BudgetFormSet,
@@ -34,7 +36,7 @@ from .forms import (
     CallForm,
     CancelForm,
     CodesignForm,
-    ConcludeForm,
+    ConfirmForm,
     ContributionForm,
     CriterionFormSet,
     DocumentsForm,
@@ -47,12 +49,13 @@ from .forms import (
     ProposalStartForm,
     QuestionForm,
     ReceiptCheckForm,
+    call_rows,
     with_added_row,
 )
 from .models import Procedure, Proposal, Receipt
 from .moments import next_public_moment
 from .pdf import receipt_pdf
-from .workflow import who_may
+from .workflow import RUP, who_may
 
 CALLS_PAGE_SIZE = 20
 
@@ -194,19 +197,11 @@ def _coprogramming(request, access, forms: PageForms) -> dict:
         )
         if contribute_orgs.exists()
         else None,
-        "admit_form": forms.get(
-            "admit",
-            lambda: AdmitForm(
-                participations=procedure.participations.select_related("organization"),
-                auto_id="id_admit_%s",
-            ),
-        )
-        if "admit_participants" in acts and procedure.deadline_passed()
-        else None,
+        "admit": "admit_participants" in acts and procedure.deadline_passed(),
         "meeting_form": forms.get("meeting", lambda: MeetingForm(auto_id="id_meeting_%s"))
         if "schedule_meeting" in acts
         else None,
-        "conclude_form": forms.get("conclude", ConcludeForm) if "conclude" in acts else None,
+        "conclude": "conclude" in acts,
         "codesign_form": forms.get("codesign", lambda: CodesignForm(auto_id="id_codesign_%s"))
         if "start_codesign" in acts
         else None,
@@ -270,12 +265,7 @@ def call_page(request, access, forms: PageForms | None = None):
         "attach_form": forms.get("attach", lambda: AttachForm(auto_id="id_attach_%s"))
         if access.is_officer
         else None,
-        "extend_form": forms.get("extend", lambda: ExtendForm(auto_id="id_extend_%s"))
-        if open_ and "extend" in acts
-        else None,
-        "cancel_form": forms.get("cancel", lambda: CancelForm(auto_id="id_cancel_%s"))
-        if "cancel" in acts
-        else None,
+        "extend": open_ and "extend" in acts,
         "coprogramming": _coprogramming(request, access, forms)
         if procedure.kind == Procedure.Kind.CO_PROGRAMMING
         else {},
@@ -296,25 +286,94 @@ def call_act(request, access, key, form, action, success="", then=None):
     return call_page(request, observed(access), PageForms(key, form))
 
 
-@login_required
-def call_create(request, slug):
-    access = access_program(request.user, slug, need=OWNER)
-    program = access.program
-    data = request.POST if request.method == "POST" else None
+def reviewed(
+    request, review, form, action, *, consequences, success="", details="", context=None, then=None
+):
+    """An act behind its review page (lib/review.py): GET shows what will happen with the
+    act's form; the POST from that page acts once; a refusal shows the page again, as typed.
+
+    `form` is bound to the POST (unbound on GET); `action(**cleaned_data)` runs the service.
+    """
+
+    def page(status=200):
+        return review.page(
+            consequences=consequences, form=form, details=details, context=context, status=status
+        )
+
+    if request.method != "POST":
+        return page()
+    if not form.is_valid():
+        return page(400)
+    if not review.spend():
+        return review.already_done()
+    done = attempt(request, lambda: action(**form.cleaned_data), form=form, success=success)
+    if done:
+        return then(done.result) if then else redirect(review.back)
+    return page(400)
+
+
+def cannot(request, access, act: str, back: str):
+    """None if the user may do `act` now (the workflow table); else the answer to give:
+    403 for an officer who isn't the RUP, back to the page (saying so) at the wrong moment."""
+    if access.can(act):
+        return None
+    if who_may(access.procedure, act) == RUP and not access.is_rup:
+        raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
+    if request.method == "POST" and spent_token(request):
+        # The second click of a double click, once the first has acted: say just that.
+        return Review(request, title="", back=back, confirm="").already_done()
+    messages.error(
+        request,
+        _("This can't be done now: the procedure is “%(state)s”.")
+        % {"state": access.procedure.get_state_display()},
+    )
+    return redirect(back)
+
+
+def of_call(act: str, procedure) -> str:
+    """A review page's title: the act, and the call it acts on."""
+    return f"{act} — {procedure.title}"
+
+
+def spent_token(request) -> bool:
+    """The POST carries a review page's token that was already used (or never issued)."""
+    token = request.POST.get(TOKEN_FIELD, "")
+    return bool(token) and token not in request.session.get(SESSION_KEY, [])
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def call_form_page(request, program, procedure=None):
+    """The form of a new call, or of a draft (`procedure`) as saved, criteria and budget included.
+
+    A draft's form is the new call's form prefilled; `?publish=1` (where a refused publication
+    sends the person) shows beside each field what stops the call from being published.
+    """
+    data = _posted(request)
     adding = data is not None and ("add_criterion" in data or "add_year" in data)
     if adding:
         data = with_added_row(data, "criteria" if "add_criterion" in data else "budget")
-    years = {"years": list(program.years)}
-    form = CallForm(data)
-    criteria = CriterionFormSet(data, prefix="criteria")
-    if data is None:
+    rows = call_rows(procedure) if procedure is not None else None
+    if procedure is None:
+        form = CallForm(data, initial=None if data else {"draft_key": secrets.token_urlsafe(24)})
+    else:
+        form = CallForm(data, procedure=procedure)
+    criteria = CriterionFormSet(
+        data, prefix="criteria", initial=None if data or rows is None else rows["criteria"]
+    )
+    if data is None and (rows is None or not rows["criteria"]):
         criteria.extra = 2  # two blank rows to start: blank rows are no criteria
     budget = BudgetFormSet(
         data,
         prefix="budget",
-        form_kwargs=years,
-        initial=None if data else [{"year": year} for year in program.years],
+        form_kwargs={"years": list(program.years)},
+        initial=None
+        if data
+        else (rows["budget"] if rows else [{"year": year} for year in program.years]),
     )
+    criteria_errors, publishing = [], False
     if (
         data is not None
         and not adding
@@ -322,27 +381,53 @@ def call_create(request, slug):
         and criteria.is_valid()
         and budget.is_valid()
     ):
-        payload = dict(form.cleaned_data)
-        done = attempt(
-            request,
-            lambda: services.draft_call(
-                by=request.user,
-                program=program,
-                criteria=criteria.rows(),
-                budget=budget.budget(),
-                **payload,
-            ),
-            form=form,
-            success=_("Draft saved. Check it, then publish it."),
-        )
+        if procedure is None:
+            done = attempt(
+                request,
+                lambda: services.draft_call(
+                    by=request.user,
+                    program=program,
+                    kind=form.cleaned_data["kind"],
+                    draft_key=form.cleaned_data["draft_key"],
+                    criteria=criteria.rows(),
+                    budget=budget.budget(),
+                    **form.call_fields(),
+                ),
+                form=form,
+                success=_("Draft saved. Check it, then publish it."),
+            )
+        else:
+            done = attempt(
+                request,
+                lambda: services.revise_call(
+                    procedure,
+                    by=request.user,
+                    criteria=criteria.rows(),
+                    budget=budget.budget(),
+                    **form.call_fields(),
+                ),
+                form=form,
+                success=_("Draft saved."),
+            )
         if done:
+            if "then_publish" in request.POST:
+                return redirect("procedures:call_publish", pk=done.result.pk)
             return redirect("procedures:call", pk=done.result.pk)
+    elif data is None and procedure is not None and request.GET.get("publish"):
+        try:
+            services.check_publishable(procedure, timezone.now())
+        except ValidationError as exc:
+            criteria_errors = form.show_refusal(exc)
+            publishing = True
     context = {
         "form": form,
         "criteria": criteria,
+        "criteria_errors": criteria_errors,
+        "publishing": publishing,
         "budget": budget,
         "program": program,
-        "title": _("New call"),
+        "procedure": procedure,
+        "title": _("New call") if procedure is None else _("Edit the draft call"),
     }
     partial = ""
     if adding:
@@ -352,44 +437,147 @@ def call_create(request, slug):
 
 
 @login_required
-@require_POST
-def call_publish(request, pk):
-    access = access_procedure(request.user, pk, officer=True)
-    attempt(
-        request,
-        lambda: services.publish_call(access.procedure, by=request.user),
-        success=_("The call is published."),
-    )
-    return redirect("procedures:call", pk=pk)
+def call_create(request, slug):
+    return call_form_page(request, access_program(request.user, slug, need=OWNER).program)
 
 
 @login_required
-@require_POST
+def call_edit(request, pk):
+    """A draft call (co-design or co-programming) changes on its form until it is published."""
+    access = access_procedure(request.user, pk, officer=True)
+    procedure = access.procedure
+    if refused := cannot(request, access, "edit", procedure.get_absolute_url()):
+        return refused
+    return call_form_page(request, procedure.program, procedure)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_publish(request, pk):
+    """Publish a draft after its review; what stops it is shown beside the field at fault."""
+    access = access_procedure(request.user, pk, officer=True)
+    procedure = access.procedure
+    back = procedure.get_absolute_url()
+    if refused := cannot(request, access, "publish", back):
+        return refused
+    fix = reverse("procedures:call_edit", args=[pk]) + "?publish=1"
+    if request.method == "GET":
+        try:
+            services.check_publishable(procedure, timezone.now())
+        except ValidationError:
+            return redirect(fix)  # the form says what stops it, beside each field
+    review = Review(
+        request,
+        title=of_call(_("Publish the call"), procedure),
+        back=back,
+        confirm=_("Publish the call"),
+    )
+    form = ConfirmForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if not review.spend():
+            return review.already_done()
+        try:
+            services.publish_call(procedure, by=request.user)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and access.can("edit"):
+                return redirect(fix)
+            add_refusal(request, exc)
+            return redirect(back)
+        except PermissionDenied as exc:
+            add_refusal(request, exc)
+            return redirect(back)
+        messages.success(request, _("The call is published."))
+        return redirect(back)
+    deadline = timezone.localtime(procedure.deadline)
+    questions = timezone.localtime(procedure.clarification_deadline or procedure.deadline)
+    co_design = procedure.kind == Procedure.Kind.CO_DESIGN
+    return review.page(
+        consequences=[
+            _(
+                "The call becomes public: anyone reads it on Trama, in the list and the feed of calls."
+            ),
+            (
+                _("Third-Sector bodies can submit proposals until %(when)s (Italian time).")
+                if co_design
+                else _("Bodies can express their interest until %(when)s (Italian time).")
+            )
+            % {"when": date_format(deadline, "DATETIME_FORMAT")},
+            _("Questions can be asked until %(when)s.")
+            % {"when": date_format(questions, "DATETIME_FORMAT")},
+            _(
+                "Once published, the call no longer changes: its deadline can only be extended,"
+                " or the procedure cancelled, each with a public notice."
+            ),
+        ],
+        form=form,
+        details="procedures/_call_review.html",
+        context={
+            "procedure": procedure,
+            "criteria": procedure.criteria.all(),
+            "budget": procedure.budget.all(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def call_cancel(request, pk):
     access = access_procedure(request.user, pk, officer=True)
-    return call_act(
+    procedure = access.procedure
+    back = procedure.get_absolute_url()
+    if refused := cannot(request, access, "cancel", back):
+        return refused
+    if procedure.is_published:
+        consequences = [
+            _("The procedure ends now: no proposal, interest or question is accepted any more."),
+            _("The reason you give is published as a notice on the call's page."),
+            _("Drafts of proposals stay with their authors."),
+        ]
+    else:
+        consequences = [_("The draft is closed for good: it will never be published.")]
+    return reviewed(
         request,
-        access,
-        "cancel",
-        CancelForm(request.POST, auto_id="id_cancel_%s"),
-        lambda reason: services.cancel_procedure(access.procedure, by=request.user, reason=reason),
-        _("The procedure is cancelled; the notice is public."),
+        Review(
+            request,
+            title=of_call(_("Cancel the procedure"), procedure),
+            back=back,
+            confirm=_("Cancel the procedure"),
+            danger=True,
+        ),
+        CancelForm(_posted(request), auto_id="id_cancel_%s"),
+        lambda reason: services.cancel_procedure(procedure, by=request.user, reason=reason),
+        consequences=consequences,
+        success=_("The procedure is cancelled; the notice is public."),
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def call_extend(request, pk):
-    access = access_procedure(request.user, pk, rup=True)
-    return call_act(
+    access = observed(access_procedure(request.user, pk, rup=True))  # not once it has passed
+    procedure = access.procedure
+    back = procedure.get_absolute_url()
+    if refused := cannot(request, access, "extend", back):
+        return refused
+    return reviewed(
         request,
-        access,
-        "extend",
-        ExtendForm(request.POST, auto_id="id_extend_%s"),
-        lambda reason, deadline: services.extend_deadline(
-            access.procedure, by=request.user, deadline=deadline, reason=reason
+        Review(
+            request,
+            title=of_call(_("Extend the deadline"), procedure),
+            back=back,
+            confirm=_("Extend the deadline"),
         ),
-        _("The deadline is extended; the notice is public."),
+        ExtendForm(_posted(request), auto_id="id_extend_%s"),
+        lambda reason, deadline: services.extend_deadline(
+            procedure, by=request.user, deadline=deadline, reason=reason
+        ),
+        consequences=[
+            _("The deadline is now %(when)s (Italian time).")
+            % {"when": date_format(timezone.localtime(procedure.deadline), "DATETIME_FORMAT")},
+            _("The new deadline and the reason you give are published as a notice on the call."),
+            _("The deadline can't be brought back earlier afterwards."),
+        ],
+        success=_("The deadline is extended; the notice is public."),
     )
 
 

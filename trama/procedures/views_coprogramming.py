@@ -1,11 +1,13 @@
 """Co-programming acts from the call page: each a form posted to one service."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from trama.lib.review import Review
 from trama.organizations.models import Organization
 
 from . import services
@@ -19,7 +21,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
 )
-from .views import call_act
+from .views import call_act, cannot, observed, of_call, reviewed
 
 
 def _member_orgs(request):
@@ -43,26 +45,42 @@ def interest(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def admit(request, pk):
-    access = access_procedure(request.user, pk, rup=True)
+    """The RUP decides on every body that expressed interest, after a review of the list."""
+    access = observed(access_procedure(request.user, pk, rup=True))
+    procedure = access.procedure
+    back = procedure.get_absolute_url()
+    if refused := cannot(request, access, "admit_participants", back):
+        return refused
+    if not procedure.deadline_passed():
+        messages.error(request, _("Participants are admitted once the deadline has passed."))
+        return redirect(back)
     form = AdmitForm(
-        request.POST,
-        participations=access.procedure.participations.select_related("organization"),
+        request.POST if request.method == "POST" else None,
+        participations=procedure.participations.select_related("organization"),
         auto_id="id_admit_%s",
     )
-    return call_act(
+    return reviewed(
         request,
-        access,
-        "admit",
+        Review(
+            request,
+            title=of_call(_("Admit participants"), procedure),
+            back=back,
+            confirm=_("Publish the list of participants"),
+        ),
         form,
         lambda protocol_number, **_decisions: services.admit_participants(
-            access.procedure,
-            by=request.user,
-            decisions=form.decisions(),
-            protocol_number=protocol_number,
+            procedure, by=request.user, decisions=form.decisions(), protocol_number=protocol_number
         ),
-        _("The list of admitted participants is published."),
+        consequences=[
+            _("The list of the bodies admitted is published on the call's page.")
+            if form.participations
+            else _("No body expressed interest: the list published will be empty."),
+            _("Bodies not admitted read the reason you give; the decision can't be changed."),
+            _("The admitted bodies can then take part in the tables and send contributions."),
+        ],
+        success=_("The list of admitted participants is published."),
     )
 
 
@@ -118,18 +136,31 @@ def contribute(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def conclude(request, pk):
     access = access_procedure(request.user, pk, rup=True)
-    return call_act(
+    procedure = access.procedure
+    back = procedure.get_absolute_url()
+    if refused := cannot(request, access, "conclude", back):
+        return refused
+    return reviewed(
         request,
-        access,
-        "conclude",
-        ConcludeForm(request.POST),
-        lambda final_document: services.conclude_coprogramming(
-            access.procedure, by=request.user, final_document=final_document
+        Review(
+            request,
+            title=of_call(_("Conclude with the final document"), procedure),
+            back=back,
+            confirm=_("Approve and conclude"),
         ),
-        _("The co-programming is concluded."),
+        ConcludeForm(request.POST if request.method == "POST" else None),
+        lambda final_document: services.conclude_coprogramming(
+            procedure, by=request.user, final_document=final_document
+        ),
+        consequences=[
+            _("The final document is published on the call's page and can't be changed."),
+            _("The co-programming ends: no more tables or contributions."),
+            _("A co-design can then be started from it."),
+        ],
+        success=_("The co-programming is concluded."),
     )
 
 

@@ -1,20 +1,25 @@
 """The evaluation desk: commission, declarations, admission, scores and the ranking."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
-from trama.lib.refusals import attempt, form_page
+from trama.lib.refusals import add_refusal, attempt, form_page
+from trama.lib.review import Review
 
 from . import services
 from .access import access_procedure, access_proposal
 from .forms import (
     AdmissionForm,
     AppointForm,
+    ConfirmForm,
     DeclarationForm,
     DocumentRequestForm,
     ProtocolForm,
@@ -23,7 +28,7 @@ from .forms import (
 )
 from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-from .views import PageForms, observed
+from .views import PageForms, cannot, observed, of_call, reviewed, spent_token
 
 
 def _desk_access(request, pk):
@@ -107,8 +112,8 @@ def desk_page(request, access, forms: PageForms | None = None):
         "closed": procedure.closed_at is not None,
         "appoint_form": forms.get("appoint", AppointForm) if "appoint" in acts else None,
         "start_evaluation": "start_evaluation" in acts,
-        "declaration_form": forms.get("declare", DeclarationForm) if declaring else None,
-        "rank_form": forms.get("rank", RankForm) if "rank" in acts else None,
+        "rank": "rank" in acts,
+        "declaring": declaring,
         "minutes": procedure.ranked_at is not None and (access.is_rup or access.is_evaluator),
     }
     forms.unshown_errors(request)
@@ -142,30 +147,83 @@ def appoint(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request, pk):
-    access = access_procedure(request.user, pk, rup=True)
-    attempt(
+    access = observed(access_procedure(request.user, pk, rup=True))
+    back = reverse("procedures:desk", args=[pk])
+    if refused := cannot(request, access, "start_evaluation", back):
+        return refused
+    procedure = access.procedure
+    commission = [
+        m.user.get_full_name() or m.user.email for m in procedure.commission.select_related("user")
+    ]
+    return reviewed(
         request,
-        lambda: services.start_evaluation(access.procedure, by=request.user),
+        Review(
+            request,
+            title=of_call(_("Open the evaluation"), procedure),
+            back=back,
+            confirm=_("Open the evaluation"),
+        ),
+        ConfirmForm(request.POST if request.method == "POST" else None),
+        lambda: services.start_evaluation(procedure, by=request.user),
+        consequences=[
+            _("The admission of the proposals received and their scoring begin.")
+            + " "
+            + _("Commission: %(names)s.") % {"names": ", ".join(commission) or "—"},
+            _("The call can't go back to “closed”; the opening is public in the record of acts."),
+        ],
         success=_("The evaluation is open."),
     )
-    return redirect("procedures:desk", pk=pk)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def declare(request, pk):
+    """The RUP or an evaluator signs the declaration on conflicts of interest, after reviewing
+    the bodies it covers; it is signed once."""
     access = _desk_access(request, pk)
-    return desk_act(
+    procedure = access.procedure
+    back = reverse("procedures:desk", args=[pk])
+    if not (access.is_rup or access.is_evaluator):
+        raise PermissionDenied(_("Only the RUP and the commission make this declaration."))
+    if access.declared_clear or access.declared_conflict:
+        if request.method == "POST" and spent_token(request):
+            return Review(request, title="", back=back, confirm="").already_done()
+        messages.info(request, _("You have already made this declaration."))
+        return redirect(back)
+    bodies = sorted(
+        {
+            partner.organization.name
+            for proposal in procedure.proposals.received().prefetch_related(
+                "partners__organization"
+            )
+            for partner in proposal.partners.all()
+        }
+    )
+    return reviewed(
         request,
-        access,
-        "declare",
-        DeclarationForm(request.POST),
-        lambda conflict, note: services.declare_interests(
-            access.procedure, by=request.user, has_conflict=conflict, note=note
+        Review(
+            request,
+            title=of_call(_("Declaration on conflicts of interest"), procedure),
+            back=back,
+            confirm=_("Sign the declaration"),
         ),
-        _("Declaration recorded."),
+        DeclarationForm(request.POST if request.method == "POST" else None),
+        lambda conflict, note: services.declare_interests(
+            procedure, by=request.user, has_conflict=conflict, note=note
+        ),
+        consequences=[
+            _("Your declaration is recorded with your name and the time in the record of acts."),
+            _(
+                "With no conflict you read the proposals and evaluate them; with a conflict you"
+                " take no part in this evaluation."
+            ),
+            _("A signed declaration can't be changed."),
+        ],
+        details="procedures/_declaration_review.html",
+        context={"bodies": bodies},
+        success=_("Declaration recorded."),
     )
 
 
@@ -245,18 +303,49 @@ def score(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rank(request, pk):
+    """Approve and publish the ranking, after a review showing the table that will be public."""
     access = access_procedure(request.user, pk, rup=True)
-    form = RankForm(request.POST)
-    if form.is_valid() and attempt(
+    back = reverse("procedures:desk", args=[pk])
+    if refused := cannot(request, access, "rank", back):
+        return refused
+    procedure = access.procedure
+    try:
+        ranking = services.check_ranking(procedure, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        add_refusal(request, exc)
+        return redirect(back)
+    selected = [p for p in ranking if p.state == Proposal.State.SELECTED]
+    return reviewed(
         request,
-        lambda: services.approve_ranking(access.procedure, by=request.user, **form.cleaned_data),
-        form=form,
+        Review(
+            request,
+            title=of_call(_("Approve and publish the ranking"), procedure),
+            back=back,
+            confirm=_("Approve and publish the ranking"),
+        ),
+        RankForm(request.POST if request.method == "POST" else None),
+        lambda protocol_number: services.approve_ranking(
+            procedure, by=request.user, protocol_number=protocol_number
+        ),
+        consequences=[
+            _("The ranking below is published on the call's page; scores can no longer change."),
+            ngettext(
+                "%(n)s proposal is selected: its budget plan becomes pledges in the program's"
+                " ledger.",
+                "%(n)s proposals are selected: their budget plans become pledges in the"
+                " program's ledger.",
+                len(selected),
+            )
+            % {"n": len(selected)},
+            _("The lead bodies of every proposal received are told by e-mail."),
+        ],
+        details="procedures/_ranking_review.html",
+        context={"ranking": ranking, "procedure": procedure},
         success=_("Ranking approved and published."),
-    ):
-        return redirect("procedures:call", pk=pk)
-    return desk_page(request, observed(access), PageForms("rank", form))
+        then=lambda _ranking: redirect("procedures:call", pk=pk),
+    )
 
 
 @login_required

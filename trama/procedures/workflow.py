@@ -72,6 +72,7 @@ MOVES = {
     "conclude": S.CONCLUDED,
 }
 ACTS = {
+    "edit": ({S.DRAFT}, OFFICER),
     "extend": ({S.PUBLISHED, S.OPEN}, RUP),
     "appoint": ({S.CLOSED, S.EVALUATION}, RUP),
     "schedule_meeting": ({S.PARTICIPANTS_ADMITTED, S.WORKING}, RUP),

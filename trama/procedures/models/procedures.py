@@ -145,6 +145,11 @@ class Procedure(models.Model):
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     final_document = models.TextField(_("final document"), blank=True)
     receipts_issued = models.PositiveIntegerField(default=0, editable=False)
+    # The one-time key of the form that wrote this draft: the same form sent twice (a double
+    # click) finds this draft instead of making another (services.draft_call).
+    draft_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     objects = ProcedureQuerySet.as_manager()
 
@@ -153,6 +158,13 @@ class Procedure(models.Model):
         verbose_name_plural = _("procedures")
         ordering = ["program", "opened_on", "pk"]
         indexes = [models.Index(fields=["state", "deadline"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft_key"],
+                condition=~Q(draft_key=""),
+                name="procedure_draft_key_once",
+            )
+        ]
 
     def __str__(self):
         return self.title

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,31 +167,68 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
 
 
 def draft_call(
-    *, by, program, kind=Procedure.Kind.CO_DESIGN, criteria=(), budget=None, **fields
+    *, by, program, kind=Procedure.Kind.CO_DESIGN, criteria=(), budget=None, draft_key="", **fields
 ) -> Procedure:
     """Write a draft call in one go: its fields, evaluation criteria and budget by year.
 
-    The page and the API both call this; a refusal of any part saves nothing.
+    The page and the API both call this; a refusal of any part saves nothing. A form sends
+    its `draft_key`: the same form sent again (a double click, a resubmission after going
+    back) changes the draft it already made, as now typed, instead of making a second one.
+    """
+    draft_key = (draft_key or "").strip()
+    if draft_key:
+        earlier = _drafted_with(draft_key, by)
+        if earlier is not None:
+            return revise_call(earlier, by=by, criteria=criteria, budget=budget, **fields)
+    try:
+        with transaction.atomic():
+            procedure = create_call(by=by, program=program, kind=kind, **fields)
+            if draft_key:
+                # Two requests racing past the lookup above meet the unique constraint.
+                procedure.draft_key = draft_key
+                procedure.save(update_fields=["draft_key"])
+            if criteria:
+                set_criteria(procedure, by=by, criteria=list(criteria))
+            if budget:
+                set_budget(procedure, by=by, budget=budget)
+    except IntegrityError:
+        earlier = _drafted_with(draft_key, by) if draft_key else None
+        if earlier is None:
+            raise
+        return earlier
+    return procedure
+
+
+def _drafted_with(draft_key: str, by) -> Procedure | None:
+    procedure = Procedure.objects.filter(draft_key=draft_key).first()
+    if procedure is not None and procedure.rup_id != by.pk:
+        raise ValidationError(_("This form was already sent by someone else: open it again."))
+    return procedure
+
+
+def revise_call(procedure: Procedure, *, by, criteria=(), budget=None, **fields) -> Procedure:
+    """Change a draft call in one go, as it was written: fields, criteria, budget by year.
+
+    A refusal of any part changes nothing; once published, a call no longer changes.
     """
     with transaction.atomic():
-        procedure = create_call(by=by, program=program, kind=kind, **fields)
-        if criteria:
-            set_criteria(procedure, by=by, criteria=list(criteria))
-        if budget:
-            set_budget(procedure, by=by, budget=budget)
+        procedure = update_call(procedure, by=by, **fields)
+        set_criteria(procedure, by=by, criteria=list(criteria))
+        set_budget(procedure, by=by, budget=budget or {})
     return procedure
 
 
 def check_publishable(procedure: Procedure, now) -> None:
-    errors = []
+    """Refuse a call not ready to publish, each reason on the field a person corrects."""
+    errors = {}
     if not procedure.description:
-        errors.append(_("Describe the object of the call."))
+        errors["description"] = _("Describe the object of the call.")
     if procedure.deadline is None:
-        errors.append(_("Set a deadline."))
+        errors["deadline"] = _("Set a deadline.")
     elif procedure.deadline <= now + timedelta(days=1):
-        errors.append(_("The deadline must be at least one day after publication."))
+        errors["deadline"] = _("The deadline must be at least one day after publication.")
     if procedure.kind == Procedure.Kind.CO_DESIGN and not procedure.criteria.exists():
-        errors.append(_("Add at least one evaluation criterion."))
+        errors["criteria"] = _("Add at least one evaluation criterion.")
     if errors:
         raise ValidationError(errors)
 

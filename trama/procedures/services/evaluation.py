@@ -222,70 +222,80 @@ def totals(procedure: Procedure) -> dict[int, Decimal]:
     return result
 
 
+def _ranked(procedure: Procedure) -> list[Proposal]:
+    """The admitted proposals in ranking order, each given its score, rank and outcome in
+    memory (nothing saved); refused until every admission is decided and every score given."""
+    criteria = list(procedure.criteria.all())
+    evaluators = list(procedure.commission.values_list("user_id", flat=True))
+    admitted = list(
+        procedure.proposals.filter(state=PState.ADMITTED).select_related("lead", "receipt")
+    )
+    if procedure.proposals.filter(state=PState.SUBMITTED).exists():
+        raise ValidationError(_("Decide the admission of every proposal first."))
+    scored = set(
+        Score.objects.filter(proposal__in=admitted).values_list(
+            "proposal_id", "criterion_id", "evaluator_id"
+        )
+    )
+    conflicted = set(
+        Declaration.objects.filter(procedure=procedure, has_conflict=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    for proposal in admitted:
+        for criterion in criteria:
+            for evaluator in evaluators:
+                if evaluator in conflicted:
+                    continue
+                if (proposal.pk, criterion.pk, evaluator) not in scored:
+                    raise ValidationError(_("Not every evaluator has scored every criterion yet."))
+    scores = totals(procedure)
+    for proposal in admitted:
+        proposal.total_score = scores.get(proposal.pk, Decimal("0"))
+    admitted.sort(key=lambda p: (-p.total_score, p.receipt.issued_at))
+    threshold = procedure.min_score
+    rank = 0
+    previous = None
+    selected_count = 0
+    for position, proposal in enumerate(admitted, 1):
+        shared = (
+            procedure.tie_rule == Procedure.TieRule.SHARED_RANK
+            and previous is not None
+            and proposal.total_score == previous.total_score
+        )
+        rank = rank if shared else position
+        proposal.rank = rank
+        above = threshold is None or proposal.total_score >= threshold
+        room = procedure.max_selected is None or (
+            selected_count < procedure.max_selected
+            or (shared and previous.state == PState.SELECTED)
+        )
+        proposal.state = PState.SELECTED if above and room else PState.NOT_SELECTED
+        if proposal.state == PState.SELECTED:
+            selected_count += 1
+        previous = proposal
+    return admitted
+
+
+def check_ranking(procedure: Procedure, *, by) -> list[Proposal]:
+    """The ranking as `approve_ranking` would publish it now, for its review (writes nothing)."""
+    if procedure.state == State.RANKED:
+        raise ValidationError(_("The ranking has already been published."), code="already_ranked")
+    who = check_transition(procedure, State.RANKED)
+    check_actor(procedure, by, who)
+    _check_clear(procedure, by)
+    return _ranked(procedure)
+
+
 def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Proposal]:
     """The RUP approves and publishes the ranking; selected proposals' plans become pledges."""
     with transaction.atomic():
         # The row lock makes a second officer wait, then find the state already RANKED.
         procedure = locked(procedure)
-        if procedure.state == State.RANKED:
-            raise ValidationError(
-                _("The ranking has already been published."), code="already_ranked"
-            )
-        who = check_transition(procedure, State.RANKED)
-        check_actor(procedure, by, who)
-        _check_clear(procedure, by)
-        criteria = list(procedure.criteria.all())
-        evaluators = list(procedure.commission.values_list("user_id", flat=True))
-        admitted = list(
-            procedure.proposals.filter(state=PState.ADMITTED).select_related("lead", "receipt")
-        )
-        if procedure.proposals.filter(state=PState.SUBMITTED).exists():
-            raise ValidationError(_("Decide the admission of every proposal first."))
-        scored = set(
-            Score.objects.filter(proposal__in=admitted).values_list(
-                "proposal_id", "criterion_id", "evaluator_id"
-            )
-        )
-        conflicted = set(
-            Declaration.objects.filter(procedure=procedure, has_conflict=True).values_list(
-                "user_id", flat=True
-            )
-        )
+        admitted = check_ranking(procedure, by=by)
+        selected_count = sum(1 for p in admitted if p.state == PState.SELECTED)
         for proposal in admitted:
-            for criterion in criteria:
-                for evaluator in evaluators:
-                    if evaluator in conflicted:
-                        continue
-                    if (proposal.pk, criterion.pk, evaluator) not in scored:
-                        raise ValidationError(
-                            _("Not every evaluator has scored every criterion yet.")
-                        )
-        scores = totals(procedure)
-        for proposal in admitted:
-            proposal.total_score = scores.get(proposal.pk, Decimal("0"))
-        admitted.sort(key=lambda p: (-p.total_score, p.receipt.issued_at))
-        threshold = procedure.min_score
-        rank = 0
-        previous = None
-        selected_count = 0
-        for position, proposal in enumerate(admitted, 1):
-            shared = (
-                procedure.tie_rule == Procedure.TieRule.SHARED_RANK
-                and previous is not None
-                and proposal.total_score == previous.total_score
-            )
-            rank = rank if shared else position
-            proposal.rank = rank
-            above = threshold is None or proposal.total_score >= threshold
-            room = procedure.max_selected is None or (
-                selected_count < procedure.max_selected
-                or (shared and previous.state == PState.SELECTED)
-            )
-            proposal.state = PState.SELECTED if above and room else PState.NOT_SELECTED
-            if proposal.state == PState.SELECTED:
-                selected_count += 1
             proposal.save(update_fields=["total_score", "rank", "state"])
-            previous = proposal
         now = timezone.now()
         procedure.state = State.RANKED
         procedure.ranked_at = now

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from trama.audit.models import AuditEvent
 from trama.conftest import make_org, make_user
 from trama.pages.tests import test_browser_journeys as journeys
 from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
@@ -93,7 +94,9 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
     alice.locator("#id_kind").select_option("CO_DESIGN")
     alice.locator("#id_title").fill("Servizi per l'abitare")
     alice.locator("#id_description").fill("Accompagnamento all'abitare per nuclei fragili.")
-    alice.locator("#id_deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
+    # A deadline too close to publish: the draft is saved, the publication then refused.
+    too_close = timezone.localtime() + datetime.timedelta(hours=2)
+    alice.locator("#id_deadline").fill(too_close.strftime("%Y-%m-%dT%H:%M"))
     alice.locator("#id_min_score").fill("50")
     alice.locator("#id_criteria-0-title").fill("Qualità del progetto")
     alice.locator("#id_criteria-0-max_points").fill("60")
@@ -107,13 +110,36 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
     alice.locator('label[for="id_criteria-2-DELETE"]').click()
     alice.locator("#id_budget-0-amount").fill("150.000")
     screenshot(alice, "procedures-01-call-form")
-    alice.get_by_role("button", name="Salva la bozza").click()
+    alice.get_by_role("button", name="Salva la bozza").dblclick()  # an impatient double click
     expect(alice).to_have_url(re.compile(r"/avvisi/\d+/$"))
     expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "DRAFT")
+    assert Procedure.objects.filter(title="Servizi per l'abitare").count() == 1
     assert_accessible(alice)
-    alice.get_by_role("button", name="Pubblica l'avviso").click()
+    # Publishing is refused: the draft's form comes back, the reason beside the deadline.
+    alice.get_by_role("link", name="Pubblica l'avviso…").click()
+    expect(alice).to_have_url(re.compile(r"/modifica/\?publish=1$"))
+    expect(alice.locator("#id_deadline_error")).to_contain_text("almeno un giorno dopo")
+    expect(alice.locator("#id_criteria-1-title")).to_have_value("Risorse aggiuntive")
+    assert_accessible(alice)
+    screenshot(alice, "procedures-01b-publication-refused")
+    alice.locator("#id_deadline").click()
+    alice.locator("#id_deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
+    # Leaving with the change unsaved asks first; staying keeps what was typed.
+    asked = []
+    alice.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    alice.get_by_role("link", name=program.title).click(no_wait_after=True)
+    alice.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    expect(alice.locator("#id_deadline")).to_have_value(deadline.strftime("%Y-%m-%dT%H:%M"))
+    alice.get_by_role("button", name="Salva e rivedi la pubblicazione").click()
+    expect(alice.get_by_test_id("review-consequences")).to_contain_text("diventa pubblico")
+    assert_accessible(alice)
+    screenshot(alice, "procedures-01c-publication-review")
+    alice.get_by_test_id("review-confirm").dblclick()
     expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "PUBLISHED")
+    assert not asked[1:]  # sending the form asked nothing
     call = Procedure.objects.get(title="Servizi per l'abitare")
+    assert AuditEvent.objects.filter(action="procedure.published").count() == 1
     call_url = f"/avvisi/{call.pk}/"
 
     # The public finds it among the open calls.
@@ -139,8 +165,11 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
     visit(alice, f"/avvisi/{call.pk}/valutazione/")
     alice.locator("#id_email").fill("eve@trama.test")
     alice.get_by_role("button", name="Nomina").click()
-    alice.get_by_role("button", name="Apri la valutazione").click()
+    alice.get_by_role("link", name="Apri la valutazione…").click()
+    alice.get_by_test_id("review-confirm").click()
     expect(alice.locator("[data-state]").first).to_have_attribute("data-state", "EVALUATION")
+    alice.get_by_role("link", name="Rendi la dichiarazione…").click()
+    expect(alice.get_by_test_id("declaration-bodies")).to_contain_text("APS Ponte")
     alice.locator('label[for="id_conflict_0"]').click()
     alice.get_by_role("button", name="Sottoscrivi la dichiarazione").click()
     assert_accessible(alice)
@@ -154,6 +183,7 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
     eve = new_page()
     sign_in(eve, "eve@trama.test")
     visit(eve, f"/avvisi/{call.pk}/valutazione/")
+    eve.get_by_role("link", name="Rendi la dichiarazione…").click()
     eve.locator('label[for="id_conflict_0"]').click()
     eve.get_by_role("button", name="Sottoscrivi la dichiarazione").click()
     assert_accessible(eve)
@@ -167,6 +197,13 @@ def test_from_the_call_to_the_published_ranking(new_page, people, tmp_path, time
         expect(eve.get_by_text("Punteggi salvati.")).to_be_visible()
 
     visit(alice, f"/avvisi/{call.pk}/valutazione/")
+    alice.get_by_role("link", name="Rivedi e pubblica la graduatoria…").click()
+    review = alice.get_by_test_id("ranking-review")
+    expect(review.locator("tbody tr")).to_have_count(2)
+    expect(review).to_contain_text("Consorzio Lario")
+    expect(review).to_contain_text("Selezionata")
+    assert_accessible(alice)
+    screenshot(alice, "procedures-04b-ranking-review")
     alice.get_by_role("button", name="Approva e pubblica la graduatoria").click()
     ranking = alice.locator('[data-testid="ranking"]')
     expect(ranking).to_contain_text("Consorzio Lario")

@@ -8,7 +8,7 @@ from django.db import connections
 
 from trama.ledger.models import LedgerEntry
 from trama.procedures import services
-from trama.procedures.models import Receipt
+from trama.procedures.models import Procedure, Receipt
 
 from .conftest import complete_proposal
 from .test_workflow import _evaluate
@@ -69,3 +69,16 @@ def test_simultaneous_submissions_get_distinct_receipts(bodies, call):
     numbers = [value for kind, value in outcomes if kind == "ok"]
     assert len(numbers) == 4 and len(set(numbers)) == 3
     assert Receipt.objects.filter(proposal__procedure=call).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_call_form_sent_twice_at_once_makes_one_draft(bodies, call):
+    def draft():
+        return services.draft_call(
+            by=bodies.alice, program=call.program, title="Doppio clic", draft_key="k" * 32
+        ).pk
+
+    outcomes = _race([draft, draft])
+    assert [kind for kind, _value in outcomes] == ["ok", "ok"]
+    assert outcomes[0][1] == outcomes[1][1]
+    assert Procedure.objects.filter(title="Doppio clic").count() == 1

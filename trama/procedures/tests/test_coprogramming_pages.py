@@ -1,8 +1,11 @@
+import html
+
 from django.urls import reverse
 
 from trama.procedures.models import Procedure
 
 from .conftest import rome
+from .reviewing import confirm
 
 
 def test_a_coprogramming_runs_from_its_page(bodies, coprogramming, client_for, time_machine):
@@ -17,11 +20,11 @@ def test_a_coprogramming_runs_from_its_page(bodies, coprogramming, client_for, t
     time_machine.move_to(rome(2026, 2, 21, 9, 0), tick=False)
     alice = client_for(bodies.alice)
     participation = coprogramming.participations.get()
-    assert "Pubblica l'elenco dei partecipanti" in alice.get(url).content.decode()
-    alice.post(
-        reverse("procedures:admit_participants", args=[coprogramming.pk]),
-        {f"admit-{participation.pk}": "yes"},
-    )
+    admit = reverse("procedures:admit_participants", args=[coprogramming.pk])
+    assert admit in alice.get(url).content.decode()
+    review = html.unescape(alice.get(admit).content.decode())
+    assert "Pubblica l'elenco dei partecipanti" in review and "Consorzio Lario" in review
+    confirm(alice, admit, {f"admit-{participation.pk}": "yes"})
     alice.post(
         reverse("procedures:meeting", args=[coprogramming.pk]),
         {"title": "Tavolo lavoro", "held_at": "2026-03-02T17:00", "agenda": "Bisogni"},
@@ -32,7 +35,8 @@ def test_a_coprogramming_runs_from_its_page(bodies, coprogramming, client_for, t
         {"organization": bodies.consortium.pk, "kind": "RESOURCE", "text": "Sala riunioni"},
     )
     alice = client_for(bodies.alice)
-    alice.post(
+    confirm(
+        alice,
         reverse("procedures:conclude", args=[coprogramming.pk]),
         {"final_document": "Tre azioni condivise."},
     )

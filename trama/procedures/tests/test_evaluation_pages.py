@@ -7,6 +7,7 @@ from trama.procedures import services
 from trama.procedures.models import Proposal, ProposalFile
 
 from .conftest import complete_proposal, rome
+from .reviewing import confirm
 
 
 def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_pages(
@@ -23,17 +24,17 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
     time_machine.move_to(rome(2026, 3, 31, 9, 0), tick=False)
     alice = client_for(bodies.alice)
     alice.post(reverse("procedures:appoint", args=[call.pk]), {"email": "eve@trama.test"})
-    alice.post(reverse("procedures:evaluation_start", args=[call.pk]))
+    confirm(alice, reverse("procedures:evaluation_start", args=[call.pk]))
     page = alice.get(desk).content.decode()
     assert "Casa comune" not in page and "Leggi la proposta" not in page  # not declared yet
-    alice.post(reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
+    confirm(alice, reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
     for proposal in (first, second):
         alice.post(
             reverse("procedures:admission", args=[proposal.pk]),
             {"decision": "admit", "reason": "Requisiti presenti"},
         )
     eve = client_for(bodies.eve)  # the same client, now signed in as Eve
-    eve.post(reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
+    confirm(eve, reverse("procedures:declare", args=[call.pk]), {"conflict": "no"})
     quality, resources = call.criteria.all()
     response = eve.post(
         reverse("procedures:score", args=[first.pk]),
@@ -54,8 +55,11 @@ def test_the_commission_evaluates_and_the_rup_publishes_the_ranking_through_the_
     alice = client_for(bodies.alice)  # one test client: sign Alice in again
     desk_page = alice.get(desk).content.decode()
     assert "punteggio finora 90,00" in desk_page and "punteggio finora 65,50" in desk_page
-    ranked = alice.post(
-        reverse("procedures:rank", args=[call.pk]), {"protocol_number": "PG 123/2026"}, follow=True
+    ranked = confirm(
+        alice,
+        reverse("procedures:rank", args=[call.pk]),
+        {"protocol_number": "PG 123/2026"},
+        follow=True,
     )
     assert "Graduatoria approvata e pubblicata" in ranked.content.decode(), ranked.content.decode()[
         -3000:

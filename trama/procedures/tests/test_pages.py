@@ -7,6 +7,7 @@ from trama.procedures import services
 from trama.procedures.models import Procedure, Proposal
 
 from .conftest import complete_proposal, rome
+from .reviewing import confirm
 
 MARKER = "SIGILLO-7f3a"
 
@@ -53,10 +54,12 @@ def test_a_call_page_for_each_persona(bodies, call, client_for):
     tom = client_for(bodies.tom).get(url).content.decode()
     assert "Avvia una proposta" in tom
     alice = client_for(bodies.alice).get(url).content.decode()
-    assert "Proroga la scadenza" in alice
-    # Outsiders can't act for the body.
-    response = client_for(bodies.tom).post(reverse("procedures:call_publish", args=[call.pk]))
-    assert response.status_code == 403
+    assert reverse("procedures:call_extend", args=[call.pk]) in alice
+    # Outsiders can't act for the body, nor see its review pages.
+    for act in ("call_publish", "call_extend", "call_cancel"):
+        act_url = reverse(f"procedures:{act}", args=[call.pk])
+        assert client_for(bodies.tom).get(act_url).status_code == 403
+        assert client_for(bodies.tom).post(act_url).status_code == 403
 
 
 def test_a_question_is_answered_for_all_without_the_askers_name(bodies, call, client_for):
@@ -140,7 +143,7 @@ def test_an_officer_creates_and_publishes_a_call(bodies, call, client_for):
     ]
     page = client.get(reverse("procedures:call", args=[procedure.pk])).content.decode()
     assert "150.000,50\xa0€" in page  # shown back the Italian way
-    client.post(reverse("procedures:call_publish", args=[procedure.pk]))
+    confirm(client, reverse("procedures:call_publish", args=[procedure.pk]))
     procedure.refresh_from_db()
     assert procedure.state == "PUBLISHED"
     assert procedure.deadline == rome(2026, 4, 30, 12, 0)
