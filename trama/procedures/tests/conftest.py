@@ -92,6 +92,16 @@ def coprogramming(bodies, time_machine):
     return services.publish_call(procedure, by=bodies.alice)
 
 
+def through_review(client, url, data=None, **kwargs):
+    """An act behind a review step, as a person does it: open the review, then confirm it."""
+    import re
+
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    token = re.search(rb'name="review_token" value="([^"]+)"', page.content).group(1).decode()
+    return client.post(url, {"review_token": token, **(data or {})}, **kwargs)
+
+
 def complete_proposal(call, *, by, lead, partners=(), title="Casa comune", amount="10000.00"):
     """A draft ready to submit: sections written, budget plan balanced, a signed form."""
     proposal = services.start_proposal(call, by=by, lead=lead, title=title)
