@@ -597,6 +597,7 @@ def proposal_page(request, access, forms: PageForms | None = None, search=None):
 def proposal_fragment(request, access, partial: str, forms: PageForms | None = None, notice=""):
     """For htmx: one part of the draft page (plan or documents) and the checklist beside it."""
     forms = forms or PageForms()
+    access.proposal.refresh_from_db()  # the service saved its own copy
     context = proposal_context(request, access, forms)
     context["notice"] = notice
     template = "procedures/proposal_detail.html"
@@ -664,6 +665,7 @@ def proposal_update(request, pk):
             form=form,
         )
     failed = bool(form.errors)
+    proposal.refresh_from_db()  # the service saved its own copy
     if request.htmx:
         context = proposal_context(
             request, access, PageForms("draft", form) if failed else PageForms()
