@@ -448,9 +448,7 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
     # A member may ask for the administrator role only of a body nobody administers (a
     # partner that can't confirm anything until someone can act for it).
     members = Membership.objects.filter(organization=org)
-    if members.filter(user=by).exists() and (
-        members.filter(role=Membership.Role.ADMIN).exists()
-    ):
+    if members.filter(user=by).exists() and (members.filter(role=Membership.Role.ADMIN).exists()):
         raise ValidationError(_("You are already a member of this organisation."))
     if OrganizationClaim.objects.filter(
         organization=org, user=by, status=OrganizationClaim.Status.PENDING
