@@ -526,7 +526,8 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             count, total = pledged.get(line.contributor_id, (0, Decimal("0")))
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
-        for partner in proposal.partners.select_related("organization"):
+        partner_rows = list(proposal.partners.select_related("organization"))
+        for partner in partner_rows:
             org_id, role = partner.organization_id, user_roles.get(partner.organization_id)
             waiting = open_draft and partner.confirmed_at is None
             partners.append(
@@ -546,7 +547,9 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
         context.update(
             sections=sections,
             partners=partners,
-            receipt=Receipt.objects.filter(proposal=proposal).first(),
+            receipt=None
+            if proposal.state == Proposal.State.DRAFT
+            else Receipt.objects.filter(proposal=proposal).first(),
             **plan,
             **_documents_context(proposal),
         )
@@ -577,7 +580,13 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                 partner_query=query,
                 candidates=partner_candidates(proposal, query) if query else [],
                 partner_form=forms.get("partner", PartnerForm),
-                missing=missing_for_submission(proposal),
+                missing=missing_for_submission(
+                    proposal,
+                    partners=partner_rows,
+                    sections=sections,
+                    files=context["files"],
+                    lines=plan["lines"],
+                ),
             )
     if access.is_partner and procedure.state == Procedure.State.RANKED:
         context["scores"] = proposal.scores.select_related("criterion").order_by(

@@ -456,29 +456,35 @@ def check_submittable(proposal: Proposal) -> None:
         raise ValidationError(errors)
 
 
-def missing_for_submission(proposal: Proposal) -> list[str]:
-    """What a draft still lacks before it can be submitted, in the person's words."""
+def missing_for_submission(
+    proposal: Proposal, *, partners=None, sections=None, files=None, lines=None
+) -> list[str]:
+    """What a draft still lacks before it can be submitted, in the person's words.
+
+    A page that has already read the partners (with their organisations), the sections
+    (with their criteria), the attached files and the plan's lines passes them in.
+    """
+    if partners is None:
+        partners = proposal.partners.select_related("organization")
+    if sections is None:
+        sections = proposal.sections.select_related("criterion")
+    if files is None:
+        files = proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT)
+    if lines is None:
+        lines = proposal.budget_lines.all()
     errors = []
-    unconfirmed = [
-        p.organization.name
-        for p in proposal.partners.select_related("organization")
-        if p.confirmed_at is None
-    ]
+    unconfirmed = [p.organization.name for p in partners if p.confirmed_at is None]
     if unconfirmed:
         errors.append(
             _("These partners have not confirmed yet: %(names)s.")
             % {"names": ", ".join(unconfirmed)}
         )
-    empty = [
-        s.criterion.title
-        for s in proposal.sections.select_related("criterion")
-        if not s.text.strip()
-    ]
+    empty = [s.criterion.title for s in sections if not s.text.strip()]
     if empty:
         errors.append(_("Write these sections: %(titles)s.") % {"titles": ", ".join(empty)})
-    if not proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).exists():
+    if not any(f.kind == ProposalFile.Kind.ATTACHMENT for f in files):
         errors.append(_("Attach at least one document (the signed application form)."))
-    lines_total = sum((line.amount for line in proposal.budget_lines.all()), Decimal("0"))
+    lines_total = sum((line.amount for line in lines), Decimal("0"))
     if proposal.budget_total is None:
         errors.append(_("Declare the total of the budget plan."))
     elif lines_total != proposal.budget_total:

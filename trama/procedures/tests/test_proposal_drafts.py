@@ -189,3 +189,26 @@ def test_the_draft_page_reads_in_bounded_queries(
     with django_assert_max_num_queries(40):
         response = client.get(reverse("procedures:proposal", args=[draft.pk]))
     assert response.status_code == 200 and "Voce 11" in response.content.decode()
+
+
+def test_autosave_and_search_stay_sealed_to_a_newcomer(bodies, call, client_for, time_machine):
+    """A new version carries sealed content: an administrator who joined the lead after the
+    submission neither reads nor writes it through the draft's endpoints."""
+    from trama.conftest import make_user
+
+    from .conftest import rome
+
+    proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
+    services.submit_proposal(proposal, by=bodies.tom)
+    copy = services.start_new_version(proposal, by=bodies.tom)
+    time_machine.move_to(rome(2026, 3, 10, 9, 0), tick=False)
+    nina = make_user("nina@trama.test")
+    Membership.objects.create(organization=bodies.consortium, user=nina, role="ADMIN")
+    client = client_for(nina)
+    update = reverse("procedures:proposal_update", args=[copy.pk])
+    assert client.post(update, {"title": "Mia", **_sections(call, "X")}, **HTMX).status_code == 404
+    search = reverse("procedures:proposal_partner_search", args=[copy.pk])
+    assert client.get(search, {"partner_q": "coop"}).status_code == 404
+    copy.refresh_from_db()
+    assert copy.title == proposal.title
+    assert not copy.sections.filter(text__startswith="X").exists()
