@@ -86,6 +86,9 @@ def test_partners_are_found_by_name_only_when_verified(bodies, call, draft, clie
     org_services.verify_organization(coop, by=bodies.sam)
     found = tom.get(url, {"partner_q": "arcob"}).content.decode()
     assert f'value="{coop.pk}"' in found
+    # Without JavaScript the search reloads the page with the same results in it.
+    page = tom.get(reverse("procedures:proposal", args=[draft.pk]), {"partner_q": "arcob"})
+    assert f'value="{coop.pk}"' in page.content.decode()
     # Neither public bodies nor the lead itself are offered.
     assert "Comune di Lecco" not in tom.get(url, {"partner_q": "comune"}).content.decode()
     assert "Consorzio" not in tom.get(url, {"partner_q": "consorzio"}).content.decode()

@@ -45,9 +45,13 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     var sent = Number(form.dataset.sending || 0);
     if (event.detail.successful) {
       form.dataset.edits = String(Math.max(0, Number(form.dataset.edits || 0) - sent));
-    } else if (form.hasAttribute("data-autosave") && (!event.detail.xhr || event.detail.xhr.status >= 401 || event.detail.xhr.status === 0)) {
+    } else if (form.hasAttribute("data-autosave")) {
+      // A 400 carries its own status; a refusal (403, 404) or no answer at all is said here.
+      var code = event.detail.xhr ? event.detail.xhr.status : 0;
       var status = document.getElementById("autosave-status");
-      if (status && status.dataset.failed) status.textContent = status.dataset.failed;
+      if (status && code !== 400) {
+        status.textContent = code === 403 || code === 404 ? status.dataset.refused : status.dataset.failed;
+      }
     }
   });
   window.addEventListener("beforeunload", function (event) {
