@@ -818,15 +818,20 @@ def proposal_partner_search(request, pk):
     )
 
 
-def _invited(partner) -> str:
-    """What the lead is told: honest about a body nobody can confirm for yet."""
+def _invited(request, partner) -> str:
+    """What the lead is told: honest about a body nobody can confirm for yet (a warning)."""
     name = partner.organization.name
     if partner.organization_id in partners_without_admin(partner.proposal):
-        return _(
-            "%(name)s is in the partnership, but it has no administrator on Trama: nobody "
-            "can confirm its participation yet. Ask its legal representative to request the "
-            "administrator role from the body's page; the platform staff check and name them."
-        ) % {"name": name}
+        messages.warning(
+            request,
+            _(
+                "%(name)s is in the partnership, but it has no administrator on Trama: nobody "
+                "can confirm its participation yet. Ask its legal representative to request the "
+                "administrator role from the body's page; the platform staff check and name them."
+            )
+            % {"name": name},
+        )
+        return ""
     return _("%(name)s is in the partnership: its administrators have been asked to confirm.") % {
         "name": name
     }
@@ -845,7 +850,7 @@ def proposal_invite(request, pk):
         lambda organization: services.invite_partner(
             access.proposal, by=request.user, organization=organization
         ),
-        _invited,
+        lambda partner: _invited(request, partner),
         anchor="partners",
     )
 
