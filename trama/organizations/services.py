@@ -475,7 +475,12 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
         raise ValidationError(
             {"message": _("Tell the staff who you are and your role in the body.")}
         )
-    if is_member(by, org.pk):
+    # A member may ask for the administrator role only of a body nobody administers (a
+    # partner that can't confirm anything until someone can act for it).
+    if (
+        is_member(by, org.pk)
+        and Membership.objects.filter(organization=org, role=Membership.Role.ADMIN).exists()
+    ):
         raise ValidationError(_("You are already a member of this organisation."))
     if OrganizationClaim.objects.filter(
         organization=org, user=by, status=OrganizationClaim.Status.PENDING

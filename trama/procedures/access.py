@@ -141,6 +141,24 @@ class ProposalAccess:
             and not self.proposal.procedure.deadline_passed()
         )
 
+    @property
+    def can_start_new_version(self) -> bool:
+        return self.can_withdraw and self.proposal.state == Proposal.State.SUBMITTED
+
+    def can(self, act: str) -> bool:
+        """Whether the user may do `act` ("edit", "submit", "withdraw", "new_version") now."""
+        return {
+            "edit": self.can_edit,
+            "submit": self.can_edit,
+            "withdraw": self.can_withdraw,
+            "new_version": self.can_start_new_version,
+        }.get(act, False)
+
+    @property
+    def acts(self) -> frozenset[str]:
+        """The acts `can` allows, for templates: {% if "submit" in access.acts %}."""
+        return frozenset(a for a in ("edit", "submit", "withdraw", "new_version") if self.can(a))
+
 
 def sealed_since(proposal: Proposal, now=None) -> datetime | None:
     """Since when the content of `proposal` is sealed against newer members; None if it isn't.

@@ -254,21 +254,15 @@ class MultipleFileField(forms.FileField):
 
 
 class ProposalDraftForm(forms.Form):
-    """The draft of a proposal: its title, one text per criterion, the total, documents."""
+    """The text of a draft: its title and one text per criterion, saved as typed (autosave)."""
 
     title = forms.CharField(label=_("Title of the proposal"), max_length=200)
-    budget_total = AmountField(label=_("Total of the budget plan (€)"), required=False)
-    files = MultipleFileField(
-        label=_("Attach documents (PDF, signed .p7m, images, spreadsheets; up to 20 MB each)"),
-        required=False,
-    )
 
     def __init__(self, *args, proposal, sections, **kwargs):
         super().__init__(
             *args,
             initial={
                 "title": proposal.title,
-                "budget_total": proposal.budget_total,
                 **{f"section-{s.criterion_id}": s.text for s in sections},
             },
             **kwargs,
@@ -284,11 +278,32 @@ class ProposalDraftForm(forms.Form):
         self.order_fields(["title", *(f"section-{s.criterion_id}" for s in sections)])
 
     def sections(self) -> dict[int, str]:
+        """The section texts that are valid, whatever happened to the title."""
         return {
             int(name.removeprefix("section-")): value
             for name, value in self.cleaned_data.items()
             if name.startswith("section-")
         }
+
+
+class BudgetTotalForm(forms.Form):
+    budget_total = AmountField(
+        label=_("Total of the budget plan (€)"),
+        help_text=_("As 150.000,00: it must equal the sum of the lines below."),
+    )
+
+
+class ProposalFilesForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Attach documents (PDF, signed .p7m, images, spreadsheets; up to 20 MB each)"),
+        error_messages={"required": _("Choose the files to attach.")},
+    )
+
+
+class ReplaceFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("New file"), error_messages={"required": _("Choose the new file.")}
+    )
 
 
 class BudgetLineForm(forms.Form):
@@ -314,15 +329,26 @@ class BudgetLineForm(forms.Form):
         self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)
 
 
-class PartnerForm(forms.Form):
-    tax_code = forms.CharField(label=_("Tax code of the partner body"), max_length=16)
+class PartnerSearchForm(forms.Form):
+    partner_q = forms.CharField(
+        label=_("Name or tax code of the partner body"),
+        max_length=100,
+        required=False,
+        help_text=_("At least 3 characters. Bodies not yet verified are found by their tax code."),
+    )
 
-    def clean_tax_code(self):
-        tax_code = self.cleaned_data["tax_code"].strip().upper()
-        self.organization = Organization.objects.filter(tax_code=tax_code).first()
-        if self.organization is None:
-            raise forms.ValidationError(_("No organisation on Trama has this tax code."))
-        return tax_code
+
+class PartnerForm(forms.Form):
+    """The body picked among the search results (the service checks it may take part)."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Partner body"),
+        queryset=Organization.objects.all(),
+        error_messages={
+            "required": _("Search for the body, then pick it from the list."),
+            "invalid_choice": _("Search for the body, then pick it from the list."),
+        },
+    )
 
 
 class DocumentsForm(forms.Form):

@@ -1,28 +1,29 @@
 import secrets
 from dataclasses import replace
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
 from trama.lib.refusals import add_refusal, attempt, form_page
 from trama.lib.review import SESSION_KEY, TOKEN_FIELD, Review
-from trama.organizations.models import Organization
+from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
@@ -32,6 +33,7 @@ from .forms import (
     AttachForm,
     BudgetFormSet,
     BudgetLineForm,
+    BudgetTotalForm,
     CallFilterForm,
     CallForm,
     CancelForm,
@@ -45,16 +47,20 @@ from .forms import (
     MeetingForm,
     MinutesForm,
     PartnerForm,
+    PartnerSearchForm,
     ProposalDraftForm,
+    ProposalFilesForm,
     ProposalStartForm,
     QuestionForm,
     ReceiptCheckForm,
+    ReplaceFileForm,
     call_rows,
     with_added_row,
 )
-from .models import Procedure, Proposal, Receipt
+from .models import BudgetLine, Procedure, Proposal, ProposalFile, ProposalPartner, Receipt
 from .moments import next_public_moment
 from .pdf import receipt_pdf
+from .services.proposals import missing_for_submission, partner_candidates, partners_without_admin
 from .workflow import RUP, who_may
 
 CALLS_PAGE_SIZE = 20
@@ -651,23 +657,40 @@ def proposal_start(request, pk):
 
 
 def proposal_detail(request, pk):
-    return proposal_page(request, access_proposal(request.user, pk))
+    access = access_proposal(request.user, pk)
+    search = PartnerSearchForm(request.GET or None)
+    return proposal_page(request, access, search=search)
 
 
-def proposal_page(request, access, forms: PageForms | None = None):
-    """The proposal's page; `forms` carries the form that failed, shown again as typed."""
-    forms = forms or PageForms()
+def _plan_context(proposal) -> dict:
+    lines = list(proposal.budget_lines.select_related("contributor", "funder"))
+    return {
+        "lines": lines,
+        "lines_total": sum((line.amount for line in lines), Decimal("0")),
+    }
+
+
+def _documents_context(proposal) -> dict:
+    return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT))}
+
+
+def proposal_context(request, access, forms: PageForms, search=None) -> dict:
+    """What the proposal's page shows this user; `forms` carries a failed form as typed."""
     proposal = access.proposal
     procedure = proposal.procedure
     context = {
         "access": access,
         "proposal": proposal,
         "procedure": procedure,
-        "new_version": access.can_withdraw and proposal.state == Proposal.State.SUBMITTED,
+        "now": timezone.now(),
     }
     if access.reads_content:
-        admin_orgs = set(
-            Organization.objects.administered_by(request.user).values_list("pk", flat=True)
+        user_roles = dict(
+            Membership.objects.filter(
+                user=request.user, organization__in=proposal.partners.values("organization")
+            ).values_list("organization_id", "role")
+            if request.user.is_authenticated
+            else []
         )
         context["requests"] = [
             (
@@ -681,75 +704,197 @@ def proposal_page(request, access, forms: PageForms | None = None):
             )
             for item in proposal.document_requests.prefetch_related("files")
         ]
-        context["admin_org_ids"] = admin_orgs
         sections = list(proposal.sections.select_related("criterion"))
+        plan = _plan_context(proposal)
+        open_draft = access.proposal.state == Proposal.State.DRAFT and procedure.is_open()
+        no_admin = partners_without_admin(proposal) if open_draft else set()
+        pledged = {}
+        for line in plan["lines"]:
+            count, total = pledged.get(line.contributor_id, (0, Decimal("0")))
+            pledged[line.contributor_id] = (count + 1, total + line.amount)
+        partners = []
+        partner_rows = list(proposal.partners.select_related("organization"))
+        for partner in partner_rows:
+            org_id, role = partner.organization_id, user_roles.get(partner.organization_id)
+            waiting = open_draft and partner.confirmed_at is None
+            partners.append(
+                (
+                    partner,
+                    {
+                        "can_confirm": waiting and role == Membership.Role.ADMIN,
+                        "no_admin": waiting and org_id in no_admin,
+                        "asks_admin": waiting and role == Membership.Role.MEMBER,
+                        "is_member": role is not None,
+                        "removable": access.can_edit and partner.role != ProposalPartner.Role.LEAD,
+                        "lines": pledged.get(org_id, (0, 0))[0],
+                        "lines_total": pledged.get(org_id, (0, 0))[1],
+                    },
+                )
+            )
         context.update(
             sections=sections,
-            partners=proposal.partners.select_related("organization"),
-            lines=proposal.budget_lines.select_related("contributor", "funder"),
-            files=proposal.files.all(),
-            receipt=Receipt.objects.filter(proposal=proposal).first(),
+            partners=partners,
+            receipt=None
+            if proposal.state == Proposal.State.DRAFT
+            else Receipt.objects.filter(proposal=proposal).first(),
+            **plan,
+            **_documents_context(proposal),
         )
         if access.can_edit:
+            search = search or PartnerSearchForm()
+            query = search.cleaned_data.get("partner_q", "") if search.is_valid() else ""
             context.update(
                 draft_form=forms.get(
-                    "draft", lambda: ProposalDraftForm(proposal=proposal, sections=sections)
+                    "draft",
+                    lambda: ProposalDraftForm(
+                        proposal=proposal, sections=sections, auto_id="id_draft_%s"
+                    ),
                 ),
-                line_form=forms.get("line", lambda: BudgetLineForm(proposal=proposal)),
+                total_form=forms.get(
+                    "total",
+                    lambda: BudgetTotalForm(
+                        initial={"budget_total": proposal.budget_total}, auto_id="id_total_%s"
+                    ),
+                ),
+                line_form=forms.get(
+                    "line", lambda: BudgetLineForm(proposal=proposal, auto_id="id_line_%s")
+                ),
+                files_form=forms.get("files", lambda: ProposalFilesForm(auto_id="id_files_%s")),
+                replace_failed=(forms.key[1], forms.get(forms.key, None))
+                if isinstance(forms.key, tuple) and forms.key[0] == "replace"
+                else None,
+                search_form=search,
+                partner_query=query,
+                candidates=partner_candidates(proposal, query) if query else [],
                 partner_form=forms.get("partner", PartnerForm),
+                missing=missing_for_submission(
+                    proposal,
+                    partners=partner_rows,
+                    sections=sections,
+                    files=context["files"],
+                    lines=plan["lines"],
+                ),
             )
     if access.is_partner and procedure.state == Procedure.State.RANKED:
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
         )
+    return context
+
+
+def proposal_page(request, access, forms: PageForms | None = None, search=None):
+    """The proposal's page; `forms` carries the form that failed, shown again as typed."""
+    forms = forms or PageForms()
+    context = proposal_context(request, access, forms, search)
     forms.unshown_errors(request)
     return form_page(request, "procedures/proposal_detail.html", context, failed=forms.failed)
 
 
-def proposal_act(request, access, key, form, action, success):
-    """One act from a form on the proposal page: back to it, or it again with the form."""
+def proposal_fragment(request, access, partial: str, forms: PageForms | None = None, notice=""):
+    """For htmx: one part of the draft page (plan or documents) and the checklist beside it."""
+    forms = forms or PageForms()
+    access.proposal.refresh_from_db()  # the service saved its own copy
+    context = proposal_context(request, access, forms)
+    context["notice"] = notice
+    template = "procedures/proposal_detail.html"
+    html = render_to_string(f"{template}#{partial}", context, request=request)
+    html += render_to_string(f"{template}#checklist-oob", context, request=request)
+    return HttpResponse(html, status=400 if forms.failed else 200)
+
+
+def proposal_act(request, access, key, form, action, success, partial="", anchor=""):
+    """One act from a form on the proposal page: back to it, or it again with the form.
+
+    With htmx and a `partial`, only that part of the page answers (400 with the form as
+    typed when refused), so whatever else the person is typing stays on the page.
+    """
     if form is None or form.is_valid():
         data = form.cleaned_data if form is not None else {}
-        if attempt(request, lambda: action(**data), form=form, success=success):
-            return redirect("procedures:proposal", pk=access.proposal.pk)
+        done = attempt(request, lambda: action(**data), form=form)
+        if done:
+            said = success(done.result) if callable(success) else success
+            if partial and request.htmx:
+                return proposal_fragment(request, access, partial, notice=said)
+            if said:
+                messages.success(request, said)
+            return redirect(_proposal_url(access.proposal, partial or anchor))
         if form is None:
-            return redirect("procedures:proposal", pk=access.proposal.pk)
+            if partial and request.htmx:
+                return proposal_fragment(request, access, partial)
+            return redirect(_proposal_url(access.proposal, partial or anchor))
+    if partial and request.htmx:
+        return proposal_fragment(request, access, partial, PageForms(key, form))
     return proposal_page(request, access, PageForms(key, form))
 
 
-@login_required
-@require_POST
-def proposal_submit(request, pk):
-    access = access_proposal(request.user, pk)
-    done = attempt(request, lambda: services.submit_proposal(access.proposal, by=request.user))
-    if done:
-        messages.success(
-            request, _("Proposal submitted. Receipt %(number)s.") % {"number": done.result.number}
-        )
-    return redirect("procedures:proposal", pk=pk)
+def _proposal_url(proposal, anchor=""):
+    url = reverse("procedures:proposal", args=[proposal.pk])
+    return f"{url}#{anchor}" if anchor else url
 
 
 @login_required
 @require_POST
 def proposal_update(request, pk):
+    """Save the title and sections as typed (htmx autosave, or the Save button without JS).
+
+    The sections are saved even when the title is refused: nothing typed is lost because of
+    an error elsewhere.
+    """
     access = access_proposal(request.user, pk, edit=True)
     proposal = access.proposal
     sections = list(proposal.sections.select_related("criterion"))
-    form = ProposalDraftForm(request.POST, request.FILES, proposal=proposal, sections=sections)
-
-    @transaction.atomic  # the text and the files are saved together, or nothing
-    def act(title, budget_total, files, **_sections):
-        services.update_proposal(
-            proposal,
-            by=request.user,
-            title=title,
-            sections=form.sections(),
-            budget_total=budget_total,
+    form = ProposalDraftForm(
+        request.POST, proposal=proposal, sections=sections, auto_id="id_draft_%s"
+    )
+    form.is_valid()
+    attempt(
+        request,
+        lambda: services.update_proposal(proposal, by=request.user, sections=form.sections()),
+        form=form,
+    )
+    if "title" in form.cleaned_data:
+        attempt(
+            request,
+            lambda: services.update_proposal(
+                proposal, by=request.user, title=form.cleaned_data["title"]
+            ),
+            form=form,
         )
-        for upload in files:
-            services.attach_file(proposal, by=request.user, upload=upload)
+    failed = bool(form.errors)
+    proposal.refresh_from_db()  # the service saved its own copy
+    if request.htmx:
+        context = proposal_context(
+            request, access, PageForms("draft", form) if failed else PageForms()
+        )
+        context.update(draft_form=form, saved_at=timezone.now(), failed=failed)
+        html = render_to_string(
+            "procedures/proposal_detail.html#autosaved", context, request=request
+        )
+        html += render_to_string(
+            "procedures/proposal_detail.html#checklist-oob", context, request=request
+        )
+        return HttpResponse(html, status=400 if failed else 200)
+    if not failed:
+        messages.success(request, _("Draft saved."))
+        return redirect(_proposal_url(proposal, "sections"))
+    return proposal_page(request, access, PageForms("draft", form))
 
-    return proposal_act(request, access, "draft", form, act, _("Draft saved."))
+
+@login_required
+@require_POST
+def proposal_total(request, pk):
+    access = access_proposal(request.user, pk, edit=True)
+    return proposal_act(
+        request,
+        access,
+        "total",
+        BudgetTotalForm(request.POST, auto_id="id_total_%s"),
+        lambda budget_total: services.update_proposal(
+            access.proposal, by=request.user, budget_total=budget_total
+        ),
+        _("Total of the budget plan saved."),
+        partial="plan",
+    )
 
 
 @login_required
@@ -760,49 +905,335 @@ def proposal_add_line(request, pk):
         request,
         access,
         "line",
-        BudgetLineForm(request.POST, proposal=access.proposal),
+        BudgetLineForm(request.POST, proposal=access.proposal, auto_id="id_line_%s"),
         lambda **data: services.add_budget_line(access.proposal, by=request.user, **data),
         _("Resource added to the budget plan."),
+        partial="plan",
     )
+
+
+@login_required
+@require_POST
+def proposal_remove_line(request, pk, line_id):
+    access = access_proposal(request.user, pk, edit=True)
+    line = get_object_or_404(BudgetLine, pk=line_id, proposal=access.proposal)
+    return proposal_act(
+        request,
+        access,
+        None,
+        None,
+        lambda: services.remove_budget_line(line, by=request.user),
+        _("Line removed from the budget plan."),
+        partial="plan",
+    )
+
+
+@login_required
+@require_POST
+def proposal_attach(request, pk):
+    """Store each chosen document on the draft at once; one refused file stops no other."""
+    access = access_proposal(request.user, pk, edit=True)
+    form = ProposalFilesForm(request.POST, request.FILES, auto_id="id_files_%s")
+
+    def act(files):
+        refused = []
+        for upload in files:
+            try:
+                services.attach_file(access.proposal, by=request.user, upload=upload)
+            except ValidationError as exc:
+                refused += [f"{upload.name}: {message}" for message in exc.messages]
+        if refused:
+            raise ValidationError({"files": refused})
+
+    return proposal_act(
+        request, access, "files", form, act, _("Documents attached."), partial="documents"
+    )
+
+
+@login_required
+@require_POST
+def proposal_replace_file(request, pk, file_id):
+    access = access_proposal(request.user, pk, edit=True)
+    attached = get_object_or_404(
+        ProposalFile, pk=file_id, proposal=access.proposal, kind=ProposalFile.Kind.ATTACHMENT
+    )
+    return proposal_act(
+        request,
+        access,
+        ("replace", attached.pk),
+        ReplaceFileForm(request.POST, request.FILES, auto_id=f"id_replace{attached.pk}_%s"),
+        lambda file: services.replace_file(attached, by=request.user, upload=file),
+        _("Document replaced."),
+        partial="documents",
+    )
+
+
+@login_required
+@require_POST
+def proposal_remove_file(request, pk, file_id):
+    access = access_proposal(request.user, pk, edit=True)
+    attached = get_object_or_404(
+        ProposalFile, pk=file_id, proposal=access.proposal, kind=ProposalFile.Kind.ATTACHMENT
+    )
+    return proposal_act(
+        request,
+        access,
+        None,
+        None,
+        lambda: services.remove_file(attached, by=request.user),
+        _("Document removed."),
+        partial="documents",
+    )
+
+
+@login_required
+@require_GET
+def proposal_partner_search(request, pk):
+    """The bodies matching what the lead types (htmx): the lead picks one of them."""
+    access = access_proposal(request.user, pk, edit=True)
+    search = PartnerSearchForm(request.GET)
+    query = search.cleaned_data.get("partner_q", "") if search.is_valid() else ""
+    return render(
+        request,
+        "procedures/proposal_detail.html#partner-results",
+        {
+            "access": access,
+            "proposal": access.proposal,
+            "partner_query": query,
+            "candidates": partner_candidates(access.proposal, query) if query else [],
+        },
+    )
+
+
+def _invited(request, partner) -> str:
+    """What the lead is told: honest about a body nobody can confirm for yet (a warning)."""
+    name = partner.organization.name
+    if partner.organization_id in partners_without_admin(partner.proposal):
+        messages.warning(
+            request,
+            _(
+                "%(name)s is in the partnership, but it has no administrator on Trama: nobody "
+                "can confirm its participation yet. Ask its legal representative to request the "
+                "administrator role from the body's page; the platform staff check and name them."
+            )
+            % {"name": name},
+        )
+        return ""
+    return _("%(name)s is in the partnership: its administrators have been asked to confirm.") % {
+        "name": name
+    }
 
 
 @login_required
 @require_POST
 def proposal_invite(request, pk):
     access = access_proposal(request.user, pk, edit=True)
-    form = PartnerForm(request.POST)
+    # The whole page answers: the partnership changes who may pledge in the plan.
     return proposal_act(
         request,
         access,
         "partner",
-        form,
-        lambda tax_code: services.invite_partner(
-            access.proposal, by=request.user, organization=form.organization
+        PartnerForm(request.POST),
+        lambda organization: services.invite_partner(
+            access.proposal, by=request.user, organization=organization
         ),
-        _("Partner added: its administrators have been asked to confirm."),
+        lambda partner: _invited(request, partner),
+        anchor="partners",
     )
 
 
 @login_required
 @require_POST
-def proposal_confirm(request, pk):
-    access = access_proposal(request.user, pk)
-    # The partner body this user administers and has not confirmed yet, whatever else
-    # they are in the partnership.
-    partner = access.proposal.partners.filter(
-        confirmed_at__isnull=True,
-        organization__in=Organization.objects.administered_by(request.user),
-    ).first()
-    if partner is None:
-        raise PermissionDenied(_("Only the partner's administrators can confirm."))
+def proposal_remove_partner(request, pk, partner_id):
+    access = access_proposal(request.user, pk, edit=True)
+    partner = get_object_or_404(
+        ProposalPartner.objects.select_related("organization"),
+        pk=partner_id,
+        proposal=access.proposal,
+    )
     return proposal_act(
         request,
         access,
         None,
         None,
-        lambda: services.confirm_participation(partner, by=request.user),
-        _("Participation confirmed."),
+        lambda: services.remove_partner(partner, by=request.user),
+        _("%(name)s is no longer in the partnership.") % {"name": partner.organization.name},
+        anchor="partners",
     )
+
+
+# Review steps: GET on the act's URL shows what will happen; only the POST from it acts.
+
+
+def _sealed_files(proposal):
+    return proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).order_by("pk")
+
+
+@login_required
+def proposal_submit(request, pk):
+    access = access_proposal(request.user, pk)
+    proposal = access.proposal
+    back = reverse("procedures:proposal", args=[pk])
+    if not access.can("submit") and proposal.state != Proposal.State.SUBMITTED:
+        raise PermissionDenied(_("Only the lead body's administrators can submit a draft."))
+    review = Review(
+        request,
+        title=_("Submit the proposal “%(title)s”") % {"title": proposal.title},
+        back=back,
+        confirm=_("Submit the proposal"),
+    )
+    if request.method == "GET":
+        if proposal.state != Proposal.State.DRAFT:
+            return redirect(back)
+        missing = missing_for_submission(proposal)
+        if missing:
+            for message in missing:
+                messages.error(request, message)
+            return redirect(_proposal_url(proposal, "submit"))
+        context = {
+            "proposal": proposal,
+            "procedure": proposal.procedure,
+            "now": timezone.now(),
+            "partners": proposal.partners.select_related("organization"),
+            "sections": proposal.sections.select_related("criterion"),
+            "files": _sealed_files(proposal),
+            **_plan_context(proposal),
+        }
+        return review.page(
+            consequences=[
+                _(
+                    "The content below is sealed: nobody can change it, and nobody outside "
+                    "the partnership reads it before the deadline."
+                ),
+                _(
+                    "You get a receipt with its number, the server time and the SHA-256 of "
+                    "what is sealed, by e-mail too."
+                ),
+                _(
+                    "Until the deadline you can still withdraw it, or replace it with a new "
+                    "version; the receipt of this submission stays."
+                ),
+            ],
+            details="procedures/_submit_review.html",
+            context=context,
+        )
+    if not review.spend():
+        return review.already_done()
+    done = attempt(request, lambda: services.submit_proposal(proposal, by=request.user))
+    if done:
+        messages.success(
+            request, _("Proposal submitted. Receipt %(number)s.") % {"number": done.result.number}
+        )
+    return redirect(back)
+
+
+@login_required
+def proposal_withdraw(request, pk):
+    access = access_proposal(request.user, pk)
+    proposal = access.proposal
+    back = reverse("procedures:proposal", args=[pk])
+    if not access.can("withdraw") and request.method == "GET":
+        raise PermissionDenied(_("Only the lead body's administrators can withdraw."))
+    draft = proposal.state == Proposal.State.DRAFT
+    review = Review(
+        request,
+        title=(
+            _("Withdraw the draft “%(title)s”") if draft else _("Withdraw the proposal “%(title)s”")
+        )
+        % {"title": proposal.title},
+        back=back,
+        confirm=_("Withdraw the draft") if draft else _("Withdraw the proposal"),
+        danger=True,
+    )
+    if request.method == "GET":
+        consequences = (
+            [
+                _("The draft is closed: nobody can edit or submit it any more."),
+                _("Its text, plan and documents stay readable by the partners."),
+                _("Before the deadline, %(name)s can start a new proposal from the call's page.")
+                % {"name": proposal.lead.name},
+            ]
+            if draft
+            else [
+                _("The proposal will not be evaluated."),
+                _("Its receipt stays as proof of the submission and of the withdrawal."),
+                _("Before the deadline, %(name)s can submit a new proposal.")
+                % {"name": proposal.lead.name},
+            ]
+        )
+        return review.page(
+            consequences=consequences,
+            details="procedures/_deadline.html",
+            context={"procedure": proposal.procedure, "now": timezone.now()},
+        )
+    if not review.spend():
+        return review.already_done()
+    attempt(
+        request,
+        lambda: services.withdraw_proposal(proposal, by=request.user),
+        success=_("Draft withdrawn.") if draft else _("Proposal withdrawn."),
+    )
+    return redirect(back)
+
+
+@login_required
+def proposal_confirm(request, pk):
+    access = access_proposal(request.user, pk)
+    proposal = access.proposal
+    back = reverse("procedures:proposal", args=[pk])
+    # The partner body this user administers and has not confirmed yet, whatever else
+    # they are in the partnership.
+    partner = (
+        proposal.partners.filter(
+            confirmed_at__isnull=True,
+            organization__in=Organization.objects.administered_by(request.user),
+        )
+        .select_related("organization")
+        .first()
+    )
+    review = Review(
+        request,
+        title=_("Confirm that %(name)s takes part")
+        % {"name": partner.organization.name if partner else ""},
+        back=back,
+        confirm=_("Confirm participation"),
+    )
+    if partner is None:
+        if request.method == "POST" and not review.spend():
+            return review.already_done()  # a second click, after the first confirmed
+        raise PermissionDenied(_("Only the partner's administrators can confirm."))
+    if request.method == "GET":
+        lines = proposal.budget_lines.filter(contributor=partner.organization).select_related(
+            "funder"
+        )
+        return review.page(
+            consequences=[
+                _("%(name)s appears as a confirmed partner of the proposal led by %(lead)s.")
+                % {"name": partner.organization.name, "lead": proposal.lead.name},
+                _(
+                    "The lead can submit the proposal with it; if the proposal is selected, "
+                    "the resources %(name)s pledges below are recorded as its pledges."
+                )
+                % {"name": partner.organization.name},
+                _("The confirmation can't be taken back; the lead can still remove the body."),
+            ],
+            details="procedures/_confirm_review.html",
+            context={
+                "proposal": proposal,
+                "procedure": proposal.procedure,
+                "now": timezone.now(),
+                "partner_lines": lines,
+                "partner_total": sum((line.amount for line in lines), Decimal("0")),
+            },
+        )
+    if not review.spend():
+        return review.already_done()
+    attempt(
+        request,
+        lambda: services.confirm_participation(partner, by=request.user),
+        success=_("Participation confirmed."),
+    )
+    return redirect(back)
 
 
 @login_required
@@ -827,20 +1258,6 @@ def proposal_integrate(request, pk, request_id):
         DocumentsForm(request.POST, request.FILES, auto_id=f"id_documents{document_request.pk}_%s"),
         act,
         _("Documents sent."),
-    )
-
-
-@login_required
-@require_POST
-def proposal_withdraw(request, pk):
-    access = access_proposal(request.user, pk)
-    return proposal_act(
-        request,
-        access,
-        None,
-        None,
-        lambda: services.withdraw_proposal(access.proposal, by=request.user),
-        _("Proposal withdrawn."),
     )
 
 

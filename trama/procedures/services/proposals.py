@@ -7,16 +7,18 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trama.audit.services import chain_for, record_event
 from trama.ledger.services import check_pledge
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
 from trama.lib.mail import send_template_email
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number, format_number
 from trama.organizations.access import is_admin, membership_of
-from trama.organizations.models import Organization
+from trama.organizations.models import Membership, Organization
 
 from ..access import member_reads
 from ..models import (
@@ -51,6 +53,58 @@ def _check_eligible(procedure: Procedure, organization: Organization, *, lead: b
         )
         % {"name": organization.name}
     )
+
+
+def _eligible_partners(procedure: Procedure):
+    """`_check_eligible` for partners, as a queryset: the bodies a lead may invite."""
+    eligible = Q(kind=Organization.Kind.THIRD_SECTOR) & ~Q(runts_number="")
+    if procedure.non_ets_partners:
+        eligible |= ~Q(kind=Organization.Kind.PUBLIC_BODY)
+    return Organization.objects.filter(eligible)
+
+
+PARTNER_CANDIDATES = 10
+
+
+def partner_candidates(proposal: Proposal, text: str) -> list[Organization]:
+    """Bodies the lead may invite, found by name or tax code (at least 3 characters).
+
+    By name, only bodies verified by the platform staff: a look-alike registered by anyone
+    is never offered. A full tax code finds any registered body, as the directory does.
+    """
+    text = (text or "").strip()
+    if len(text) < 3:
+        return []
+    found = _eligible_partners(proposal.procedure).exclude(
+        pk__in=proposal.partners.values("organization")
+    )
+    by_code = Q(tax_code=text.upper())
+    by_name = Q(verified_at__isnull=False) & (
+        Q(name__icontains=text) | Q(tax_code__startswith=text.upper())
+    )
+    return list(
+        found.filter(by_code | by_name)
+        .select_related("municipality")
+        .order_by("name")[:PARTNER_CANDIDATES]
+    )
+
+
+def partners_without_admin(proposal: Proposal) -> set[int]:
+    """Ids of the partner bodies no one administers on Trama: nobody can confirm for them."""
+    partner_ids = proposal.partners.values("organization")
+    administered = Membership.objects.filter(
+        organization__in=partner_ids, role=Membership.Role.ADMIN
+    ).values("organization")
+    return set(
+        Organization.objects.filter(pk__in=partner_ids)
+        .exclude(pk__in=administered)
+        .values_list("pk", flat=True)
+    )
+
+
+def _proposal_event(proposal: Proposal, action: str, *, by, target=None, **data) -> None:
+    """A draft's own trail: ids only, never content, so it can't unseal anything."""
+    record_event(chain_for(proposal), action, by=by, target=target, data=data)
 
 
 def _check_open(procedure: Procedure, now=None) -> None:
@@ -170,6 +224,42 @@ def confirm_participation(partner: ProposalPartner, *, by) -> ProposalPartner:
             partner.confirmed_by = by
             partner.save(update_fields=["confirmed_at", "confirmed_by"])
     return partner
+
+
+def remove_partner(partner: ProposalPartner, *, by) -> int:
+    """Take a body out of a draft's partnership, with the lines it pledged; returns how many."""
+    with transaction.atomic():
+        proposal = _locked_draft(partner.proposal, by)
+        partner = ProposalPartner.objects.filter(pk=partner.pk, proposal=proposal).first()
+        if partner is None:
+            raise ValidationError(_("This body is no longer in the partnership."))
+        if partner.role == ProposalPartner.Role.LEAD:
+            raise ValidationError(_("The lead body stays in its own proposal."))
+        lines, _by_model = BudgetLine.objects.filter(
+            proposal=proposal, contributor_id=partner.organization_id
+        ).delete()
+        partner.delete()
+        _proposal_event(
+            proposal,
+            "proposal.partner_removed",
+            by=by,
+            organization=partner.organization_id,
+            lines=lines,
+        )
+    return lines
+
+
+def remove_budget_line(line: BudgetLine, *, by) -> None:
+    """Take a line out of a draft's budget plan."""
+    with transaction.atomic():
+        proposal = _locked_draft(line.proposal, by)
+        line = BudgetLine.objects.filter(pk=line.pk, proposal=proposal).first()
+        if line is None:
+            raise ValidationError(_("This line is no longer in the budget plan."))
+        _proposal_event(
+            proposal, "proposal.line_removed", by=by, line=line.pk, amount=str(line.amount)
+        )
+        line.delete()
 
 
 def add_budget_line(
@@ -294,6 +384,30 @@ def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | No
     return attached
 
 
+def remove_file(attached: ProposalFile, *, by) -> None:
+    """Take a document out of a draft (the stored bytes stay: a submitted version may share
+    them)."""
+    with transaction.atomic():
+        proposal = _locked_draft(attached.proposal, by)
+        attached = ProposalFile.objects.filter(
+            pk=attached.pk, proposal=proposal, kind=ProposalFile.Kind.ATTACHMENT
+        ).first()
+        if attached is None:
+            raise ValidationError(_("This document is no longer in the draft."))
+        _proposal_event(
+            proposal, "proposal.file_removed", by=by, file=attached.pk, sha256=attached.sha256
+        )
+        attached.delete()
+
+
+def replace_file(attached: ProposalFile, *, by, upload) -> ProposalFile:
+    """Put a new document in the place of one of a draft's: both or neither."""
+    with transaction.atomic():
+        new = attach_file(attached.proposal, by=by, upload=upload)
+        remove_file(attached, by=by)
+    return new
+
+
 def canonical_submission(proposal: Proposal) -> dict:
     """What a receipt vouches for, as plain data: documented in docs/receipts.md."""
     return {
@@ -337,27 +451,40 @@ def canonical_json(data: dict) -> str:
 
 
 def check_submittable(proposal: Proposal) -> None:
+    errors = missing_for_submission(proposal)
+    if errors:
+        raise ValidationError(errors)
+
+
+def missing_for_submission(
+    proposal: Proposal, *, partners=None, sections=None, files=None, lines=None
+) -> list[str]:
+    """What a draft still lacks before it can be submitted, in the person's words.
+
+    A page that has already read the partners (with their organisations), the sections
+    (with their criteria), the attached files and the plan's lines passes them in.
+    """
+    if partners is None:
+        partners = proposal.partners.select_related("organization")
+    if sections is None:
+        sections = proposal.sections.select_related("criterion")
+    if files is None:
+        files = proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT)
+    if lines is None:
+        lines = proposal.budget_lines.all()
     errors = []
-    unconfirmed = [
-        p.organization.name
-        for p in proposal.partners.select_related("organization")
-        if p.confirmed_at is None
-    ]
+    unconfirmed = [p.organization.name for p in partners if p.confirmed_at is None]
     if unconfirmed:
         errors.append(
             _("These partners have not confirmed yet: %(names)s.")
             % {"names": ", ".join(unconfirmed)}
         )
-    empty = [
-        s.criterion.title
-        for s in proposal.sections.select_related("criterion")
-        if not s.text.strip()
-    ]
+    empty = [s.criterion.title for s in sections if not s.text.strip()]
     if empty:
         errors.append(_("Write these sections: %(titles)s.") % {"titles": ", ".join(empty)})
-    if not proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).exists():
+    if not any(f.kind == ProposalFile.Kind.ATTACHMENT for f in files):
         errors.append(_("Attach at least one document (the signed application form)."))
-    lines_total = sum((line.amount for line in proposal.budget_lines.all()), Decimal("0"))
+    lines_total = sum((line.amount for line in lines), Decimal("0"))
     if proposal.budget_total is None:
         errors.append(_("Declare the total of the budget plan."))
     elif lines_total != proposal.budget_total:
@@ -365,8 +492,7 @@ def check_submittable(proposal: Proposal) -> None:
             _("The budget plan's lines add up to %(lines)s €, not the %(total)s € declared.")
             % {"lines": format_number(lines_total), "total": format_number(proposal.budget_total)}
         )
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def submit_proposal(proposal: Proposal, *, by) -> Receipt:

@@ -10,6 +10,7 @@ from trama.procedures import services
 from trama.procedures.models import Procedure, Proposal
 
 from .conftest import complete_proposal, rome
+from .reviewing import confirm
 from .test_pages import call_post
 from .test_workflow import _evaluate
 
@@ -131,6 +132,6 @@ def test_an_admin_of_lead_and_partner_edits_as_lead_and_confirms_as_partner(
     proposal = Proposal.objects.get(lead=bodies.consortium)
     services.invite_partner(proposal, by=bodies.tom, organization=bodies.coop)
     page = tom.get(reverse("procedures:proposal", args=[proposal.pk])).content.decode()
-    assert "Scrivi la bozza" in page and "Conferma la partecipazione" in page
-    tom.post(reverse("procedures:proposal_confirm", args=[proposal.pk]))
+    assert "Testo della proposta" in page and "Conferma la partecipazione" in page
+    confirm(tom, reverse("procedures:proposal_confirm", args=[proposal.pk]))
     assert proposal.partners.get(organization=bodies.coop).confirmed_at is not None

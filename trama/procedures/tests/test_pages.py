@@ -81,7 +81,9 @@ def test_a_sealed_proposal_shows_nothing_of_itself_before_the_deadline(bodies, c
         call, by=bodies.tom, lead=bodies.consortium, title=f"Progetto {MARKER}"
     )
     client = client_for(bodies.tom)
-    response = client.post(reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True)
+    response = confirm(
+        client, reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
+    )
     page = response.content.decode()
     assert "Ricevuta" in page and MARKER in page
     for persona in (bodies.alice, bodies.eve, bodies.sam, bodies.oscar, bodies.fiona, None):
@@ -255,11 +257,20 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
     upload = SimpleUploadedFile("domanda.pdf", b"%PDF-1.7\n%%EOF\n")
     client.post(
         reverse("procedures:proposal_update", args=[proposal.pk]),
-        {"title": "Casa comune", "budget_total": "1200,50", "files": upload, **sections},
+        {"title": "Casa comune", **sections},
     )
     client.post(
+        reverse("procedures:proposal_total", args=[proposal.pk]), {"budget_total": "1200,50"}
+    )
+    client.post(reverse("procedures:proposal_attach", args=[proposal.pk]), {"files": upload})
+    found = client.get(
+        reverse("procedures:proposal_partner_search", args=[proposal.pk]),
+        {"partner_q": bodies.aps.tax_code},
+    ).content.decode()
+    assert "APS Ponte" in found
+    client.post(
         reverse("procedures:proposal_invite", args=[proposal.pk]),
-        {"tax_code": bodies.aps.tax_code},
+        {"organization": bodies.aps.pk},
     )
     response = client.post(
         reverse("procedures:proposal_add_line", args=[proposal.pk]),
@@ -291,12 +302,12 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
     )
     assert proposal.budget_lines.get().amount == 1200
     # Not yet: APS Ponte has not confirmed.
-    page = client.post(
+    page = client.get(
         reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
     ).content.decode()
     assert "non hanno ancora confermato: APS Ponte" in page
     una = client_for(bodies.una)
-    una.post(reverse("procedures:proposal_confirm", args=[proposal.pk]))
+    confirm(una, reverse("procedures:proposal_confirm", args=[proposal.pk]))
     client = client_for(bodies.tom)
     client.post(
         reverse("procedures:proposal_add_line", args=[proposal.pk]),
@@ -310,8 +321,8 @@ def test_a_partnership_writes_and_submits_a_proposal_through_the_pages(
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        page = client.post(
-            reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
+        page = confirm(
+            client, reverse("procedures:proposal_submit", args=[proposal.pk]), follow=True
         ).content.decode()
     proposal.refresh_from_db()
     assert proposal.state == "SUBMITTED", page
@@ -356,7 +367,7 @@ def test_documents_of_the_call_withdrawal_and_the_deadline_filter(bodies, call, 
     # Tom withdraws his submitted proposal before the deadline.
     proposal = complete_proposal(call, by=bodies.tom, lead=bodies.consortium)
     services.submit_proposal(proposal, by=bodies.tom)
-    client_for(bodies.tom).post(reverse("procedures:proposal_withdraw", args=[proposal.pk]))
+    confirm(client_for(bodies.tom), reverse("procedures:proposal_withdraw", args=[proposal.pk]))
     proposal.refresh_from_db()
     assert proposal.state == "WITHDRAWN"
 
