@@ -55,3 +55,9 @@ class RowChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField whose choices come in one plain query (see RowsIterator)."""
 
     iterator = RowsIterator
+
+
+class RowsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose choices come in one plain query (see RowsIterator)."""
+
+    iterator = RowsIterator

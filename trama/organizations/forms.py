@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.fields import RowChoiceField
 from trama.lib.widgets import QuickSelect
 from trama.territories.forms import MunicipalityField
 from trama.territories.models import Province, Region
@@ -44,14 +45,14 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", _("All kinds")), *Organization.Kind.choices],
         widget=QuickSelect,
     )
-    region = forms.ModelChoiceField(
+    region = RowChoiceField(
         label=_("Region"),
         required=False,
         queryset=Region.objects.all(),
         empty_label=_("All regions"),
         widget=QuickSelect,
     )
-    province = forms.ModelChoiceField(
+    province = RowChoiceField(
         label=_("Province"),
         required=False,
         queryset=Province.objects.all(),

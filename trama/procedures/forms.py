@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Category, Source
-from trama.lib.fields import AmountField, NumberField
+from trama.lib.fields import AmountField, NumberField, RowChoiceField, RowsMultipleChoiceField
 from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
 from trama.organizations.models import Organization
 from trama.programs.models import MAX_YEAR, MIN_YEAR, Area
@@ -28,7 +28,7 @@ class CallFilterForm(forms.Form):
     area = forms.ChoiceField(
         label=_("Area"), required=False, choices=[("", _("All areas"))] + list(Area.choices)
     )
-    region = forms.ModelChoiceField(
+    region = RowChoiceField(
         label=_("Region"),
         required=False,
         queryset=Region.objects.order_by("name"),
@@ -223,7 +223,7 @@ class ReceiptCheckForm(forms.Form):
 
 
 class ProposalStartForm(forms.Form):
-    lead = forms.ModelChoiceField(label=_("Lead body"), queryset=None, empty_label=None)
+    lead = RowChoiceField(label=_("Lead body"), queryset=None, empty_label=None)
     title = forms.CharField(label=_("Title of the proposal"), max_length=200)
 
     def __init__(self, *args, leads, **kwargs):
@@ -307,7 +307,7 @@ class ReplaceFileForm(forms.Form):
 
 
 class BudgetLineForm(forms.Form):
-    contributor = forms.ModelChoiceField(label=_("Partner"), queryset=None, empty_label=None)
+    contributor = RowChoiceField(label=_("Partner"), queryset=None, empty_label=None)
     source = forms.ChoiceField(label=_("Source"))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
@@ -315,7 +315,7 @@ class BudgetLineForm(forms.Form):
     amount = AmountField(label=_("Amount (€)"), required=False)
     quantity = NumberField(bounds=QUANTITY, label=_("Quantity (in kind)"), required=False)
     unit_value = NumberField(bounds=UNIT_VALUE, label=_("Unit value (€, in kind)"), required=False)
-    funder = forms.ModelChoiceField(
+    funder = RowChoiceField(
         label=_("Funder (for a foundation grant)"), queryset=None, required=False
     )
 
@@ -341,7 +341,7 @@ class PartnerSearchForm(forms.Form):
 class PartnerForm(forms.Form):
     """The body picked among the search results (the service checks it may take part)."""
 
-    organization = forms.ModelChoiceField(
+    organization = RowChoiceField(
         label=_("Partner body"),
         queryset=Organization.objects.all(),
         error_messages={
@@ -472,7 +472,7 @@ class RankForm(forms.Form):
 
 
 class InterestForm(forms.Form):
-    organization = forms.ModelChoiceField(
+    organization = RowChoiceField(
         label=_("Organisation"),
         queryset=None,
         empty_label=None,
@@ -531,7 +531,7 @@ class MeetingForm(forms.Form):
 
 class MinutesForm(forms.Form):
     minutes = _text(_("Minutes"))
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = RowsMultipleChoiceField(
         label=_("Bodies attending"),
         queryset=None,
         required=False,

@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.fields import RowChoiceField
 from trama.organizations.models import Organization
 
 from .models import MAX_YEAR, MIN_YEAR, Area
 
 
 class ProgramForm(forms.Form):
-    owner = forms.ModelChoiceField(
+    owner = RowChoiceField(
         label=_("Public body"), queryset=Organization.objects.none(), empty_label=None
     )
     title = forms.CharField(label=_("Title"), max_length=200)
