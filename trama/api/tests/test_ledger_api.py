@@ -1172,9 +1172,7 @@ def test_an_inverted_year_range_is_a_400_with_a_stable_code(program, call):
     assert error_of(funder, 400)["code"] == "years_inverted"
 
 
-def test_the_funder_level_gives_its_grants_and_the_programs_around_them(
-    personas, program, call
-):
+def test_the_funder_level_gives_its_grants_and_the_programs_around_them(personas, program, call):
     p = personas
     record(program, p.alice, p.comune, "PUBLIC_OWNER", "1000.00")
     record(program, p.alice, p.consortium, "OWN_RESOURCES", "200.00")

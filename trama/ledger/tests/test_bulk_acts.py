@@ -79,9 +79,7 @@ def test_the_officer_accepts_several_actuals_after_one_review(personas, program,
     assert remaining == [str(left.pk)]
 
 
-def test_a_row_someone_else_handled_is_reported_and_the_others_act(
-    personas, program, client_for
-):
+def test_a_row_someone_else_handled_is_reported_and_the_others_act(personas, program, client_for):
     p = personas
     first, second = (record(program, p.tom, p.coop, "10.00") for _ in range(2))
     client = client_for(p.eve)

@@ -122,9 +122,7 @@ def test_the_funder_scope_against_hand_computed_figures(personas, scenario):
     assert check_rollups().ok
 
 
-def test_the_realisation_rate_is_accepted_additional_over_pledged_additional(
-    personas, scenario
-):
+def test_the_realisation_rate_is_accepted_additional_over_pledged_additional(personas, scenario):
     figures = compute_figures(Scope(Level.PROGRAM, scenario["welfare"].pk))
     # Accepted actual additional resources: 200 own + 300 grant = 500 (the disputed 60 and
     # the reversed 999 are not accepted). Pledged additional: 400 grant + 250 own = 650; the
