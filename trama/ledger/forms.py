@@ -201,8 +201,12 @@ class FiguresForm(forms.Form):
         label=_("To year"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
     )
 
-    def __init__(self, *args, years: range | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, years: range | None = None, **kwargs):
+        if data is not None and not data.get("basis"):
+            # Years asked without a basis are on the default one, and the page shows it.
+            data = data.copy()
+            data["basis"] = "accepted"
+        super().__init__(data, *args, **kwargs)
         if years:
             for name in ("year_from", "year_to"):
                 self.fields[name].widget.attrs |= {"min": years.start, "max": years.stop - 1}

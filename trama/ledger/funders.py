@@ -23,9 +23,9 @@ from .vocabulary import ADDITIONAL_SOURCES
 
 CONFIRMED, AWAITING, DISPUTED = "confirmed", "awaiting", "disputed"
 STATE_LABELS = {
-    CONFIRMED: _("Confirmed by the funder"),
-    AWAITING: _("Awaiting the funder's confirmation"),
-    DISPUTED: _("Disputed by the funder"),
+    CONFIRMED: _("Grants confirmed by the funder"),
+    AWAITING: _("Grants awaiting the funder's word"),
+    DISPUTED: _("Grants disputed by the funder"),
 }
 STATE_OF = {
     FunderConfirmation.Status.CONFIRMED: CONFIRMED,
@@ -104,6 +104,12 @@ class FunderView:
     @property
     def basis_label(self):
         return Basis.LABELS[self.basis]
+
+    @property
+    def awaiting(self) -> int:
+        """How many of its grants wait for the funder's word (its queue lists them)."""
+        state = self.state(AWAITING)
+        return state.pledges + state.actuals
 
     def state(self, name: str) -> GrantState:
         return next(s for s in self.states if s.state == name)

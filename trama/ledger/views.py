@@ -113,9 +113,10 @@ def _contributions_by_program(org, basis, year_from, year_to):
 
 @require_GET
 def organization_dashboard(request, slug):
-    org = access_organization(request.user, slug).organization
+    access = access_organization(request.user, slug)
+    org = access.organization
     form = FiguresForm(request.GET or None)
-    context = {"org": org, "form": form}
+    context = {"org": org, "form": form, "is_member": access.is_member}
     if form.refused:
         # The years asked can't be shown: the form says why, and no other years are shown.
         return render(request, "ledger/organization_dashboard.html", context, status=400)

@@ -13,10 +13,11 @@ from ..funders import funder_view
 register = template.Library()
 
 
-@register.inclusion_tag("ledger/_organization_resources_body.html")
-def organization_resources(org: Organization) -> dict:
-    """A funder's view (its grants, the programs they are part of) and the figures link."""
-    context = {"org": org}
+@register.inclusion_tag("ledger/_organization_resources_body.html", takes_context=True)
+def organization_resources(context, org: Organization) -> dict:
+    """A funder's view (its grants, the programs they are part of), on the funder's page."""
+    access = context.get("access")
+    context = {"org": org, "is_member": bool(access and access.is_member)}
     if org.kind == Organization.Kind.FUNDER:
         context["funded"] = funder_view(org)
     return context
