@@ -209,3 +209,9 @@ def test_the_funder_queue_groups_by_program_filters_and_orders(
     in_2018 = page(client.get(queue, {"year": 2018}))
     assert len(rows(in_2018)) == 1  # the 400 pledge
     assert programs(page(client.get(queue, {"program": housing.slug}))) == ["abitare-solidale"]
+
+
+def test_the_figures_export_refuses_an_inverted_range(program, client):
+    export = reverse("ledger:entries_export", args=[program.slug, "csv"])
+    response = client.get(export, {"view": "figures", "year_from": 2019, "year_to": 2017})
+    assert response.status_code == 400 and "2017" in response.content.decode()
