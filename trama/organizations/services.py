@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
 from trama.lib.slugs import unique_slug
 
+from .access import is_admin, is_member
 from .models import Invitation, Membership, Organization, OrganizationClaim
 from .validators import normalize_tax_code
 
@@ -265,6 +267,34 @@ def accept_invitation(token: str, *, user) -> Membership:
     """Accept an invitation: the signed-in person joins the organisation."""
     with transaction.atomic():
         invitation = find_invitation(token)
+        return _accept(invitation, user)
+
+
+def accept_invitation_sent_to(invitation_id: int, *, user) -> Membership:
+    """Accept, from the personal area, an invitation sent to the person's verified address.
+
+    The link in the e-mail proves the address; so does signing in with it once verified.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.pending()
+            .select_related("organization")
+            .filter(pk=invitation_id, email__iexact=user.email)
+            .first()
+        )
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=user.email, verified=True
+        ).exists()
+        if invitation is None or not verified:
+            raise ValidationError(
+                _("This invitation is no longer open, or was sent to another address."),
+                code="invalid",
+            )
+        return _accept(invitation, user)
+
+
+def _accept(invitation: Invitation, user) -> Membership:
+    with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at:  # accepted by a concurrent request
             raise ValidationError(_("This invitation has already been used."), code="used")
@@ -323,7 +353,7 @@ def _check_keeps_an_admin(membership: Membership) -> None:
 
 def _check_manages_members(org: Organization, by) -> None:
     """The organisation's administrators manage its members; platform staff may, audited."""
-    if not (by.is_staff or Organization.objects.administered_by(by).filter(pk=org.pk).exists()):
+    if not (by.is_staff or is_admin(by, org.pk)):
         raise PermissionDenied(_("Only the organisation's administrators can do this."))
 
 
@@ -337,7 +367,7 @@ def add_member_by_staff(org: Organization, *, by, user, role: str = Membership.R
         raise ValidationError(_("This account is not active."), code="inactive")
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        if Membership.objects.filter(organization=org, user=user).exists():
+        if is_member(user, org.pk):
             raise ValidationError(
                 _("%(email)s is already a member.") % {"email": user.email},
                 code="already_member",
@@ -371,7 +401,7 @@ def change_member_role(membership: Membership, *, by, role: str) -> Membership:
             "membership.role_changed",
             by=by,
             target=membership,
-            data={"user": membership.user_id, "role": role},
+            data={"user": membership.user_id, "email": membership.user.email, "role": role},
         )
         if _is_staff_act(by):
             tell_admins_of_staff_act(
@@ -399,7 +429,7 @@ def remove_member(membership: Membership, *, by) -> None:
             "membership.removed",
             by=by,
             target=membership,
-            data={"user": membership.user_id},
+            data={"user": membership.user_id, "email": membership.user.email},
         )
         membership.delete()
         if staff_act:
@@ -445,7 +475,7 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
         raise ValidationError(
             {"message": _("Tell the staff who you are and your role in the body.")}
         )
-    if Membership.objects.filter(organization=org, user=by).exists():
+    if is_member(by, org.pk):
         raise ValidationError(_("You are already a member of this organisation."))
     if OrganizationClaim.objects.filter(
         organization=org, user=by, status=OrganizationClaim.Status.PENDING

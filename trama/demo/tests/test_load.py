@@ -8,6 +8,7 @@ from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
+from trama.procedures.models import Clarification, ProposalPartner
 from trama.programs.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,9 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert sizes == [1, 4, 6]
     # Work waiting for the demo accounts: one actual to verify.
     assert figures.pending == Decimal("25000.00")
+    # …a draft proposal whose partner has not confirmed yet, and a question for the RUP.
+    assert ProposalPartner.objects.filter(confirmed_at__isnull=True, role="PARTNER").count() == 1
+    assert Clarification.objects.filter(answered_at__isnull=True).count() == 1
     # The demo funder sees what its grants are part of: 21 actual grants and the 2018 pledge
     # await its word, in the Lecco program.
     funder = funder_view(Organization.objects.get(name="Fondazione Comunitaria del Lario"))
