@@ -14,7 +14,8 @@ from ninja.pagination import paginate
 
 from trama.ledger import services
 from trama.ledger.access import access_entry
-from trama.ledger.figures import Basis, Figures, Scope, compute_figures
+from trama.ledger.figures import Basis, Figures, Scope, check_years, compute_figures
+from trama.ledger.funders import FunderView, funder_view
 from trama.ledger.measure import in_measure, with_measure
 from trama.ledger.models import (
     Category,
@@ -288,6 +289,12 @@ def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
             found = Procedure.objects.filter(pk=ident).values_list("pk", "title").first()
     elif level in (Level.OWNER, Level.CONTRIBUTOR):
         found = Organization.objects.filter(slug=ident).values_list("pk", "name").first()
+    elif level == Level.FUNDER:
+        found = (
+            Organization.objects.filter(slug=ident, kind=Organization.Kind.FUNDER)
+            .values_list("pk", "name")
+            .first()
+        )
     elif level == Level.PROVINCE:
         found = (
             Province.objects.filter(Q(abbreviation__iexact=ident) | Q(istat_code=ident))
@@ -301,8 +308,42 @@ def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
     return Scope(level, found[0]), found[1]
 
 
-def _percent(value) -> str | None:
-    return None if value is None else str(value)
+def _ratio(value) -> str | None:
+    """A ratio unrounded, as the figures keep it: 6 decimal places, never an exponent."""
+    return None if value is None else format(value, "f")
+
+
+def funder_out(view: FunderView) -> dict:
+    return {
+        "programs": [
+            {
+                "slug": row.program.slug,
+                "title": row.program.title,
+                "owner": row.program.owner.name,
+                "procedures": [{"id": pk, "title": title} for pk, title in row.procedures],
+                "grants": money(row.grants),
+                "public": money(row.public),
+                "other_public": money(row.other_public),
+                "additional": money(row.additional),
+                "leverage": _ratio(row.leverage),
+            }
+            for row in view.programs
+        ],
+        "public": money(view.public),
+        "other_public": money(view.other_public),
+        "additional": money(view.additional),
+        "leverage": _ratio(view.leverage),
+        "multiplier": _ratio(view.multiplier),
+        "grants": {
+            state.state: {
+                "pledged": money(state.pledged),
+                "pledges": state.pledges,
+                "actual": money(state.actual),
+                "actuals": state.actuals,
+            }
+            for state in view.states
+        },
+    }
 
 
 def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
@@ -317,9 +358,11 @@ def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
         "other_public": money(figures.other_public),
         "additional": money(figures.additional),
         "total": money(figures.total),
-        "leverage": _percent(figures.leverage),
-        "multiplier": _percent(figures.multiplier),
-        "realisation_rate": _percent(figures.realisation_rate),
+        "leverage": _ratio(figures.leverage),
+        "multiplier": _ratio(figures.multiplier),
+        "realisation_rate": _ratio(figures.realisation_rate),
+        "pledged_additional": money(figures.pledged_additional),
+        "accepted_additional": money(figures.accepted_additional),
         "pledged": money(figures.pledged),
         "accepted": money(figures.accepted),
         "pending": money(figures.pending),
@@ -356,13 +399,23 @@ def figures_out(figures: Figures, *, ident: str | None, name: str) -> dict:
 )
 def get_figures(request, query: Query[FiguresQuery]):
     """The figures the pages show. `id` names the scope: a program's or an organisation's
-    slug (`program`, `owner`, `contributor`), a procedure's id, a province's abbreviation
-    (LC) or ISTAT code, a region's ISTAT code (03); none for `country`. `basis` is
-    `accepted` (accepted actuals, the default) or `pledged`: the two are never mixed.
-    `leverage` (additional / public, %) and `multiplier` are null when there is no public
-    money; `has_data` is false when the scope has no entry at all: no data, not zero."""
+    slug (`program`, `owner`, `contributor`, `funder`), a procedure's id, a province's
+    abbreviation (LC) or ISTAT code, a region's ISTAT code (03); none for `country`. `basis`
+    is `accepted` (accepted actuals, the default) or `pledged`: the two are never mixed.
+    `leverage` (additional / public, %) and `multiplier` are unrounded (6 decimal places) and
+    null when there is no public money; `has_data` is false when the scope has no entry at
+    all: no data, not zero. For `funder` the figures are those of the grants naming it, and
+    `funder` adds the programs they are part of, the public and additional resources and
+    the leverage of those programs, and its grants confirmed, awaiting or disputed. A range
+    whose `year_from` comes after `year_to` is refused (400, `years_inverted`)."""
+    check_years(query.year_from, query.year_to)
     scope, name = _scope(query.level, query.id)
     basis = Basis.PLEDGED if query.basis == "pledged" else Basis.ACCEPTED
-    figures = compute_figures(scope, basis=basis, year_from=query.year_from, year_to=query.year_to)
+    span = {"basis": basis, "year_from": query.year_from, "year_to": query.year_to}
+    figures = compute_figures(scope, **span)
     ident = None if query.level == Level.COUNTRY else query.id
-    return figures_out(figures, ident=ident, name=name)
+    result = figures_out(figures, ident=ident, name=name)
+    if query.level == Level.FUNDER:
+        funder = Organization.objects.get(pk=scope.id)
+        result["funder"] = funder_out(funder_view(funder, **span))
+    return result

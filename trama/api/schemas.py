@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -315,6 +315,48 @@ class OthersOut(Schema):
     count_is_lower_bound: bool = False
 
 
+# A ratio as the API returns it: never rounded for display, always 6 decimal places.
+Ratio = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{6}$", examples=["21.951220"])]
+
+
+class GrantStateOut(Schema):
+    pledged: str = Field(description="Pledged grants (euro).")
+    pledges: int
+    actual: str = Field(description="Actual grants (euro).")
+    actuals: int
+
+
+class ProcedureRefOut(Schema):
+    id: int
+    title: str
+
+
+class CoFundedOut(Schema):
+    slug: str
+    title: str
+    owner: str
+    procedures: list[ProcedureRefOut]
+    grants: str = Field(description="This funder's grants in the program, on the basis (euro).")
+    public: str
+    other_public: str
+    additional: str
+    leverage: Ratio | None
+
+
+class FunderViewOut(Schema):
+    """For level `funder`: the programs its grants are part of and their figures."""
+
+    programs: list[CoFundedOut]
+    public: str = Field(description="Public resources of the co-funded programs (euro).")
+    other_public: str
+    additional: str = Field(description="Additional resources of the co-funded programs.")
+    leverage: Ratio | None = Field(description="Of the co-funded programs together, in %.")
+    multiplier: Ratio | None
+    grants: dict[Literal["confirmed", "awaiting", "disputed"], GrantStateOut] = Field(
+        description="Its grants that stand (not reversed) by the funder's word."
+    )
+
+
 class FiguresOut(Schema):
     scope: ScopeOut
     basis: Literal["accepted", "pledged"]
@@ -326,9 +368,21 @@ class FiguresOut(Schema):
     other_public: str
     additional: str
     total: str
-    leverage: str | None = Field(description="Additional / public, as a percentage.")
-    multiplier: str | None = Field(description="(public + additional) / public.")
-    realisation_rate: str | None = Field(description="Accepted actuals / pledges, as a percentage.")
+    leverage: Ratio | None = Field(
+        description="Additional / public, as a percentage, unrounded: a decimal string with "
+        "6 places (21.951220). Null when there is no public money."
+    )
+    multiplier: Ratio | None = Field(
+        description="(public + additional) / public, unrounded: a decimal string with 6 places "
+        "(1.219512). Null when there is no public money."
+    )
+    realisation_rate: Ratio | None = Field(
+        description="Accepted actual additional resources / pledged additional resources, over "
+        "the same scope and years, as a percentage with 6 places; above 100 when partners "
+        "bring more than they pledged. Null when nothing additional was pledged."
+    )
+    pledged_additional: str = Field(description="Pledged additional resources (euro).")
+    accepted_additional: str = Field(description="Accepted actual additional resources (euro).")
     pledged: str
     accepted: str
     pending: str
@@ -339,3 +393,4 @@ class FiguresOut(Schema):
     by_year: list[YearFiguresOut]
     by_contributor: list[ContributorFiguresOut]
     others: OthersOut
+    funder: FunderViewOut | None = None

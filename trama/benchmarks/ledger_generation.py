@@ -396,6 +396,7 @@ ANALYZE bench_place;
 
 CREATE TEMP TABLE bench_fine ON COMMIT DROP AS
 SELECT e.program_id, e.procedure_id, e.contributor_id, e.source, e.category, e.year,
+       e.funder_id,
        """
     + measure_sql()  # the ledger's one rule, over e (the entry), v and c (its latest events)
     + """ AS measure,
@@ -405,12 +406,13 @@ FROM ledger_ledgerentry e
 LEFT JOIN bench_latest_verification v ON v.entry_id = coalesce(e.reverses_id, e.id)
 LEFT JOIN bench_latest_confirmation c ON c.entry_id = coalesce(e.reverses_id, e.id)
 {where}
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 ANALYZE bench_fine;
 """
 )
 
-# LedgerTotal: program, owner, province, region, procedure (when set) and contributor.
+# LedgerTotal: program, owner, province, region, procedure and funder (when set) and
+# contributor.
 LEDGER_TOTAL = """
 INSERT INTO ledger_ledgertotal (level, scope_id, measure, source, category, year, amount, entries)
 SELECT '{level}', {scope}, f.measure, f.source, f.category, f.year, sum(f.amount), sum(f.entries)
@@ -424,10 +426,11 @@ TOTAL_SCOPES = {
     "province": "pl.province_id",
     "region": "pl.region_id",
     "procedure": "f.procedure_id",
+    "funder": "f.funder_id",
     "contributor": "f.contributor_id",
 }
 
-# ContributorTotal: program, owner, province, region, procedure (when set) and the country
+# ContributorTotal: program, owner, province, region, procedure and funder (when set) and the country
 # (scope 0), each for the entry's year and for year 0 (all years).
 CONTRIBUTOR_TOTAL = """
 INSERT INTO ledger_contributortotal
@@ -449,6 +452,7 @@ CONTRIBUTOR_SCOPES = {
     "province": "pl.province_id",
     "region": "pl.region_id",
     "procedure": "f.procedure_id",
+    "funder": "f.funder_id",
     "country": "0",
 }
 

@@ -133,6 +133,9 @@ def _narrowing(year_from, year_to, program) -> tuple:
 def program_figures(request, program) -> dict:
     """The dashboard's figures of a program: the basis and years form, charts and exports."""
     form = FiguresForm(request.GET or None, years=program.years)
+    if form.refused:
+        # The years asked can't be shown: the form says why, and no other years are shown.
+        return {"form": form, "figures": None, "status": 400}
     basis, year_from, year_to = form.values()
     # Computed only if the template renders the figures (not when its fragment is cached).
     figures = SimpleLazyObject(
@@ -166,4 +169,5 @@ def program_figures(request, program) -> dict:
         "charts": SimpleLazyObject(lambda: charts(figures, links)),
         # The figures fragment is the same for everyone who sees the program.
         "figures_version": cache_versions(("ledger", "organizations", "procedures", "programs")),
+        "status": 200,
     }

@@ -259,7 +259,10 @@ def figures_rows(figures: Figures) -> list[list]:
         [_("Rejected actuals (€)"), "", figures.rejected],
         [_("Actual grants disputed by the funder (€)"), "", figures.disputed],
         [
-            _("Realisation rate: accepted actuals / pledges (%)"),
+            _(
+                "Realisation rate: accepted actual additional resources / pledged additional "
+                "resources (%)"
+            ),
             "",
             figures.realisation_rate if figures.realisation_rate is not None else no_data,
         ],

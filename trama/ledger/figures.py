@@ -7,16 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trama.organizations.models import Organization
 
 from . import ranges
+from .measure import REALISATION
 from .models import ContributorTotal, LedgerTotal, Level, Measure, Source
 from .vocabulary import ADDITIONAL_SOURCES
 
 ZERO = Decimal("0.00")
+# Ratios are kept to 6 places: the API returns them so, pages round them for display.
+RATIO_PLACES = Decimal("0.000001")
 TOP_CONTRIBUTORS = 20
 # Counting every contributor of a country costs more than all the figures together; past
 # this many, the page says "more than" instead of counting them all.
@@ -56,6 +61,8 @@ class Figures:
     others_count: int = 0
     others_capped: bool = False  # others_count is a lower bound: there are more
     pledged: Decimal = ZERO
+    pledged_additional: Decimal = ZERO
+    accepted_additional: Decimal = ZERO
     accepted: Decimal = ZERO
     pending: Decimal = ZERO
     rejected: Decimal = ZERO
@@ -72,33 +79,58 @@ class Figures:
 
     @property
     def leverage(self) -> Decimal | None:
-        """A / P as a percentage, or None when there is no public money to compare with."""
+        """A / P as a percentage, unrounded (6 places), or None without public money."""
         if self.public <= 0:
             return None
-        return (self.additional * 100 / self.public).quantize(Decimal("0.1"))
+        return exact(self.additional * 100 / self.public)
 
     @property
     def multiplier(self) -> Decimal | None:
+        """(P + A) / P, unrounded (6 places), or None without public money."""
         if self.public <= 0:
             return None
-        return ((self.public + self.additional) / self.public).quantize(Decimal("0.01"))
-
-    realised: Decimal = ZERO  # accepted actuals in the cells where something was pledged
+        return exact((self.public + self.additional) / self.public)
 
     @property
     def realisation_rate(self) -> Decimal | None:
-        """Accepted actuals over pledges, as a percentage.
+        """Accepted actual additional resources over pledged ones, as a percentage (DESIGN.md).
 
-        Compared like with like: only actuals of the same source, category and year as a
-        pledge count, so public money that nobody pledged does not inflate the rate.
+        Over the same scope and years, whatever the basis shown; above 100 % when partners
+        brought more than they pledged. None when nothing additional was pledged.
         """
-        if self.pledged <= 0:
-            return None
-        return (self.realised * 100 / self.pledged).quantize(Decimal("0.1"))
+        return realisation_rate(self.accepted_additional, self.pledged_additional)
 
     @property
     def total(self) -> Decimal:
         return self.public + self.other_public + self.additional
+
+
+def exact(value: Decimal) -> Decimal:
+    return value.quantize(RATIO_PLACES)
+
+
+def realisation_rate(accepted_additional: Decimal, pledged_additional: Decimal) -> Decimal | None:
+    """The realisation rate of two sums of additional resources (measure.REALISATION)."""
+    if pledged_additional <= 0:
+        return None
+    return exact(accepted_additional * 100 / pledged_additional)
+
+
+def check_years(year_from: int | None, year_to: int | None) -> None:
+    """Refuse a year range whose first year comes after its last: it would show nothing."""
+    if year_from and year_to and year_from > year_to:
+        raise ValidationError(
+            {
+                "year_to": ValidationError(
+                    gettext(
+                        "The last year (%(last)s) comes before the first (%(first)s): "
+                        "swap them or leave one empty."
+                    )
+                    % {"first": year_from, "last": year_to},
+                    code="years_inverted",
+                )
+            }
+        )
 
 
 def _totals(scope: Scope):
@@ -115,6 +147,7 @@ def compute_figures(
     year_to: int | None = None,
 ) -> Figures:
     """Public, additional and other public resources, breakdowns, leverage and realisation."""
+    check_years(year_from, year_to)
     figures = Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to)
     rows = _totals(scope)
     if year_from:
@@ -128,12 +161,13 @@ def compute_figures(
     by_category = defaultdict(lambda: ZERO)
     by_year = defaultdict(lambda: [ZERO, ZERO, ZERO])
     per_measure = defaultdict(lambda: ZERO)
-    cells = defaultdict(lambda: defaultdict(lambda: ZERO))
+    additional_per_measure = defaultdict(lambda: ZERO)
     for row in rows:
         amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
         figures.entries += row["count"] or 0
         per_measure[row["measure"]] += amount
-        cells[(row["source"], row["category"], row["year"])][row["measure"]] += amount
+        if row["source"] in ADDITIONAL_SOURCES:
+            additional_per_measure[row["measure"]] += amount
         if row["measure"] != basis:
             continue
         source = row["source"]
@@ -153,9 +187,9 @@ def compute_figures(
     figures.pending = per_measure[Measure.PENDING]
     figures.rejected = per_measure[Measure.REJECTED]
     figures.disputed = per_measure[Measure.DISPUTED]
-    figures.realised = sum(
-        (cell[Measure.ACCEPTED] for cell in cells.values() if cell[Measure.PLEDGED] > 0), ZERO
-    )
+    realised, promised = REALISATION
+    figures.accepted_additional = additional_per_measure[realised]
+    figures.pledged_additional = additional_per_measure[promised]
     _contributors(figures, scope, basis, year_from, year_to)
     return figures
 

@@ -7,7 +7,7 @@ from trama.lib.numbers import QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
 from trama.programs.models import MAX_YEAR, MIN_YEAR
 
-from .figures import Basis
+from .figures import Basis, check_years
 from .measure import in_measure
 from .models import Category, Kind, ReferenceRate, Source, Unit
 from .services import check_evidence
@@ -178,7 +178,11 @@ class ConfirmForm(ReasonForm):
 
 
 class FiguresForm(forms.Form):
-    """Basis and year range of a dashboard; anything invalid falls back to the defaults."""
+    """Basis and year range of a dashboard.
+
+    A year out of bounds or an inverted range is refused: the page shows the error and no
+    figures (`refused`), never figures for other years than the ones asked.
+    """
 
     # The same words as the figures export (?view=figures&basis=…).
     BASES = {"accepted": Basis.ACCEPTED, "pledged": Basis.PLEDGED}
@@ -197,18 +201,27 @@ class FiguresForm(forms.Form):
         label=_("To year"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
     )
 
-    def __init__(self, *args, years: range | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, years: range | None = None, **kwargs):
+        if data is not None and not data.get("basis"):
+            # Years asked without a basis are on the default one, and the page shows it.
+            data = data.copy()
+            data["basis"] = "accepted"
+        super().__init__(data, *args, **kwargs)
         if years:
             for name in ("year_from", "year_to"):
                 self.fields[name].widget.attrs |= {"min": years.start, "max": years.stop - 1}
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("year_from"), data.get("year_to")
-        if start and end and start > end:
-            raise ValidationError(_("The first year comes after the last."), code="years")
+        try:
+            check_years(data.get("year_from"), data.get("year_to"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return data
+
+    @property
+    def refused(self) -> bool:
+        return self.is_bound and not self.is_valid()
 
     def values(self):
         data = self.cleaned_data if self.is_valid() else {}

@@ -47,6 +47,12 @@ RULE = (
 )
 DEFAULT = Measure.PENDING
 
+# The realisation rate (DESIGN.md) compares the additional resources of these two measures,
+# over the same scope and years: what was accepted as brought over what was pledged. Every
+# accepted actual counts, whether or not a pledge of the same source, category or year
+# matches it, so the rate exceeds 100 % when partners bring more than they pledged.
+REALISATION = (Measure.ACCEPTED, Measure.PLEDGED)
+
 
 def measure_for(kind: str, source: str, verification: str | None, confirmation: str | None):
     """Where an entry with this kind, source and latest events counts."""

@@ -331,6 +331,8 @@ class Level(models.TextChoices):
     REGION = "region"
     CONTRIBUTOR = "contributor"
     COUNTRY = "country"
+    # The grants that name a funder (foundation), wherever they are.
+    FUNDER = "funder"
 
 
 class LedgerTotal(models.Model):

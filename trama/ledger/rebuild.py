@@ -34,6 +34,7 @@ def _raw():
             "amount",
             "reverses_id",
             "measure",
+            "funder_id",
         )
     )
     for (
@@ -49,6 +50,7 @@ def _raw():
         amount,
         reverses_id,
         measure,
+        funder_id,
     ) in entries.iterator(chunk_size=5000):
         place = rollups.Place(
             program_id,
@@ -60,6 +62,7 @@ def _raw():
             source,
             category,
             year,
+            funder_id,
         )
         rollups.add(totals, by_contributor, place, measure, -amount if reverses_id else amount, 1)
     return totals, by_contributor

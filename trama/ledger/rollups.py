@@ -33,6 +33,7 @@ class Place:
     source: str
     category: str
     year: int
+    funder_id: int | None = None
 
     @classmethod
     def of(cls, entry, program):
@@ -47,6 +48,7 @@ class Place:
             entry.source,
             entry.category,
             entry.year,
+            entry.funder_id,
         )
 
     def scopes(self) -> list[tuple[str, int]]:
@@ -58,6 +60,8 @@ class Place:
         ]
         if self.procedure_id:
             scopes.append((Level.PROCEDURE, self.procedure_id))
+        if self.funder_id:
+            scopes.append((Level.FUNDER, self.funder_id))
         return scopes
 
 

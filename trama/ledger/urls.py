@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_exchange
+from . import views, views_acts, views_exchange
 
 app_name = "ledger"
 
@@ -15,17 +15,17 @@ urlpatterns = [
     path("programmi/<slug:slug>/risorse/<int:entry_id>/", views.entry_detail, name="entry"),
     path(
         "programmi/<slug:slug>/risorse/<int:entry_id>/storna/",
-        views.entry_reverse,
+        views_acts.entry_reverse,
         name="entry_reverse",
     ),
     path(
         "programmi/<slug:slug>/risorse/<int:entry_id>/verifica/",
-        views.entry_verify,
+        views_acts.entry_verify,
         name="entry_verify",
     ),
     path(
         "programmi/<slug:slug>/risorse/<int:entry_id>/conferma/",
-        views.entry_confirm,
+        views_acts.entry_confirm,
         name="entry_confirm",
     ),
     path(
@@ -34,6 +34,11 @@ urlpatterns = [
         name="evidence",
     ),
     path("programmi/<slug:slug>/da-verificare/", views.verification_queue, name="queue"),
+    path(
+        "programmi/<slug:slug>/da-verificare/accetta/",
+        views_acts.queue_verify,
+        name="queue_verify",
+    ),
     path("programmi/<slug:slug>/importa/", views_exchange.import_upload, name="import"),
     path(
         "programmi/<slug:slug>/importa/modello.<str:fmt>",
@@ -47,4 +52,5 @@ urlpatterns = [
     ),
     path("enti/<slug:slug>/risorse/", views.organization_dashboard, name="organization"),
     path("contributi-da-confermare/", views.funder_queue, name="funder_queue"),
+    path("contributi-da-confermare/conferma/", views_acts.queue_confirm, name="queue_confirm"),
 ]

@@ -7,16 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, F, Q, Subquery, Sum, Value, When
+from django.db.models import Case, F, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from trama.lib.refusals import add_refusal, refusal_messages, refusal_status
+from trama.lib.refusals import add_refusal
 from trama.organizations.access import access_organization, funders_of
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
@@ -27,28 +27,26 @@ from .access import access_entry
 from .charts import Links, charts
 from .figures import Basis, Scope, compute_figures
 from .forms import (
-    ConfirmForm,
     EntryFilterForm,
     EntryForm,
     FiguresForm,
-    ReasonForm,
-    VerifyForm,
 )
-from .measure import current_measure, latest_confirmation, with_events, with_measure
+from .funders import funder_view
+from .measure import current_measure, with_measure
 from .models import (
     ContributorTotal,
     Evidence,
-    FunderConfirmation,
     Kind,
     LedgerEntry,
     Level,
     Measure,
-    Source,
-    Verification,
 )
+from .queues import FunderQueueForm, funder_grants, pending_actuals
 
 PAGE_SIZE = 50
 PROGRAMS_PAGE_SIZE = 20
+# A state clash rather than bad input: someone else decided first, or the entry was reversed.
+CONFLICT_CODES = {"already_verified", "already_reversed", "already_confirmed"}
 
 
 def _page(request, queryset, size=PAGE_SIZE):
@@ -68,6 +66,12 @@ def _safe_next(request, default: str) -> str:
     ):
         return target
     return default
+
+
+def _error_code(exc: ValidationError) -> str | None:
+    if hasattr(exc, "error_dict"):
+        return None
+    return exc.code or next((e.code for e in exc.error_list if e.code), None)
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -109,15 +113,18 @@ def _contributions_by_program(org, basis, year_from, year_to):
 
 @require_GET
 def organization_dashboard(request, slug):
-    org = access_organization(request.user, slug).organization
+    access = access_organization(request.user, slug)
+    org = access.organization
     form = FiguresForm(request.GET or None)
+    context = {"org": org, "form": form, "is_member": access.is_member}
+    if form.refused:
+        # The years asked can't be shown: the form says why, and no other years are shown.
+        return render(request, "ledger/organization_dashboard.html", context, status=400)
     basis, year_from, year_to = form.values()
     span = {"basis": basis, "year_from": year_from, "year_to": year_to}
     brought = compute_figures(Scope(Level.CONTRIBUTOR, org.pk), **span)
     no_links = Links(None, basis)
-    context = {
-        "org": org,
-        "form": form,
+    context |= {
         "brought": brought,
         "brought_charts": charts(brought, no_links),
         "contributions": _contributions_by_program(org, basis, year_from, year_to),
@@ -129,6 +136,9 @@ def organization_dashboard(request, slug):
             "owned_charts": charts(owned, no_links),
             "programs": org.programs.order_by("-start_year", "title"),
         }
+    if org.kind == Organization.Kind.FUNDER:
+        funded = funder_view(org, **span)
+        context |= {"funded": funded, "funded_charts": charts(funded.grants, no_links)}
     return render(request, "ledger/organization_dashboard.html", context)
 
 
@@ -287,110 +297,6 @@ def evidence_download(request, slug, entry_id, evidence_id):
     return response
 
 
-@login_required
-@require_POST
-def entry_reverse(request, slug, entry_id):
-    access = access_entry(request.user, slug, entry_id)
-    if not access.can_reverse:
-        raise PermissionDenied(
-            _("Only the contributor's members or the program's public body reverse an entry.")
-        )
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        reversal = services.reverse_entry(access.entry, by=request.user, reason=reason)
-    except ValidationError as exc:
-        add_refusal(request, exc)
-        return redirect("ledger:entry", slug=slug, entry_id=entry_id)
-    messages.success(request, _("Entry #%(id)s is reversed.") % {"id": entry_id})
-    return redirect("ledger:entry", slug=slug, entry_id=reversal.pk)
-
-
-def _decision_response(request, *, template, entry, default_url, error=None, status=200, **extra):
-    """htmx gets the queue row back; a plain form gets a message and a redirect."""
-    if request.htmx:
-        context = {
-            "entry": entry,
-            "error": error,
-            "status": status,
-            "program": entry.program,
-            **extra,
-        }
-        return render(request, template, context, status=status)
-    if error:
-        messages.error(request, error)
-    return redirect(_safe_next(request, default_url))
-
-
-@login_required
-@require_POST
-def entry_verify(request, slug, entry_id):
-    access = access_entry(request.user, slug, entry_id)
-    if not access.can_verify:
-        raise PermissionDenied(_("Only the program's public body verifies its actuals."))
-    entry = access.entry
-    form = VerifyForm(request.POST)
-    respond = {
-        "request": request,
-        "template": "ledger/queue.html#row",
-        "entry": entry,
-        "default_url": reverse("ledger:entry", args=[slug, entry_id]),
-    }
-    if not form.is_valid():
-        return _decision_response(**respond, error=_("Choose to accept or reject."), status=400)
-    accept = form.cleaned_data["decision"] == "accept"
-    try:
-        services.verify_entry(
-            entry, by=request.user, accept=accept, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        status = refusal_status(exc)
-        return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
-    if accept:
-        done = _("Entry #%(id)s accepted: it now counts in the figures.") % {"id": entry_id}
-    else:
-        done = _("Entry #%(id)s rejected.") % {"id": entry_id}
-    if not request.htmx:
-        messages.success(request, done)
-    return _decision_response(**respond, done=done, outcome="accepted" if accept else "rejected")
-
-
-@login_required
-@require_POST
-def entry_confirm(request, slug, entry_id):
-    access = access_entry(request.user, slug, entry_id)
-    if not access.can_confirm:
-        raise PermissionDenied(_("Only the named funder confirms or disputes this grant."))
-    entry = access.entry
-    form = ConfirmForm(request.POST)
-    respond = {
-        "request": request,
-        "template": "ledger/funder_queue.html#row",
-        "entry": entry,
-        "default_url": reverse("ledger:entry", args=[slug, entry_id]),
-    }
-    if not form.is_valid():
-        return _decision_response(**respond, error=_("Choose to confirm or dispute."), status=400)
-    confirmed = form.cleaned_data["decision"] == "confirm"
-    try:
-        services.confirm_grant(
-            entry, by=request.user, confirmed=confirmed, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        status = refusal_status(exc)
-        entry.confirmation_status = latest_confirmation(entry.pk)
-        return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
-    if confirmed:
-        done = _("Grant #%(id)s confirmed.") % {"id": entry_id}
-    else:
-        done = _("Grant #%(id)s disputed: it leaves the accepted figures.") % {"id": entry_id}
-    if not request.htmx:
-        messages.success(request, done)
-    return _decision_response(
-        **respond, done=done, outcome="confirmed" if confirmed else "disputed"
-    )
-
-
 # --- queues ---------------------------------------------------------------------------------
 
 
@@ -399,22 +305,13 @@ def entry_confirm(request, slug, entry_id):
 def verification_queue(request, slug):
     access = access_program(request.user, slug, need=OWNER)
     program = access.program
-    entries = (
-        with_events(
-            program.entries.filter(
-                kind=Kind.ACTUAL, reverses__isnull=True, reversal__isnull=True
-            ).select_related("contributor", "program")
-        )
-        .filter(verification_status=Verification.Status.PENDING)
-        .order_by("pk")
-    )
     return render(
         request,
         "ledger/queue.html",
         {
             "access": access,
             "program": program,
-            "page": _page(request, entries),
+            "page": _page(request, pending_actuals(program).order_by("pk")),
             "query": _query_without_page(request),
         },
     )
@@ -424,27 +321,16 @@ def verification_queue(request, slug):
 @require_GET
 def funder_queue(request):
     funders = list(funders_of(request.user).order_by("name"))
-    entries = (
-        with_events(
-            LedgerEntry.objects.filter(
-                source=Source.FOUNDATION_GRANT,
-                funder__in=funders,
-                reverses__isnull=True,
-                reversal__isnull=True,
-            ).select_related("program", "contributor", "funder")
-        )
-        .filter(
-            Q(confirmation_status__isnull=True)
-            | Q(confirmation_status=FunderConfirmation.Status.DISPUTED)
-        )
-        .order_by("pk")
-    )
+    form = FunderQueueForm(request.GET or None, funders=funders)
+    grants = form.filter(funder_grants(funders))
     return render(
         request,
         "ledger/funder_queue.html",
         {
             "funders": funders,
-            "page": _page(request, entries),
+            "form": form,
+            "page": _page(request, grants),
             "query": _query_without_page(request),
+            "next": request.get_full_path(),
         },
     )

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from trama.programs.access import OWNER, access_program
 
 from . import exports
-from .figures import Basis, Scope, compute_figures
+from .figures import Basis, Scope, check_years, compute_figures
 from .forms import EntryFilterForm
 from .imports import jobs, templates
 from .imports.columns import columns
@@ -110,6 +111,14 @@ class FiguresExportForm(forms.Form):
     year_from = forms.IntegerField(min_value=1900, max_value=2200, required=False)
     year_to = forms.IntegerField(min_value=1900, max_value=2200, required=False)
 
+    def clean(self):
+        data = super().clean()
+        try:
+            check_years(data.get("year_from"), data.get("year_to"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return data
+
 
 @require_GET
 def entry_export(request, slug, fmt):
@@ -121,7 +130,9 @@ def entry_export(request, slug, fmt):
     if request.GET.get("view") == "figures":
         form = FiguresExportForm(request.GET)
         if not form.is_valid():
-            return HttpResponse(_("Invalid figures parameters."), status=400)
+            messages = [_("Invalid figures parameters.")]
+            messages += [str(e) for errors in form.errors.values() for e in errors]
+            return HttpResponse(" ".join(messages), status=400)
         data = form.cleaned_data
         figures = compute_figures(
             Scope(Level.PROGRAM, program.pk),

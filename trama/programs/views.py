@@ -79,4 +79,4 @@ def program_dashboard(request, slug):
         ).order_by("opened_on", "pk"),
         **program_figures(request, program),
     }
-    return render(request, "programs/program_dashboard.html", context)
+    return render(request, "programs/program_dashboard.html", context, status=context.pop("status"))

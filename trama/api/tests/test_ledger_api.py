@@ -889,6 +889,8 @@ FIELDS = {
     "leverage",
     "multiplier",
     "realisation_rate",
+    "pledged_additional",
+    "accepted_additional",
     "pledged",
     "accepted",
     "pending",
@@ -899,8 +901,11 @@ FIELDS = {
     "by_year",
     "by_contributor",
     "others",
+    "funder",
 }
 MONEY_FIELDS = [
+    "pledged_additional",
+    "accepted_additional",
     "public",
     "other_public",
     "additional",
@@ -912,7 +917,7 @@ MONEY_FIELDS = [
     "disputed",
 ]
 MONEY = re.compile(r"\d+\.\d{2}")  # euro: two decimals, never an exponent or a float
-RATIO = re.compile(r"\d+\.\d{1,2}")
+RATIO = re.compile(r"\d+\.\d{6}")  # unrounded: always six decimal places
 
 
 def figures(call, **query):
@@ -1137,3 +1142,64 @@ def test_figures_take_a_bounded_number_of_queries(
 
     assert len(result["by_contributor"]) == 20 and result["others"]["count"] == 10
     assert_serialised(result, compute_figures(Scope(Level.PROGRAM, program.pk)))
+
+
+def test_leverage_and_multiplier_come_unrounded(personas, program, call):
+    record(program, personas.alice, personas.comune, "PUBLIC_OWNER", "7000.00")
+    record(program, personas.alice, personas.coop, "OWN_RESOURCES", "900.00")
+    result = figures(call, level="program", id="welfare-comunitario")
+    # 900 / 7000 = 12.857142857… %; (7000 + 900) / 7000 = 1.128571428…: six places, where
+    # the former 1.13 read back meant 7910 €, 10 € more than entered.
+    assert result["leverage"] == "12.857143"
+    assert result["multiplier"] == "1.128571"
+    assert abs(D(result["multiplier"]) * 7000 - D("7900")) < D("0.01")
+    schema = call("get", f"{API}/openapi.json").json()["components"]["schemas"]["FiguresOut"]
+    for name in ("leverage", "multiplier", "realisation_rate"):
+        declared = schema["properties"][name]
+        assert "6" in declared["description"] or "six" in declared["description"], name
+        pattern = next(t["pattern"] for t in declared["anyOf"] if "pattern" in t)
+        assert re.fullmatch(pattern, "1.128571") and not re.fullmatch(pattern, "1.13")
+
+
+def test_an_inverted_year_range_is_a_400_with_a_stable_code(program, call):
+    response = call("get", FIGURES, {"level": "country", "year_from": 2019, "year_to": 2017})
+    error = error_of(response, 400)
+    assert error["code"] == "years_inverted"
+    assert error["fields"]["year_to"][0]["code"] == "years_inverted"
+    funder = call(
+        "get", FIGURES, {"level": "funder", "id": "x", "year_from": 2019, "year_to": 2017}
+    )
+    assert error_of(funder, 400)["code"] == "years_inverted"
+
+
+def test_the_funder_level_gives_its_grants_and_the_programs_around_them(personas, program, call):
+    p = personas
+    record(program, p.alice, p.comune, "PUBLIC_OWNER", "1000.00")
+    record(program, p.alice, p.consortium, "OWN_RESOURCES", "200.00")
+    grant = record(program, p.alice, p.coop, "FOUNDATION_GRANT", "300.00", funder=p.foundation)
+    services.confirm_grant(grant, by=p.fiona, confirmed=True)
+    record(
+        program, p.alice, p.coop, "FOUNDATION_GRANT", "400.00", funder=p.foundation, kind="PLEDGE"
+    )
+    result = figures(call, level="funder", id=p.foundation.slug)
+    assert result["scope"]["level"] == "funder" and result["has_data"] is True
+    assert_serialised(result, compute_figures(Scope(Level.FUNDER, p.foundation.pk)))
+    # Its grants: 300 accepted over 400 pledged = 75 %.
+    assert result["additional"] == "300.00" and result["realisation_rate"] == "75.000000"
+    funder = result["funder"]
+    # The program around them: P = 1000, A = 200 + 300 = 500: 50 %, × 1.5.
+    assert [row["slug"] for row in funder["programs"]] == ["welfare-comunitario"]
+    row = funder["programs"][0]
+    assert (row["grants"], row["public"], row["additional"]) == ("300.00", "1000.00", "500.00")
+    assert row["leverage"] == "50.000000"
+    assert (funder["leverage"], funder["multiplier"]) == ("50.000000", "1.500000")
+    assert funder["grants"]["confirmed"] == {
+        "pledged": "0.00",
+        "pledges": 0,
+        "actual": "300.00",
+        "actuals": 1,
+    }
+    assert funder["grants"]["awaiting"]["pledged"] == "400.00"
+    # A body that is not a funder is not a funder scope.
+    assert error_of(call("get", FIGURES, {"level": "funder", "id": "cooperativa-arcobaleno"}), 404)
+    assert figures(call, level="program", id="welfare-comunitario")["funder"] is None

@@ -5,6 +5,7 @@ from django.test import override_settings
 
 from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
+from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
 from trama.procedures.models import Clarification, ProposalPartner
@@ -27,7 +28,13 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert figures.additional == Decimal("9000000.00")
     assert figures.by_source["FOUNDATION_GRANT"] == Decimal("6000000.00")
     assert figures.by_source["OWN_RESOURCES"] == Decimal("3000000.00")
-    assert figures.leverage == Decimal("22.0") and figures.multiplier == Decimal("1.22")
+    # 9 M / 41 M = 21.951220 % (≈ 22 %); 50 M / 41 M = 1.219512 (≈ 1.22).
+    assert figures.leverage == Decimal("21.951220") and figures.multiplier == Decimal("1.219512")
+    # Realisation, as DESIGN.md defines it: accepted actual additional resources (9 M) over
+    # pledged additional ones (the third call's own resources, 4 years × 6 bodies × 60.000 =
+    # 1.440.000, and the consortium's 2018 grant pledge, 120.000: 1.560.000) = 576.923077 %.
+    assert figures.pledged_additional == Decimal("1560000.00")
+    assert figures.realisation_rate == Decimal("576.923077")
     # The network grows from the first call to the third.
     calls = program.procedures.order_by("opened_on")
     sizes = [len(compute_figures(Scope(Level.PROCEDURE, c.pk)).by_contributor) for c in calls]
@@ -37,3 +44,9 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     # …a draft proposal whose partner has not confirmed yet, and a question for the RUP.
     assert ProposalPartner.objects.filter(confirmed_at__isnull=True, role="PARTNER").count() == 1
     assert Clarification.objects.filter(answered_at__isnull=True).count() == 1
+    # The demo funder sees what its grants are part of: 21 actual grants and the 2018 pledge
+    # await its word, in the Lecco program.
+    funder = funder_view(Organization.objects.get(name="Fondazione Comunitaria del Lario"))
+    assert [row.program for row in funder.programs] == [program]
+    assert funder.grants.additional == Decimal("3574999.98")
+    assert (funder.state(AWAITING).actuals, funder.state(AWAITING).pledges) == (21, 1)

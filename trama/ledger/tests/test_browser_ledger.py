@@ -1,7 +1,8 @@
 """The ledger's main journey in a real browser, with an axe scan of every page it visits.
 
 A Third-Sector administrator records an in-kind pledge (hours at a reference rate) and an
-actual; the public body's officer accepts the actual from the verification queue (htmx);
+actual; the public body's officer accepts the actual from the verification queue (ticked,
+then one review page) and rejects another (its own review, a reason required);
 the program's additional resources and leverage change; the accepted entries are exported
 as XLSX with the filters of the list. The dashboard must fit a 375 px phone screen. It uses
 the browser, fixtures and helpers of the organisation journeys; screenshots go to
@@ -163,28 +164,40 @@ def test_a_partner_records_the_officer_verifies_and_the_figures_move(new_page, l
     row = alice.locator(f"#queue-row-{actual.pk}")
     expect(row).to_contain_text(f"1.500,00{NBSP}€")
     screenshot(alice, "ledger-03-queue")
+    # On a phone each row is a card: the queue does not scroll sideways.
+    desktop = alice.viewport_size
+    alice.set_viewport_size({"width": 375, "height": 812})
+    assert alice.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(alice, "ledger-03-queue-375px")
+    alice.set_viewport_size(desktop)
     # The officer may open the evidence before deciding.
-    row.get_by_role("link", name=f"#{actual.pk}").click()
+    row.get_by_role("link", name=f"#{actual.pk}", exact=True).click()
     evidence = alice.locator("[data-evidence] a")
     expect(evidence).to_have_text("fattura-2017.pdf")
     assert_accessible(alice)
     with alice.expect_download() as download:
         evidence.click()
     assert Path(download.value.path()).read_bytes() == PDF
+    # She ticks it and accepts it after one review page that lists it and its total.
     visit(alice, queue)
-    row.locator('[data-action="accept"]').click()
-    expect(row).to_have_attribute("data-outcome", "accepted")
-    expect(alice).to_have_url(re.compile("/da-verificare/$"))  # no page load: htmx
+    row.locator('input[name="entries"]').check()
+    alice.locator('[data-action="bulk-accept"]').click()
+    expect(alice.locator('[data-total="actual"]')).to_have_text(f"1.500,00{NBSP}€")
     assert_accessible(alice)
-    # A rejection needs a reason: the row says so and keeps the focus on it.
+    screenshot(alice, "ledger-04-bulk-review")
+    alice.locator('[data-testid="review-confirm"]').click()
+    expect(alice).to_have_url(re.compile("/da-verificare/$"))
+    expect(row).to_have_count(0)
+    # A rejection opens its own review; without a reason it stays there and says why.
     unproven = alice.locator(f"#queue-row-{lecco['unproven'].pk}")
     unproven.locator('[data-action="reject"]').click()
-    expect(unproven.locator('[data-error="400"]')).to_be_visible()
-    expect(unproven.locator('input[name="reason"]')).to_be_focused()
+    alice.locator('[data-testid="review-confirm"]').click()
+    expect(alice.locator('textarea[name="reason"]')).to_have_attribute("aria-invalid", "true")
     assert_accessible(alice)
-    unproven.locator('input[name="reason"]').fill("Nessun giustificativo")
-    unproven.locator('[data-action="reject"]').click()
-    expect(unproven).to_have_attribute("data-outcome", "rejected")
+    alice.locator('textarea[name="reason"]').fill("Nessun giustificativo")
+    alice.locator('[data-testid="review-confirm"]').click()
+    expect(alice).to_have_url(re.compile("/da-verificare/$"))
+    expect(unproven).to_have_count(0)
     screenshot(alice, "ledger-04-queue-decided")
 
     # The dashboard now counts it: 1,500 € on 10,000 € of public money is 15 %.

@@ -67,7 +67,7 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate)
 
     figures = compute_figures(Scope(Level.PROGRAM, program.pk))
     assert figures.public == D("1000.00") and figures.additional == D("0.00")
-    assert figures.leverage == D("0.0")
+    assert figures.leverage == D("0")
     assert figures.pending == D("945.00")
 
     for entry in (own, hours, grant):
@@ -75,7 +75,8 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate)
     services.verify_entry(bad, by=p.alice, accept=False, reason="Nessuna pezza d'appoggio")
     figures = compute_figures(Scope(Level.PROGRAM, program.pk))
     assert figures.additional == D("875.00")
-    assert figures.leverage == D("87.5") and figures.multiplier == D("1.88")
+    # Unrounded (6 places): 875 / 1000 = 87.5 %, (1000 + 875) / 1000 = 1.875.
+    assert figures.leverage == D("87.500000") and figures.multiplier == D("1.875000")
     assert figures.by_source == {
         "PUBLIC_OWNER": D("1000.00"),
         "FOUNDATION_GRANT": D("500.00"),
@@ -84,8 +85,9 @@ def test_figures_match_a_hand_computed_example(personas, program, educator_rate)
     assert figures.by_category == {"ECONOMIC": D("650.00"), "PROFESSIONAL": D("225.00")}
     assert figures.rejected == D("70.00") and figures.pending == D("0.00")
     assert figures.pledged == D("2000.00")
-    # Only the consortium's own economic resources of 2017 were pledged (2000): 150 came.
-    assert figures.realisation_rate == D("7.5")
+    # Accepted actual additional resources (150 own + 225 hours + 500 grant = 875) over the
+    # pledged additional ones (2000), whatever their source, category or year: 43.75 %.
+    assert figures.realisation_rate == D("43.750000")
     assert [(o.name, a) for o, a in figures.by_contributor] == [
         ("Cooperativa Arcobaleno", D("725.00")),
         ("Consorzio Lario", D("150.00")),

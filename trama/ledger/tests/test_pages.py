@@ -13,12 +13,14 @@ import io
 import re
 from decimal import Decimal
 from html import unescape
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from stdnum import luhn
 
+from trama.audit.models import AuditEvent
 from trama.conftest import make_org
 from trama.ledger import services
 from trama.ledger.figures import Scope, compute_figures
@@ -195,10 +197,19 @@ def test_the_year_range_narrows_the_figures_and_their_links(personas, program, p
     assert "year_from=2018&amp;year_to=2018" in response.content.decode()
 
 
-def test_malformed_dashboard_parameters_fall_back_to_all_years(program, populated, client):
-    response = client.get(program.get_absolute_url(), {"year_from": "abc", "basis": "X"})
-    assert response.status_code == 200
-    assert 'data-figures="ACCEPTED"' in body(response)
+def test_malformed_or_inverted_years_are_refused_with_a_message(program, populated, client):
+    for years in ({"year_from": "abc"}, {"year_from": 2019, "year_to": 2017}):
+        response = client.get(program.get_absolute_url(), years)
+        page = body(response)
+        # Refused, said beside the form, and no figures for other years than the ones asked.
+        assert response.status_code == 400, years
+        assert 'data-refused="years"' in page and 'aria-invalid="true"' in page
+        assert "data-figures=" not in page
+    inverted = body(client.get(program.get_absolute_url(), {"year_from": 2019, "year_to": 2017}))
+    assert "2017" in inverted.split('data-refused="years"')[1].split("</div>")[0]
+    org = reverse("ledger:organization", args=[program.owner.slug])
+    refused = client.get(org, {"year_from": 2019, "year_to": 2017})
+    assert refused.status_code == 400 and "data-figures=" not in body(refused)
 
 
 def test_every_drill_down_adds_up_to_its_figure(personas, program, populated, client):
@@ -599,13 +610,28 @@ def test_the_detail_shows_the_valuation_and_the_history(personas, program, popul
     assert 'data-status="DISPUTED"' in grant and 'data-state="DISPUTED"' in grant
 
 
-# --- reversing, verifying, confirming -------------------------------------------------------
+# --- reversing, verifying, confirming: each behind a review step ------------------------
+
+
+def review(client, act_url, **query):
+    """The review page of an act (GET): what it shows, and its one-time token."""
+    page = client.get(act_url, query)
+    html = body(page)
+    token = re.search(r'name="review_token" value="([^"]+)"', html)
+    return page, html, token.group(1) if token else None
+
+
+def act(client, act_url, data=None, **query):
+    """Open the review page and press its confirm button, as a person does."""
+    _page, _html, token = review(client, act_url, **query)
+    target = act_url + ("?" + urlencode(query, doseq=True) if query else "")
+    return client.post(target, {"review_token": token, **(data or {})})
 
 
 def test_tom_reverses_an_entry_with_a_reason(personas, program, populated, client_for):
     client = client_for(personas.tom)
     entry = populated["own"]
-    response = client.post(url("entry_reverse", program, entry.pk), {"reason": "Doppione"})
+    response = act(client, url("entry_reverse", program, entry.pk), {"reason": "Doppione"})
     reversal = LedgerEntry.objects.get(reverses=entry)
     assert response["Location"] == url("entry", program, reversal.pk)
     assert reversal.reason == "Doppione" and reversal.recorded_by == personas.tom
@@ -613,23 +639,24 @@ def test_tom_reverses_an_entry_with_a_reason(personas, program, populated, clien
     assert f'data-reversed-by="{reversal.pk}"' in original
     assert 'data-action="reverse"' not in original
     assert f'data-reverses="{entry.pk}"' in body(client.get(response["Location"]))
-    again = client.post(url("entry_reverse", program, entry.pk), {"reason": "Ancora"}, follow=True)
-    assert again.status_code == 200 and LedgerEntry.objects.filter(reverses=entry).count() == 1
+    again = act(client, url("entry_reverse", program, entry.pk), {"reason": "Ancora"})
+    assert again.status_code == 302 and LedgerEntry.objects.filter(reverses=entry).count() == 1
 
 
-def test_a_reversal_needs_a_reason(personas, program, populated, client_for):
+def test_a_reversal_needs_a_reason_and_keeps_the_page(personas, program, populated, client_for):
     entry = populated["own"]
-    response = client_for(personas.tom).post(url("entry_reverse", program, entry.pk), {})
-    assert response["Location"] == url("entry", program, entry.pk)
+    client = client_for(personas.tom)
+    response = act(client, url("entry_reverse", program, entry.pk), {"reason": "  "})
+    assert response.status_code == 400 and 'name="review_token"' in body(response)
     assert not LedgerEntry.objects.filter(reverses=entry).exists()
 
 
 @pytest.mark.parametrize("who, status", [(None, 302), ("oscar", 403), ("fiona", 403)])
 def test_others_cannot_reverse(personas, program, populated, client_for, who, status):
     entry = populated["own"]
-    response = client_for(getattr(personas, who) if who else None).post(
-        url("entry_reverse", program, entry.pk), {"reason": "x"}
-    )
+    client = client_for(getattr(personas, who) if who else None)
+    assert client.get(url("entry_reverse", program, entry.pk)).status_code == status
+    response = client.post(url("entry_reverse", program, entry.pk), {"reason": "x"})
     assert response.status_code == status
     assert not LedgerEntry.objects.filter(reverses=entry).exists()
 
@@ -639,17 +666,62 @@ def test_others_cannot_reverse(personas, program, populated, client_for, who, st
 )
 def test_only_the_owner_verifies(personas, program, populated, client_for, who, status):
     entry = populated["pending"]
-    response = client_for(getattr(personas, who) if who else None).post(
-        url("entry_verify", program, entry.pk), {"decision": "accept"}
-    )
+    client = client_for(getattr(personas, who) if who else None)
+    assert client.get(url("entry_verify", program, entry.pk)).status_code == status
+    response = client.post(url("entry_verify", program, entry.pk), {"decision": "accept"})
     assert response.status_code == status
     assert entry.verifications.count() == 1
+
+
+# (act url name, query, data, who, what the act changes)
+SINGLE_ACTS = {
+    "accept": ("entry_verify", {"decision": "accept"}, {}, "eve"),
+    "reject": ("entry_verify", {"decision": "reject"}, {"reason": "Manca la fattura"}, "alice"),
+    "confirm": ("entry_confirm", {"decision": "confirm"}, {}, "fiona"),
+    "dispute": ("entry_confirm", {"decision": "dispute"}, {"reason": "Importo diverso"}, "fiona"),
+    "reverse": ("entry_reverse", {}, {"reason": "Doppione"}, "tom"),
+}
+
+
+def _events(entry):
+    return (
+        entry.verifications.count(),
+        entry.confirmations.count(),
+        LedgerEntry.objects.filter(reverses=entry).count(),
+        AuditEvent.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("name", SINGLE_ACTS)
+def test_each_act_shows_a_review_then_acts_once(personas, program, populated, client_for, name):
+    view, query, data, who = SINGLE_ACTS[name]
+    entry = populated["grant"] if view == "entry_confirm" else populated["pending"]
+    client = client_for(getattr(personas, who))
+    act_url = url(view, program, entry.pk)
+    before = _events(entry)
+    page, html, token = review(client, act_url, **query)
+    # The review changes nothing: it says what will happen and that it can't be undone.
+    assert page.status_code == 200 and token
+    assert 'data-testid="review-consequences"' in html and "non si può annullare" in html
+    assert f'data-review-entry="{entry.pk}"' in html
+    assert _events(entry) == before
+    # Cancel comes before the confirm button; a destructive act has a red one.
+    assert html.index("Annulla e torna indietro") < html.index('data-testid="review-confirm"')
+    assert ("btn-danger" in html) == (name in {"reject", "dispute", "reverse"})
+    target = f"{act_url}?{urlencode(query)}" if query else act_url
+    first = client.post(target, {"review_token": token, **data})
+    assert first.status_code == 302
+    after = _events(entry)
+    assert after != before and after[3] == before[3] + 1  # one act, one audit event
+    # The second click of a double click (the same token) does nothing.
+    second = client.post(target, {"review_token": token, **data})
+    assert second.status_code == 302 and _events(entry) == after
 
 
 def test_eve_accepts_and_the_figures_change(personas, program, populated, client_for):
     client = client_for(personas.eve)
     entry = populated["pending"]
-    response = client.post(url("entry_verify", program, entry.pk), {"decision": "accept"})
+    response = act(client, url("entry_verify", program, entry.pk), decision="accept")
     assert response["Location"] == url("entry", program, entry.pk)
     assert entry.verifications.order_by("-pk").first().status == "ACCEPTED"
     assert compute_figures(Scope(Level.PROGRAM, program.pk)).additional == D("945.00")
@@ -658,77 +730,41 @@ def test_eve_accepts_and_the_figures_change(personas, program, populated, client
 def test_a_rejection_without_a_reason_is_refused(personas, program, populated, client_for):
     client = client_for(personas.alice)
     entry = populated["pending"]
-    plain = client.post(url("entry_verify", program, entry.pk), {"decision": "reject"})
-    assert plain.status_code == 302
-    htmx = client.post(
-        url("entry_verify", program, entry.pk),
-        {"decision": "reject"},
-        headers={"HX-Request": "true"},
-    )
-    assert htmx.status_code == 400
-    row = htmx.content.decode()
-    assert row.lstrip().startswith(f'<tr id="queue-row-{entry.pk}"') and 'data-error="400"' in row
+    response = act(client, url("entry_verify", program, entry.pk), decision="reject")
+    assert response.status_code == 400 and 'aria-invalid="true"' in body(response)
     assert entry.verifications.count() == 1
 
 
 def test_a_second_verification_is_told_it_came_late(personas, program, populated, client_for):
     entry = populated["pending"]
     client = client_for(personas.eve)
-    # alice decides first, while eve still has the queue open.
-    services.verify_entry(entry, by=personas.alice, accept=False, reason="Manca la fattura")
-    htmx = client.post(
-        url("entry_verify", program, entry.pk),
-        {"decision": "accept"},
-        headers={"HX-Request": "true"},
-    )
-    assert htmx.status_code == 409
-    assert 'data-error="409"' in htmx.content.decode()
-    assert 'data-action="accept"' not in htmx.content.decode()
     queue = url("queue", program)
-    plain = client.post(
-        url("entry_verify", program, entry.pk), {"decision": "accept", "next": queue}, follow=True
+    act_url = url("entry_verify", program, entry.pk)
+    _page, _html, token = review(client, act_url, decision="accept", next=queue)
+    # alice decides first, while eve reads the review page.
+    services.verify_entry(entry, by=personas.alice, accept=False, reason="Manca la fattura")
+    late = client.post(
+        f"{act_url}?{urlencode({'decision': 'accept', 'next': queue})}",
+        {"review_token": token},
+        follow=True,
     )
-    assert plain.redirect_chain == [(queue, 302)]
-    assert 'class="alert alert-danger"' in plain.content.decode()
+    assert late.redirect_chain == [(queue, 302)]
+    assert 'class="alert alert-danger"' in late.content.decode()
     assert list(entry.verifications.values_list("status", flat=True)) == ["PENDING", "REJECTED"]
-
-
-def test_the_queue_row_comes_back_decided(personas, program, populated, client_for):
-    entry = populated["pending"]
-    response = client_for(personas.alice).post(
-        url("entry_verify", program, entry.pk),
-        {"decision": "reject", "reason": "Nessuna pezza d'appoggio"},
-        headers={"HX-Request": "true"},
-    )
-    assert response.status_code == 200
-    row = response.content.decode()
-    assert "<html" not in row and 'data-outcome="rejected"' in row
-    assert compute_figures(Scope(Level.PROGRAM, program.pk)).rejected == D("70.00")
 
 
 def test_the_funder_confirms_and_disputes(personas, program, populated, client_for):
     client = client_for(personas.fiona)
     grant = populated["grant"]
-    refused = client.post(
-        url("entry_confirm", program, grant.pk),
-        {"decision": "dispute"},
-        headers={"HX-Request": "true"},
-    )
+    refused = act(client, url("entry_confirm", program, grant.pk), decision="dispute")
     assert refused.status_code == 400 and not grant.confirmations.exists()
-    disputed = client.post(
-        url("entry_confirm", program, grant.pk),
-        {"decision": "dispute", "reason": "Importo diverso"},
-        headers={"HX-Request": "true"},
-    )
-    assert disputed.status_code == 200 and 'data-outcome="disputed"' in disputed.content.decode()
+    act(client, url("entry_confirm", program, grant.pk), {"reason": "No"}, decision="dispute")
     assert compute_figures(Scope(Level.PROGRAM, program.pk)).disputed == D("500.00")
-    again = client.post(
-        url("entry_confirm", program, grant.pk),
-        {"decision": "dispute", "reason": "Ancora"},
-        headers={"HX-Request": "true"},
+    again = act(
+        client, url("entry_confirm", program, grant.pk), {"reason": "Ancora"}, decision="dispute"
     )
-    assert again.status_code == 409
-    confirmed = client.post(url("entry_confirm", program, grant.pk), {"decision": "confirm"})
+    assert again.status_code == 302 and grant.confirmations.count() == 1
+    confirmed = act(client, url("entry_confirm", program, grant.pk), decision="confirm")
     assert confirmed["Location"] == url("entry", program, grant.pk)
     assert grant.confirmations.order_by("-pk").first().status == FunderConfirmation.Status.CONFIRMED
 
@@ -736,9 +772,9 @@ def test_the_funder_confirms_and_disputes(personas, program, populated, client_f
 @pytest.mark.parametrize("who, status", [(None, 302), ("oscar", 403), ("tom", 403), ("alice", 403)])
 def test_only_the_funder_confirms(personas, program, populated, client_for, who, status):
     grant = populated["grant"]
-    response = client_for(getattr(personas, who) if who else None).post(
-        url("entry_confirm", program, grant.pk), {"decision": "confirm"}
-    )
+    client = client_for(getattr(personas, who) if who else None)
+    assert client.get(url("entry_confirm", program, grant.pk)).status_code == status
+    response = client.post(url("entry_confirm", program, grant.pk), {"decision": "confirm"})
     assert response.status_code == status
     assert not grant.confirmations.exists()
 
@@ -798,15 +834,13 @@ def test_the_queue_lists_oldest_first_in_pages_with_bounded_queries(
     assert rows == [entry.pk for entry in entries[50:]]
 
 
-def test_without_javascript_the_queue_posts_and_comes_back(
-    personas, program, populated, client_for
-):
+def test_the_queue_links_each_row_to_its_review_and_back(personas, program, populated, client_for):
     client = client_for(personas.alice)
-    page = client.get(url("queue", program)).content.decode()
-    form = re.search(
-        r'<form method="post" action="([^"]+)".*?name="next" value="([^"]+)"', page, re.S
-    )
-    response = client.post(form.group(1), {"decision": "accept", "next": form.group(2)})
+    page = body(client.get(url("queue", program)))
+    link = re.search(r'data-action="accept" href="([^"]+)"', page).group(1)
+    path, query = link.split("?")
+    assert parse_qs(query) == {"decision": ["accept"], "next": [url("queue", program)]}
+    response = act(client, path, decision="accept", next=url("queue", program))
     assert response["Location"] == url("queue", program)
     assert 'id="queue-row-' not in client.get(url("queue", program)).content.decode()
 

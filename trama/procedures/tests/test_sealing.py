@@ -113,6 +113,8 @@ NOT_ABOUT_PROPOSALS = {
     "ledger:entry_reverse": "ledger act",
     "ledger:entry_verify": "ledger act",
     "ledger:entry_confirm": "ledger act",
+    "ledger:queue_verify": "ledger act on ticked entries",
+    "ledger:queue_confirm": "ledger act on ticked grants",
     "ledger:evidence": "ledger evidence file",
     "ledger:import": "import wizard of the ledger",
     "ledger:import_template": "static template",
