@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from trama.lib.fields import AmountField, NumberField
+from trama.lib.fields import AmountField, NumberField, RowChoiceField
 from trama.lib.numbers import QUANTITY, UNIT_VALUE
 from trama.organizations.models import Organization
 from trama.programs.models import MAX_YEAR, MIN_YEAR
@@ -32,11 +32,11 @@ class EntryForm(forms.Form):
             "record other public funds; everyone else records additional resources."
         ),
     )
-    contributor = forms.ModelChoiceField(
+    contributor = RowChoiceField(
         label=_("Contributor"), queryset=Organization.objects.none()
     )
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    procedure = forms.ModelChoiceField(
+    procedure = RowChoiceField(
         label=_("Procedure"),
         queryset=None,
         required=False,
@@ -65,7 +65,7 @@ class EntryForm(forms.Form):
         required=False,
         help_text=_("Hours, days, square metres × months or items."),
     )
-    rate = forms.ModelChoiceField(
+    rate = RowChoiceField(
         label=_("Reference rate"),
         queryset=ReferenceRate.objects.none(),
         required=False,
@@ -81,7 +81,7 @@ class EntryForm(forms.Form):
         required=False,
         help_text=_("Only without a reference rate."),
     )
-    funder = forms.ModelChoiceField(
+    funder = RowChoiceField(
         label=_("Funder"),
         queryset=Organization.objects.filter(kind=Organization.Kind.FUNDER).only("pk", "name"),
         required=False,
@@ -273,7 +273,7 @@ class EntryFilterForm(forms.Form):
             (DISPUTED, _("Disputed by the funder")),
         ],
     )
-    contributor = forms.ModelChoiceField(
+    contributor = RowChoiceField(
         label=_("Contributor"),
         required=False,
         queryset=Organization.objects.none(),

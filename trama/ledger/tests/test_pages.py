@@ -706,7 +706,7 @@ def test_each_act_shows_a_review_then_acts_once(personas, program, populated, cl
     assert f'data-review-entry="{entry.pk}"' in html
     assert _events(entry) == before
     # Cancel comes before the confirm button; a destructive act has a red one.
-    assert html.index("Annulla e torna indietro") < html.index('data-testid="review-confirm"')
+    assert html.index("Torna indietro senza procedere") < html.index('data-testid="review-confirm"')
     assert ("btn-danger" in html) == (name in {"reject", "dispute", "reverse"})
     target = f"{act_url}?{urlencode(query)}" if query else act_url
     first = client.post(target, {"review_token": token, **data})
