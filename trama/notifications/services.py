@@ -19,9 +19,7 @@ User = get_user_model()
 
 def _footer(kind_label: str = "") -> str:
     preferences = absolute_url(reverse("notifications:preferences"))
-    reason = (
-        _("You receive this e-mail for: %(kind)s.") % {"kind": kind_label} if kind_label else ""
-    )
+    reason = _("Kind of notification: %(kind)s.") % {"kind": kind_label} if kind_label else ""
     choose = _(
         "You choose how each kind of notification reaches you (at once, in a daily digest "
         "or only on Trama): %(url)s"
