@@ -7,6 +7,8 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from trama.lib.refusals import refusal_code, refusal_status
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
@@ -37,7 +39,8 @@ STATUSES = {
     401: "No valid API token (`unauthenticated`).",
     403: "The token or its owner may not do this (`token_read_only`, `forbidden`).",
     404: "Not found, or not visible to this token (`not_found`).",
-    409: "Someone else got there first (`already_verified`, `already_ranked`).",
+    409: "The state moved first: someone else decided, or the entry was reversed "
+    "(`already_verified`, `already_confirmed`, `already_reversed`, `already_ranked`).",
     422: "The request does not match the document (`malformed_request`; `fields` says where).",
     429: "Too many requests (`throttled`); `Retry-After` says how many seconds to wait.",
 }
@@ -46,10 +49,6 @@ STATUSES = {
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error responses an operation declares; every operation may be throttled (429)."""
     return {status: ErrorOut for status in sorted({*statuses, 429})}
-
-
-# Service refusals that mean "someone else got there first", not "your request is wrong".
-CONFLICT_CODES = {"already_verified", "already_ranked"}
 
 
 def field_errors(errors: list[dict]) -> dict:
@@ -96,21 +95,13 @@ def install_handlers(api):
     def invalid(request, exc):
         """400 with the code of the first error (409 for a conflict), every field's errors."""
         fields = {}
-        code = None
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
                 fields[field] = [
                     {"code": e.code or "invalid", "message": " ".join(e.messages)} for e in errors
                 ]
-                if code is None and errors:
-                    code = errors[0].code
-        else:  # one error has its code; a list of errors has none of its own
-            code = getattr(exc, "code", None) or next(
-                (e.code for e in exc.error_list if e.code), None
-            )
-        code = code or "invalid"
-        status = 409 if code in CONFLICT_CODES else 400
-        return respond(request, status, code, " ".join(exc.messages), fields)
+        code = refusal_code(exc) or "invalid"
+        return respond(request, refusal_status(exc), code, " ".join(exc.messages), fields)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):

@@ -219,13 +219,13 @@ def record_entry(request, slug: Slug, payload: EntryIn):
 
 @router.post(
     "/programs/{slug}/entries/{entry_id}/reverse",
-    response={201: EntryOut, **errors(400, 401, 403, 404, 422)},
+    response={201: EntryOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Reverse an entry",
     **WRITE,
 )
 def reverse_entry(request, slug: Slug, entry_id: Id, payload: ReverseIn):
     """A correction: a new entry of the same amount that cancels this one, with a reason.
-    Refused with `reversal_of_reversal` or `already_reversed`."""
+    Refused with `reversal_of_reversal` (400), or `already_reversed` (409)."""
     entry = access_entry(request.user, slug, entry_id).entry
     reversal = services.reverse_entry(entry, by=request.user, reason=payload.reason)
     return Status(201, entries().get(pk=reversal.pk))
@@ -247,13 +247,14 @@ def verify_entry(request, slug: Slug, entry_id: Id, payload: VerifyIn):
 
 @router.post(
     "/programs/{slug}/entries/{entry_id}/confirm",
-    response={200: EntryOut, **errors(400, 401, 403, 404, 422)},
+    response={200: EntryOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Confirm or dispute a foundation grant",
     **WRITE,
 )
 def confirm_entry(request, slug: Slug, entry_id: Id, payload: ConfirmIn):
     """Members of the funder the grant names; a dispute says why, and keeps the grant out of
-    the accepted figures until the funder confirms it."""
+    the accepted figures until the funder confirms it. A decision already taken is a 409
+    with the code `already_confirmed`."""
     entry = access_entry(request.user, slug, entry_id).entry
     services.confirm_grant(
         entry, by=request.user, confirmed=payload.confirmed, reason=payload.reason

@@ -67,3 +67,35 @@ ACTION_LABELS = {
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+# What the keys of an event's details are called on the pages (a key not named here shows as
+# it is recorded); and, for keys whose values are codes, what each code is called: the apps
+# that own the vocabularies register them (see `register_value_labels`).
+DETAIL_LABELS = {
+    "user": _("person no."),
+    "email": _("e-mail"),
+    "role": _("role"),
+    "reason": _("reason"),
+    "title": _("title"),
+    "status": _("outcome"),
+    "name": _("name"),
+    "amount": _("amount"),
+    "deadline": _("deadline"),
+    "required": _("required"),
+    "tax_code": _("tax code"),
+}
+VALUE_LABELS: dict[str, dict] = {}
+
+
+def register_value_labels(key: str, labels) -> None:
+    """Show the values recorded under `key` by their labels (e.g. a TextChoices' choices)."""
+    VALUE_LABELS.setdefault(key, {}).update(dict(labels))
+
+
+def detail_label(key: str) -> str:
+    return str(DETAIL_LABELS.get(key, key))
+
+
+def value_label(key: str, value) -> str:
+    return str(VALUE_LABELS.get(key, {}).get(value, value))

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trama.lib.refusals import add_refusal, refusal_messages
+from trama.lib.refusals import add_refusal, refusal_messages, refusal_status
 from trama.organizations.access import access_organization, funders_of
 from trama.organizations.models import Organization
 from trama.programs.access import OWNER, access_program
@@ -49,8 +49,6 @@ from .models import (
 
 PAGE_SIZE = 50
 PROGRAMS_PAGE_SIZE = 20
-# A state clash rather than bad input: someone else decided first, or the entry was reversed.
-CONFLICT_CODES = {"already_verified", "already_reversed", "already_confirmed"}
 
 
 def _page(request, queryset, size=PAGE_SIZE):
@@ -70,12 +68,6 @@ def _safe_next(request, default: str) -> str:
     ):
         return target
     return default
-
-
-def _error_code(exc: ValidationError) -> str | None:
-    if hasattr(exc, "error_dict"):
-        return None
-    return exc.code or next((e.code for e in exc.error_list if e.code), None)
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -352,7 +344,7 @@ def entry_verify(request, slug, entry_id):
             entry, by=request.user, accept=accept, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        status = 409 if _error_code(exc) in CONFLICT_CODES else 400
+        status = refusal_status(exc)
         return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
     if accept:
         done = _("Entry #%(id)s accepted: it now counts in the figures.") % {"id": entry_id}
@@ -385,7 +377,7 @@ def entry_confirm(request, slug, entry_id):
             entry, by=request.user, confirmed=confirmed, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        status = 409 if _error_code(exc) in CONFLICT_CODES else 400
+        status = refusal_status(exc)
         entry.confirmation_status = latest_confirmation(entry.pk)
         return _decision_response(**respond, error=" ".join(refusal_messages(exc)), status=status)
     if confirmed:

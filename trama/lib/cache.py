@@ -3,8 +3,11 @@
 A page names the scopes it shows (app labels: "procedures", "organizations", …). Each scope
 has a version token in the cache; a cached page holds the tokens it was rendered under, so
 bumping a scope (on every write to it, see pages/invalidation.py) makes every page that
-shows it miss. Each process keeps the pages it served last: a hit reads only the tokens
-from the shared cache; a page this process doesn't hold comes in the same round trip. A page also expires when something it shows changes with time alone (a
+shows it miss. Each process keeps the pages it served last, and, with Redis, the versions
+it read, kept true by the announcements of every bump (lib/version_watch.py): a hit on a
+page held here then costs no round trip; otherwise the versions, and the page if this
+process doesn't hold it, come in one round trip. A page also expires when something it
+shows changes with time alone (a
 deadline passing): the view's `until` callable gives that moment, and the page is never
 served after it. Only anonymous GETs with no pending message are cached; the CSRF token in
 a cached page is replaced, on every hit, by one for the visitor's own cookie.
@@ -21,12 +24,15 @@ from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from .redis_cache import SharedRedisCache
+from .version_watch import VersionWatch
 
 VERSION_PREFIX = "trama:scope:"
 PAGE_PREFIX = "trama:page:"
@@ -55,6 +61,19 @@ def _keep(key, entry) -> None:
 def _kept(key):
     with _local_lock:
         return _local.get(key)
+
+
+_watch_of_versions = None
+
+
+def _watch():
+    """The process's watch of the versions (lib/version_watch.py), with Redis only."""
+    global _watch_of_versions
+    if _watch_of_versions is None:
+        backend = caches["default"]
+        shared = isinstance(backend, SharedRedisCache)
+        _watch_of_versions = VersionWatch(backend) if shared else False
+    return _watch_of_versions or None
 
 
 def _enabled() -> bool:
@@ -89,8 +108,13 @@ def bump(*scopes) -> None:
     before the commit and stored under the version of the first bump.
     """
 
+    keys = [VERSION_PREFIX + scope for scope in scopes]
+    watch = _watch()
+
     def renew():
-        cache.set_many({VERSION_PREFIX + scope: uuid.uuid4().hex for scope in scopes}, None)
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+        if watch:
+            watch.announce(keys)
 
     renew()
     transaction.on_commit(renew)
@@ -192,9 +216,18 @@ def cached_page(*scopes, until=None):
             # the page from this process's copy when it has it, else in the same round trip.
             kept = _kept(key)
             version_keys = [VERSION_PREFIX + scope for scope in scopes]
+            now = _now()
+            watch = _watch()
+            if kept and watch:
+                # With the versions known here, a page held here is served with no round trip.
+                known = watch.read(version_keys)
+                if known and kept["version"] == ".".join(known) and kept["until"] > now:
+                    return _replay(request, kept)
+            generation = watch.mark() if watch else 0
             found = cache.get_many(version_keys if kept else [key, *version_keys])
             version = versions(scopes, found)
-            now = _now()
+            if watch:
+                watch.remember(dict(zip(version_keys, version.split("."), strict=True)), generation)
             for entry in (kept, found.get(key)):
                 if entry and entry["version"] == version and entry["until"] > now:
                     if entry is not kept:

@@ -1,8 +1,9 @@
-"""Form fields shared by every app: numbers typed the Italian way."""
+"""Form fields shared by every app: numbers typed the Italian way, choices of rows."""
 
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from .numbers import AMOUNT, Bounds, format_number, parse_number
 
@@ -33,3 +34,24 @@ class NumberField(forms.Field):
 
 class AmountField(NumberField):
     """An amount in euro: positive, two decimals, at most the largest amount a column holds."""
+
+
+class RowsIterator(ModelChoiceIterator):
+    """The choices read in one plain query.
+
+    Django's iterator reads them through `QuerySet.iterator()`, which on PostgreSQL opens a
+    server-side cursor: three round trips (declare, fetch, close) for a list of a few dozen
+    bodies, on every page that shows the field.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose choices come in one plain query (see RowsIterator)."""
+
+    iterator = RowsIterator

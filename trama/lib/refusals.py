@@ -16,6 +16,26 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
+# Refusals that mean "someone else got there first" (the state moved under the request), not
+# "what you sent is wrong": pages and the API answer them with 409 Conflict instead of 400.
+CONFLICT_CODES = frozenset(
+    {"already_verified", "already_ranked", "already_reversed", "already_confirmed"}
+)
+
+
+def refusal_code(exc: ValidationError) -> str | None:
+    """The stable code of a refusal: its own, or its first error's (a field's, for a dict)."""
+    if hasattr(exc, "error_dict"):
+        return next((e.code for errors in exc.error_dict.values() for e in errors if e.code), None)
+    return getattr(exc, "code", None) or next((e.code for e in exc.error_list if e.code), None)
+
+
+def refusal_status(exc: ValidationError | PermissionDenied) -> int:
+    """403 for who may not act, 409 for a state clash, 400 for anything else refused."""
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 409 if refusal_code(exc) in CONFLICT_CODES else 400
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from trama.lib.refusals import refusal_messages
+
 from . import services
 from .models import Invitation, Membership, Organization, OrganizationClaim
 
@@ -24,8 +26,7 @@ def _for_each(request, queryset, act) -> int:
             act(obj)
             done += 1
         except (ValidationError, PermissionDenied) as exc:
-            text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, f"{obj}: {text}")
+            messages.error(request, f"{obj}: {' '.join(refusal_messages(exc))}")
     return done
 
 

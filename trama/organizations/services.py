@@ -12,6 +12,7 @@ from trama.lib.mail import send_template_email
 from trama.lib.slugs import unique_slug
 
 from . import signals
+from .access import is_admin, is_member
 from .models import Invitation, Membership, Organization, OrganizationClaim
 from .validators import normalize_tax_code
 
@@ -331,7 +332,7 @@ def _check_keeps_an_admin(membership: Membership) -> None:
 
 def _check_manages_members(org: Organization, by) -> None:
     """The organisation's administrators manage its members; platform staff may, audited."""
-    if not (by.is_staff or Organization.objects.administered_by(by).filter(pk=org.pk).exists()):
+    if not (by.is_staff or is_admin(by, org.pk)):
         raise PermissionDenied(_("Only the organisation's administrators can do this."))
 
 
@@ -345,7 +346,7 @@ def add_member_by_staff(org: Organization, *, by, user, role: str = Membership.R
         raise ValidationError(_("This account is not active."), code="inactive")
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        if Membership.objects.filter(organization=org, user=user).exists():
+        if is_member(user, org.pk):
             raise ValidationError(
                 _("%(email)s is already a member.") % {"email": user.email},
                 code="already_member",
@@ -379,7 +380,7 @@ def change_member_role(membership: Membership, *, by, role: str) -> Membership:
             "membership.role_changed",
             by=by,
             target=membership,
-            data={"user": membership.user_id, "role": role},
+            data={"user": membership.user_id, "email": membership.user.email, "role": role},
         )
         if _is_staff_act(by):
             tell_admins_of_staff_act(
@@ -407,7 +408,7 @@ def remove_member(membership: Membership, *, by) -> None:
             "membership.removed",
             by=by,
             target=membership,
-            data={"user": membership.user_id},
+            data={"user": membership.user_id, "email": membership.user.email},
         )
         membership.delete()
         if staff_act:
@@ -435,7 +436,7 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
         raise ValidationError(
             {"message": _("Tell the staff who you are and your role in the body.")}
         )
-    if Membership.objects.filter(organization=org, user=by).exists():
+    if is_member(by, org.pk):
         raise ValidationError(_("You are already a member of this organisation."))
     if OrganizationClaim.objects.filter(
         organization=org, user=by, status=OrganizationClaim.Status.PENDING

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
-from trama.lib.refusals import add_refusal
+from trama.lib.refusals import add_refusal, attempt
 
 from . import services
 from .access import ADMIN, MEMBER, access_organization, memberships_of
@@ -116,20 +116,20 @@ def members(request, slug):
     if request.method == "POST":
         access = access_organization(request.user, slug, need=ADMIN)
         if invite_form.is_valid():
-            try:
-                invitation = services.invite_member(
+            sent = attempt(
+                request,
+                lambda: services.invite_member(
                     org,
                     by=request.user,
                     email=invite_form.cleaned_data["email"],
                     role=invite_form.cleaned_data["role"],
                     language=get_language(),
-                )
-            except ValidationError as exc:
-                for error in exc.messages:
-                    invite_form.add_error("email", error)
-            else:
+                ),
+                form=invite_form,
+            )
+            if sent:
                 messages.success(
-                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                    request, _("Invitation sent to %(email)s.") % {"email": sent.result.email}
                 )
                 return redirect("organizations:members", slug=slug)
     context = {
@@ -158,11 +158,13 @@ def change_role(request, slug, membership_id):
     membership = get_object_or_404(Membership, pk=membership_id, organization=access.organization)
     form = RoleForm(request.POST)
     if form.is_valid():
-        try:
-            services.change_member_role(membership, by=request.user, role=form.cleaned_data["role"])
-            messages.success(request, _("Role updated."))
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+        attempt(
+            request,
+            lambda: services.change_member_role(
+                membership, by=request.user, role=form.cleaned_data["role"]
+            ),
+            success=_("Role updated."),
+        )
     else:
         messages.error(request, _("Choose a valid role."))
     return redirect("organizations:members", slug=slug)
@@ -175,10 +177,7 @@ def remove_member(request, slug, membership_id):
     membership = get_object_or_404(Membership, pk=membership_id, organization=access.organization)
     if membership.user_id != request.user.pk:  # leaving is allowed to everyone
         access = access_organization(request.user, slug, need=ADMIN)
-    try:
-        services.remove_member(membership, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    if not attempt(request, lambda: services.remove_member(membership, by=request.user)):
         return redirect("organizations:members", slug=slug)
     if membership.user_id == request.user.pk:
         messages.success(request, _("You left %(name)s.") % {"name": access.organization.name})
@@ -232,16 +231,15 @@ def claim(request, slug):
     access = access_organization(request.user, slug)
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.claim_organization(
+        claimed = attempt(
+            request,
+            lambda: services.claim_organization(
                 access.organization, by=request.user, message=form.cleaned_data["message"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("Your request was sent to the platform staff, who will reply by e-mail.")
-            )
+            ),
+            form=form,
+            success=_("Your request was sent to the platform staff, who will reply by e-mail."),
+        )
+        if claimed:
             return redirect(access.organization)
     return render(
         request,

@@ -700,7 +700,7 @@ def test_it_refuses_a_second_reversal_and_the_reversal_of_a_reversal(personas, p
     undo = call("post", f"{ENTRIES}/{reversal.pk}/reverse", {"reason": "Ripristino"}, as_="tom")
     no_reason = call("post", f"{ENTRIES}/{entry.pk}/reverse", {"reason": "  "}, as_="tom")
 
-    assert error_of(again, 400)["code"] == "already_reversed"
+    assert error_of(again, 409)["code"] == "already_reversed"
     assert error_of(undo, 400)["code"] == "reversal_of_reversal"
     assert error_of(no_reason, 400)["fields"]["reason"][0]["code"] == "reason_required"
     assert LedgerEntry.objects.count() == before
@@ -810,13 +810,13 @@ def test_only_actuals_that_stand_are_verified(personas, program, call):
     reversal = services.reverse_entry(reversed_, by=personas.tom, reason="Errore")
     before = Verification.objects.count()
 
-    for entry, code in (
-        (pledge, "not_an_actual"),
-        (reversal, "not_an_actual"),
-        (reversed_, "already_reversed"),
+    for entry, status, code in (
+        (pledge, 400, "not_an_actual"),
+        (reversal, 400, "not_an_actual"),
+        (reversed_, 409, "already_reversed"),
     ):
         response = call("post", f"{ENTRIES}/{entry.pk}/verify", {"accept": True}, as_="alice")
-        assert error_of(response, 400)["code"] == code
+        assert error_of(response, status)["code"] == code
     assert Verification.objects.count() == before
 
 
@@ -839,7 +839,7 @@ def test_the_funder_disputes_and_confirms_a_grant(personas, program, call):
     assert disputed.json()["confirmation"] == "DISPUTED"
 
     again = call("post", url, {"confirmed": False, "reason": "Ancora"}, as_="fiona")
-    assert error_of(again, 400)["code"] == "already_confirmed"
+    assert error_of(again, 409)["code"] == "already_confirmed"
 
     confirmed = call("post", url, {"confirmed": True}, as_="fiona")
     assert confirmed.status_code == 200, confirmed.content

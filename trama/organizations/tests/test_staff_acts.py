@@ -151,3 +151,12 @@ def test_staff_who_made_themselves_administrators_are_still_heard_of(
     with django_capture_on_commit_callbacks(execute=True):
         services.remove_member(pat, by=personas.sam)
     assert [m.to for m in mail.outbox] == [["tom@trama.test"]]
+
+
+def test_the_trail_names_the_person_and_the_role_in_words(personas, client):
+    pat = Membership.objects.get(organization=personas.coop, user=personas.pat)
+    services.change_member_role(pat, by=personas.sam, role="ADMIN")
+    client.force_login(personas.tom)
+    page = client.get(f"/enti/{personas.coop.slug}/registro/").content.decode()
+    assert "ruolo: Amministratore" in page and "e-mail: pat@trama.test" in page
+    assert "role: ADMIN" not in page

@@ -291,7 +291,7 @@ def test_it_switches_language_and_back(new_page):
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Accedi")
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect(page).to_have_url(re.compile("/account/login/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(heading).to_have_text("Sign In")
@@ -300,7 +300,7 @@ def test_it_switches_language_and_back(new_page):
     assert_accessible(page)
     screenshot(page, "05-login-english")
 
-    page.get_by_role("button", name="Italiano").click()
+    page.get_by_role("link", name="Italiano").click()
     expect(page.locator("html")).to_have_attribute("lang", "it")
     expect(heading).to_have_text("Accedi")
     expect(page.locator("header").get_by_role("link", name="Registrati")).to_be_visible()

@@ -127,6 +127,7 @@ NOT_ABOUT_PROPOSALS = {
     "notifications:mark_all_read": "POST act",
     "notifications:preferences": "the user's own e-mail choices",
     "set_language": "language switch",
+    "pages:language": "language switch",
     "api-v1:openapi-view": "static Swagger page",
     "api-v1:api-root": "index",
     "api-v1:create_organization": "POST",

@@ -1,0 +1,34 @@
+"""The language switch: a plain link, so pages for anonymous visitors carry no form.
+
+Django's `set_language` takes a POST, which puts a CSRF token (and a cookie) on every page
+for a visitor who only reads; the cached pages would have to rewrite it on every hit. A
+language choice changes nothing but the visitor's own cookie, so a GET is safe here.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def switch_language(request, code):
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
