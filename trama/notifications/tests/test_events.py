@@ -225,3 +225,25 @@ def test_a_reminder_before_the_deadline_goes_once(bodies, call, act, client, tim
     time_machine.move_to(rome(2026, 3, 29, 10, 0), tick=False)
     assert act(services.send_deadline_reminders) == 0
     assert mail.outbox == []
+
+
+def test_an_import_tells_each_funder_once_for_all_its_grants(personas, program, act, client):
+    rows = [
+        {
+            "kind": "ACTUAL",
+            "category": "ECONOMIC",
+            "source": "FOUNDATION_GRANT",
+            "contributor": personas.coop,
+            "funder": personas.foundation,
+            "grant_reference": f"Bando {year}",
+            "year": year,
+            "amount": "1000.00",
+        }
+        for year in (2016, 2017, 2018)
+    ]
+    assert act(ledger.record_entries, by=personas.alice, program=program, rows=rows) == 3
+    message = the_email_to("fiona@trama.test")
+    assert_reads_plainly(message, "3 contributi da confermare in «Welfare per l'abitare»")
+    row = only(Kind.GRANT_NAMED, personas.fiona)
+    assert follow(client, personas.fiona, link_in(message, row)).status_code == 200
+    assert len(mail.outbox) == 1  # the officer who imported is not told of their own act

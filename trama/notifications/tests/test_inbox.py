@@ -31,7 +31,7 @@ def test_it_lists_newest_first_in_pages_with_a_bounded_number_of_queries(
     tell(personas.tom, 25)
     tell(personas.pat, 3)
     client = client_for(personas.tom)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         page = client.get(INBOX).content.decode()
     assert page.count('<li class="mb-3 p-3') == 20
     assert "Evento n. 24 per l'abitare" in page.replace("&#x27;", "'")
