@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -89,7 +90,7 @@ def staff_users():
 def mark_read(notification: Notification, *, by) -> Notification:
     """The recipient has seen one notification."""
     if notification.recipient_id != by.pk:
-        raise PermissionError("Not the recipient.")
+        raise PermissionDenied(_("This notification is not yours."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
