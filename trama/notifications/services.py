@@ -141,7 +141,8 @@ def send_digests(now=None) -> int:
     sent = 0
     recipients = (
         Notification.objects.awaiting_digest()
-        .filter(created_at__lte=now)
+        .filter(created_at__lte=now, recipient__is_active=True, recipient__deleted_at__isnull=True)
+        .order_by("recipient_id")
         .values_list("recipient_id", flat=True)
         .distinct()
     )
@@ -150,7 +151,7 @@ def send_digests(now=None) -> int:
             rows = list(
                 Notification.objects.awaiting_digest()
                 .filter(recipient_id=recipient_id, created_at__lte=now)
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient")
                 .order_by("created_at", "pk")
             )
