@@ -33,12 +33,12 @@ def test_it_lists_newest_first_in_pages_with_a_bounded_number_of_queries(
     client = client_for(personas.tom)
     with django_assert_max_num_queries(7):
         page = client.get(INBOX).content.decode()
-    assert page.count('<li class="mb-3 p-3') == 20
+    assert page.count('<li class="mb-3 p-3 rounded') == 20
     assert "Evento n. 24 per l'abitare" in page.replace("&#x27;", "'")
     assert "Evento n. 4 per" not in page
     assert "Pagina 1 di 2" in page
     second = client.get(INBOX, {"page": 2}).content.decode()
-    assert second.count('<li class="mb-3 p-3') == 5 and "Evento n. 0 per" in second
+    assert second.count('<li class="mb-3 p-3 rounded') == 5 and "Evento n. 0 per" in second
     # The unread count is in the header of every page.
     assert 'id="notifications-link"' in page and "25 da leggere" in page
 
