@@ -161,7 +161,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-LOGIN_REDIRECT_URL = "organizations:dashboard"
+LOGIN_REDIRECT_URL = "pages:dashboard"
 LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trama"

@@ -4,8 +4,9 @@ import datetime
 
 from django.utils import timezone
 
+from trama.organizations.models import Organization
 from trama.procedures import services
-from trama.procedures.models import Procedure
+from trama.procedures.models import Procedure, Proposal
 from trama.programs.models import Program
 from trama.programs.services import create_program
 
@@ -59,3 +60,25 @@ def load_open_call(officer):
     year = program.start_year
     services.set_budget(call, by=officer, budget={year: "250000", year + 1: "250000"})
     return services.publish_call(call, by=officer)
+
+
+def load_waiting_work(ets_admin, call):
+    """Work waiting on the open call, once: the consortium's draft proposal with a partner
+    that has not confirmed yet, and a question for the RUP."""
+    consortium = Organization.objects.get(name="Consorzio Lario Cooperative Sociali")
+    if Proposal.objects.filter(procedure=call, lead=consortium).exists():
+        return
+    proposal = services.start_proposal(
+        call, by=ets_admin, lead=consortium, title="Case ponte: abitare accompagnato"
+    )
+    services.invite_partner(
+        proposal,
+        by=ets_admin,
+        organization=Organization.objects.get(name="Cooperativa sociale Arcobaleno"),
+    )
+    services.ask_clarification(
+        call,
+        by=ets_admin,
+        question="Il cofinanziamento può comprendere le ore dei volontari dei partner?",
+        organization=consortium,
+    )

@@ -1,4 +1,5 @@
 from .access import memberships_of
+from .models import Organization
 
 
 def active_organization(request):
@@ -11,4 +12,9 @@ def active_organization(request):
     active = next((m for m in memberships if m.organization_id == active_id), None)
     if active is None and memberships:
         active = memberships[0]
-    return {"my_memberships": memberships, "active_membership": active}
+    return {
+        "my_memberships": memberships,
+        "active_membership": active,
+        # The header links the funder's queue of grants to confirm for its members only.
+        "in_a_funder": any(m.organization.kind == Organization.Kind.FUNDER for m in memberships),
+    }

@@ -92,3 +92,7 @@ class ClaimForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
+
+
+class AcceptInvitationForm(forms.Form):
+    """Accepting an invitation from the personal area: the button is the whole form."""

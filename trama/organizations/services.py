@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -274,6 +275,34 @@ def accept_invitation(token: str, *, user) -> Membership:
     """Accept an invitation: the signed-in person joins the organisation."""
     with transaction.atomic():
         invitation = find_invitation(token)
+        return _accept(invitation, user)
+
+
+def accept_invitation_sent_to(invitation_id: int, *, user) -> Membership:
+    """Accept, from the personal area, an invitation sent to the person's verified address.
+
+    The link in the e-mail proves the address; so does signing in with it once verified.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.pending()
+            .select_related("organization")
+            .filter(pk=invitation_id, email__iexact=user.email)
+            .first()
+        )
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=user.email, verified=True
+        ).exists()
+        if invitation is None or not verified:
+            raise ValidationError(
+                _("This invitation is no longer open, or was sent to another address."),
+                code="invalid",
+            )
+        return _accept(invitation, user)
+
+
+def _accept(invitation: Invitation, user) -> Membership:
+    with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at:  # accepted by a concurrent request
             raise ValidationError(_("This invitation has already been used."), code="used")

@@ -28,5 +28,9 @@ urlpatterns = [
     path("enti/<slug:slug>/registro/", views.audit_trail, name="audit"),
     path("enti/<slug:slug>/richiedi-accesso/", views.claim, name="claim"),
     path("invito/<str:token>/", views.invitation, name="invitation"),
-    path("area-personale/", views.dashboard, name="dashboard"),
+    path(
+        "inviti/<int:invitation_id>/accetta/",
+        views.invitation_accept,
+        name="invitation_accept",
+    ),
 ]

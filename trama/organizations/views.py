@@ -17,6 +17,7 @@ from trama.lib.refusals import add_refusal, attempt
 from . import services
 from .access import ADMIN, MEMBER, access_organization, memberships_of
 from .forms import (
+    AcceptInvitationForm,
     ClaimForm,
     DirectoryFilterForm,
     InvitationForm,
@@ -181,7 +182,7 @@ def remove_member(request, slug, membership_id):
         return redirect("organizations:members", slug=slug)
     if membership.user_id == request.user.pk:
         messages.success(request, _("You left %(name)s.") % {"name": access.organization.name})
-        return redirect("organizations:dashboard")
+        return redirect("pages:dashboard")
     messages.success(request, _("Member removed."))
     return redirect("organizations:members", slug=slug)
 
@@ -282,19 +283,22 @@ def invitation(request, token):
 
 
 @login_required
-@require_GET
-def dashboard(request):
-    memberships = list(memberships_of(request.user))
-    invitations = (
-        Invitation.objects.pending()
-        .filter(email__iexact=request.user.email)
-        .select_related("organization")
-    )
-    return render(
-        request,
-        "organizations/dashboard.html",
-        {"memberships": memberships, "pending_invitations": invitations},
-    )
+@require_POST
+def invitation_accept(request, invitation_id):
+    """Accept, from the personal area, an invitation sent to the signed-in person's address."""
+    form = AcceptInvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.accept_invitation_sent_to(invitation_id, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            request.session["active_org"] = membership.organization_id
+            messages.success(
+                request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
+            )
+            return redirect(membership.organization)
+    return redirect("pages:dashboard")
 
 
 @login_required
@@ -315,5 +319,5 @@ def switch_active(request):
         )
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("organizations:dashboard")
+        target = reverse("pages:dashboard")
     return redirect(target)

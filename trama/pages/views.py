@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -5,6 +6,8 @@ from django.views.decorators.http import require_GET
 from trama.lib.cache import cached_page
 from trama.organizations.models import Organization
 from trama.territories.models import Municipality
+
+from . import tasks
 
 
 @cached_page("organizations")
@@ -16,6 +19,25 @@ def home(request):
         third_sector=Count("id", filter=Q(kind=Organization.Kind.THIRD_SECTOR)),
     )
     return render(request, "pages/home.html", {"counts": counts})
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """The personal area: what waits for the person, per organisation, most urgent first."""
+    standing = tasks.standing_of(request.user)
+    groups = tasks.task_groups(standing)
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "groups": groups,
+            "total": sum(group.count for group in groups),
+            "memberships": standing.memberships,
+            "queues": tasks.queues(standing),
+            "is_public_body": bool(standing.public_body_ids),
+        },
+    )
 
 
 @require_GET

@@ -60,17 +60,17 @@ def test_the_right_password_signs_in_and_is_audited(personas, client):
 
 def test_an_organisation_can_require_two_factor_authentication(personas, client_for):
     client = client_for(personas.pat)
-    assert client.get(reverse("organizations:dashboard")).status_code == 200
+    assert client.get(reverse("pages:dashboard")).status_code == 200
     org_services.set_require_2fa(personas.coop, by=personas.tom, required=True)
-    response = client.get(reverse("organizations:dashboard"))
+    response = client.get(reverse("pages:dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     # Signing out and the 2FA pages themselves stay reachable.
     assert client.get(reverse("mfa_index")).status_code == 200
     Authenticator.objects.create(user=personas.pat, type=Authenticator.Type.TOTP, data={})
-    assert client.get(reverse("organizations:dashboard")).status_code == 200
+    assert client.get(reverse("pages:dashboard")).status_code == 200
     # Members of other organisations are not affected.
-    assert client_for(personas.alice).get(reverse("organizations:dashboard")).status_code == 200
+    assert client_for(personas.alice).get(reverse("pages:dashboard")).status_code == 200
 
 
 def test_only_the_admin_sets_the_two_factor_policy(personas, client_for):

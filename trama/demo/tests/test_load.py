@@ -7,6 +7,7 @@ from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
+from trama.procedures.models import Clarification, ProposalPartner
 from trama.programs.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +34,6 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert sizes == [1, 4, 6]
     # Work waiting for the demo accounts: one actual to verify.
     assert figures.pending == Decimal("25000.00")
+    # …a draft proposal whose partner has not confirmed yet, and a question for the RUP.
+    assert ProposalPartner.objects.filter(confirmed_at__isnull=True, role="PARTNER").count() == 1
+    assert Clarification.objects.filter(answered_at__isnull=True).count() == 1

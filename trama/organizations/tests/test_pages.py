@@ -184,7 +184,7 @@ def test_the_switch_does_not_redirect_off_site(personas, client_for):
         reverse("organizations:switch"),
         {"organization": personas.coop.pk, "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("organizations:dashboard")
+    assert response["Location"] == reverse("pages:dashboard")
 
 
 def test_the_directory_filters_and_pages_with_bounded_queries(
@@ -238,10 +238,10 @@ def test_an_expired_invitation_link_says_so(personas, client_for):
 
 
 def test_the_dashboard_lists_my_organisations_and_next_steps(personas, client_for):
-    body = client_for(personas.tom).get(reverse("organizations:dashboard")).content.decode()
+    body = client_for(personas.tom).get(reverse("pages:dashboard")).content.decode()
     assert "Consorzio Lario" in body and "Cooperativa Arcobaleno" in body
-    assert "Invita colleghi" in body
-    empty = client_for(personas.oscar).get(reverse("organizations:dashboard")).content.decode()
+    assert "Completa il profilo" in body
+    empty = client_for(personas.oscar).get(reverse("pages:dashboard")).content.decode()
     assert "Registra un ente" in empty
 
 

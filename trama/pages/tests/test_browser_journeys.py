@@ -20,6 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from trama.conftest import PASSWORD, make_org, make_user
 from trama.organizations.models import Membership, Organization
+from trama.organizations.services import invite_member
 from trama.territories.models import Municipality
 from trama.territories.services import load_territories
 
@@ -316,9 +317,14 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
         tax_code="01590830137",
         municipality="Calolziocorte (LC)",
     )
+    # An invitation waits for Tom: his personal area lists it, with its button (axe-scanned).
+    una = make_user("una@trama.test")
+    aps = make_org("APS Ponte", by=una, tax_code="92012340136")
+    invite_member(aps, by=una, email="tom@trama.test")
     page = new_page()
     sign_in(page, "tom@trama.test")
     visit(page, "/area-personale/")
+    expect(page.locator("li.task[data-kind='invitation']")).to_contain_text("APS Ponte")
     switch = page.locator("header").get_by_role("combobox")
     active = switch.locator("option:checked")
     other = coop if active.inner_text() == consortium.name else consortium
@@ -328,7 +334,7 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
     expect(page).to_have_url(re.compile("/area-personale/$"))
     expect(page.get_by_role("alert").first).to_contain_text(other.name)
     expect(active).to_have_text(other.name)
-    card = page.locator(".card-org").filter(has_text=other.name)
+    card = page.locator(".org-list li").filter(has_text=other.name)
     expect(card.locator("strong")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "06-dashboard-after-switch")
@@ -336,7 +342,7 @@ def test_it_switches_the_active_organisation_also_on_a_phone(new_page, territori
     # The choice sticks, and the crowded header still fits a 375 px phone screen without
     # scrolling sideways (WCAG 1.4.10, reflow).
     page.set_viewport_size({"width": 375, "height": 812})
-    for path in ("/enti/", "/enti/nuovo/"):
+    for path in ("/enti/", "/enti/nuovo/", "/area-personale/"):
         visit(page, path)
         expect(active).to_have_text(other.name)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path

@@ -32,7 +32,7 @@ ROUTES = {
     "organizations:detail": {"slug": "lead"},
     "organizations:members": {"slug": "lead"},
     "organizations:audit": {"slug": "owner"},
-    "organizations:dashboard": {},
+    "pages:dashboard": {},
     "programs:list": {},
     "programs:program": {"slug": "program"},
     "ledger:entries": {"slug": "program"},
@@ -65,6 +65,7 @@ ROUTES = {
 
 NOT_ABOUT_PROPOSALS = {
     # Acts (POST only) answer with a redirect or an error, never with a proposal's content.
+    "organizations:invitation_accept": "POST act: the person accepts their invitation",
     "procedures:call_publish": "POST act on the call",
     "procedures:call_cancel": "POST act on the call",
     "procedures:call_extend": "POST act on the call",
