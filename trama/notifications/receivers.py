@@ -8,7 +8,7 @@ from trama.organizations import signals
 from trama.organizations.models import Membership
 
 from .models import Kind
-from .services import notify, staff_users
+from .services import admin_claims_path, admin_organization_path, notify, staff_users
 
 
 def admins_of(organization, *, exclude=()):
@@ -60,7 +60,7 @@ def on_claim_submitted(sender, claim, **kwargs):
         Kind.CLAIM_SUBMITTED,
         template="notifications/email/claim_submitted",
         context={"claim": claim, "organization": claim.organization, "user": claim.user},
-        path=reverse("admin:organizations_organizationclaim_change", args=[claim.pk]),
+        path=admin_claims_path(claim),
     )
 
 
@@ -70,7 +70,7 @@ def _body_to_verify(organization, by, *, changed: bool):
         Kind.BODY_TO_VERIFY,
         template="notifications/email/body_to_verify",
         context={"organization": organization, "by": by, "changed": changed},
-        path=reverse("admin:organizations_organization_change", args=[organization.pk]),
+        path=admin_organization_path(organization),
     )
 
 

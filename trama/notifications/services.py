@@ -1,6 +1,7 @@
 """Tell people of events: a row in their inbox and the e-mail their preference asks for."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -85,6 +86,18 @@ def notify(recipients, kind: str, *, template: str, context: dict, path: str = "
 def staff_users():
     """Platform staff who take the staff's notifications."""
     return User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
+
+
+def admin_organization_path(organization) -> str:
+    """The staff's list of organisations, narrowed to this one: its actions verify it."""
+    query = urlencode({"q": organization.slug})
+    return f"{reverse('admin:organizations_organization_changelist')}?{query}"
+
+
+def admin_claims_path(claim) -> str:
+    """The staff's pending claims by this person: its actions approve or reject them."""
+    query = urlencode({"status__exact": "PENDING", "q": claim.user.email})
+    return f"{reverse('admin:organizations_organizationclaim_changelist')}?{query}"
 
 
 def mark_read(notification: Notification, *, by) -> Notification:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core import mail
+from django.utils.html import escape
 
 from trama.notifications.models import Notification
 
@@ -25,7 +26,7 @@ def link_in(message, notification: Notification) -> str:
     """The act's link, as the plain-text e-mail and its inbox row both carry it."""
     url = settings.SITE_URL + notification.path
     assert url in message.body
-    assert f'href="{url}"' in html_of(message)
+    assert f'href="{escape(url)}"' in html_of(message)
     return notification.path
 
 

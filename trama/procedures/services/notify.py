@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from trama.notifications.models import Kind
-from trama.notifications.services import notify, staff_users
+from trama.notifications.services import admin_organization_path, notify, staff_users
 from trama.organizations.models import Membership
 
 from ..access import member_reads
@@ -47,5 +47,5 @@ def notify_partner_invited(proposal, organization) -> None:
             Kind.PARTNER_WITHOUT_ADMIN,
             template="procedures/email/partner_without_admin",
             context={**context, "procedure": proposal.procedure},
-            path=reverse("admin:organizations_organization_change", args=[organization.pk]),
+            path=admin_organization_path(organization),
         )
