@@ -22,6 +22,8 @@ else:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The name e-mails are signed with and their subjects start with ("[Trama] …").
+SITE_NAME = env_str("SITE_NAME", "Trama")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "django_tasks_db",
+    "crontask",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "trama.audit",
     "trama.territories",
     "trama.organizations",
+    "trama.notifications",
     "trama.programs",
     "trama.procedures",
     "trama.ledger",
@@ -149,7 +153,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Trama] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_ADAPTER = "trama.accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
@@ -231,6 +235,10 @@ _TASK_BACKENDS = {
 }
 _task_backend = env_str("TASK_BACKEND", "database")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)}}
+# The scheduler (`manage.py crontask --no-heartbeat`, django-crontask) enqueues the jobs of
+# each app's tasks.py at their times; the workers run them. With REDIS_URL, a lock in Redis
+# lets one scheduler run however many are started (one per host is safe).
+CRONTASK = {"REDIS_URL": REDIS_URL or None}
 
 # --- security ---
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("trama.ledger.urls")),
     path("", include("trama.procedures.urls")),
     path("", include("trama.accounts.urls")),
+    path("", include("trama.notifications.urls")),
     path("account/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

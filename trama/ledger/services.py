@@ -1,4 +1,5 @@
 import secrets
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
@@ -20,7 +21,7 @@ from trama.organizations.access import (
 from trama.organizations.models import Organization
 from trama.programs.models import Program
 
-from . import rollups
+from . import notify, rollups
 from .measure import current_measure, latest_confirmation, latest_verification, measure_for
 from .models import (
     CENT,
@@ -331,6 +332,10 @@ def record_entry(*, by, program, contributor, check_permission=True, **fields) -
                     "year": year,
                 },
             )
+        if source == Source.FOUNDATION_GRANT and entry.funder_id:
+            notify.tell_grant_named(entry, program)
+        if verification is not None and verification.status == Verification.Status.PENDING:
+            notify.tell_actual_to_verify(entry, program)
     return entry
 
 
@@ -463,6 +468,13 @@ def record_entries(*, by, program, rows, import_batch=None) -> int:
             (row, program, measure_for(row.kind, row.source, accepted, None), row.amount, 1)
             for row in checked
         )
+        grants = Counter(
+            row.funder_id
+            for row in checked
+            if row.source == Source.FOUNDATION_GRANT and row.funder_id
+        )
+        for funder in Organization.objects.filter(pk__in=grants):
+            notify.tell_grants_imported(funder, grants[funder.pk], program, by)
     return len(checked)
 
 
@@ -701,6 +713,8 @@ def verify_entry(entry: LedgerEntry, *, by, accept: bool, reason: str = "") -> V
             target=entry,
             data={"status": verification.status, "reason": reason},
         )
+        if not accept:
+            notify.tell_rejected(entry, program, verification)
     return verification
 
 
@@ -754,6 +768,8 @@ def confirm_grant(
             target=entry,
             data={"status": status, "reason": reason},
         )
+        if status == FunderConfirmation.Status.DISPUTED:
+            notify.tell_disputed(entry, program, confirmation)
     return confirmation
 
 

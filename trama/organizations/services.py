@@ -12,6 +12,7 @@ from trama.audit.services import chain_for, record_event
 from trama.lib.mail import send_template_email
 from trama.lib.slugs import unique_slug
 
+from . import signals
 from .access import is_admin, is_member
 from .models import Invitation, Membership, Organization, OrganizationClaim
 from .validators import normalize_tax_code
@@ -111,6 +112,7 @@ def create_organization(*, by, **fields) -> Organization:
                 target=org,
                 data={"name": org.name, "tax_code": org.tax_code or ""},
             )
+            signals.organization_registered.send(sender=Organization, organization=org, by=by)
     except IntegrityError:
         # Two people registering the same tax code (or name) at the same moment: the
         # database kept the other one; tell this one as if it had come second.
@@ -142,7 +144,8 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
         after = _field_values(org, fields)
         changed = sorted(name for name in fields if before[name] != after[name])
         # Verification vouches for an identity: it does not survive a change of identity.
-        if org.verified_at and {"tax_code", "kind", "name"} & set(changed):
+        unverified = bool(org.verified_at and {"tax_code", "kind", "name"} & set(changed))
+        if unverified:
             org.verified_at = None
             org.verified_by = None
         if changed:
@@ -152,6 +155,10 @@ def update_organization(org: Organization, *, by, **fields) -> Organization:
         record_event(
             chain_for(org), "organization.updated", by=by, target=org, data={"fields": changed}
         )
+        if unverified:
+            signals.organization_needs_verification.send(
+                sender=Organization, organization=org, by=by
+            )
         if changed and _is_staff_act(by):
             names = [Organization._meta.get_field(name).verbose_name for name in changed]
             tell_admins_of_staff_act(org, by=by, act="updated", fields=names)
@@ -235,8 +242,9 @@ def invite_member(
                 "organization": org,
                 "invited_by": by,
                 "invitation": invitation,
-                "url": settings.SITE_URL + reverse("organizations:invitation", args=[token]),
             },
+            url=settings.SITE_URL + reverse("organizations:invitation", args=[token]),
+            action=_("Accept the invitation"),
             language=language,
         )
     invitation.token = token  # available to the caller, never stored
@@ -443,29 +451,11 @@ def _is_staff_act(by) -> bool:
     return by.is_staff
 
 
-def tell_admins_of_staff_act(org: Organization, *, by, act: str, member=None, **details) -> int:
-    """E-mail the organisation's administrators what platform staff did to it (on commit)."""
-    admins = (
-        Membership.objects.filter(organization=org, role=Membership.Role.ADMIN)
-        .exclude(user=by)
-        .exclude(user=member)
-        .select_related("user")
+def tell_admins_of_staff_act(org: Organization, *, by, act: str, member=None, **details) -> None:
+    """Announce what platform staff did to the organisation (its administrators are told)."""
+    signals.staff_acted.send(
+        sender=Organization, organization=org, by=by, act=act, member=member, details=details
     )
-    context = {
-        "organization": org,
-        "staff": by,
-        "act": act,
-        "member": member,
-        "role_label": Membership.Role(details["role"]).label if "role" in details else "",
-        "url": settings.SITE_URL + org.get_absolute_url(),
-        "trail_url": settings.SITE_URL + reverse("organizations:audit", args=[org.slug]),
-        **details,
-    }
-    sent = 0
-    for admin in admins:
-        send_template_email("organizations/email/staff_act", admin.user.email, context)
-        sent += 1
-    return sent
 
 
 def claim_organization(org: Organization, *, by, message: str) -> OrganizationClaim:
@@ -489,6 +479,7 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
     with transaction.atomic():
         claim = OrganizationClaim.objects.create(organization=org, user=by, message=message[:4000])
         record_event(chain_for(org), "claim.created", by=by, target=claim)
+        signals.claim_submitted.send(sender=OrganizationClaim, claim=claim)
     return claim
 
 
@@ -521,15 +512,7 @@ def decide_claim(claim: OrganizationClaim, *, by, approve: bool) -> Organization
             target=claim,
             data={"status": claim.status, "user": claim.user_id},
         )
-        send_template_email(
-            "organizations/email/claim_decided",
-            claim.user.email,
-            {
-                "claim": claim,
-                "organization": claim.organization,
-                "url": settings.SITE_URL + claim.organization.get_absolute_url(),
-            },
-        )
+        signals.claim_decided.send(sender=OrganizationClaim, claim=claim, by=by)
         tell_admins_of_staff_act(
             claim.organization,
             by=by,

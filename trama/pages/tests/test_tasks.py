@@ -247,9 +247,9 @@ def test_funder_and_officer_queues_show_the_first_few_and_count_all(
         assert client.get(DASHBOARD).status_code == 200
 
 
-# Session and user, the header's memberships, the person's standing, then one or two
-# queries per kind of task and the queues: whatever the number of tasks.
-QUERY_BOUND = 16
+# Session and user, the header's memberships and unread notifications, the person's standing,
+# then one or two queries per kind of task and the queues: whatever the number of tasks.
+QUERY_BOUND = 17
 
 
 def test_the_ets_page_is_bounded_with_many_drafts_and_partners(

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trama.lib.files import sha256_of
-from trama.lib.mail import send_template_email
 from trama.lib.numbers import AMOUNT, POINTS, clean_number
+from trama.notifications.models import Kind
+from trama.notifications.services import notify
 from trama.organizations.access import check_acts_for_public_body
 
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
 )
 from ..workflow import OFFICER, RUP, check_act, check_transition
 from .base import check_actor, event, locked
-from .notify import email_admins
+from .notify import notify_admins, proposal_path
 from .uploads import check_upload
 
 State = Procedure.State
@@ -275,6 +276,13 @@ def ask_clarification(procedure: Procedure, *, by, question: str, organization=N
             procedure=procedure, question=question, asked_by=by, asked_for=organization
         )
         event(procedure, "clarification.asked", target=clarification)
+        notify(
+            [procedure.rup],
+            Kind.QUESTION_ASKED,
+            template="procedures/email/clarification_asked",
+            context={"procedure": procedure, "clarification": clarification},
+            path=procedure.get_absolute_url(),
+        )
     return clarification
 
 
@@ -294,10 +302,12 @@ def answer_clarification(clarification: Clarification, *, by, answer: str) -> Cl
         clarification.answered_at = timezone.now()
         clarification.save(update_fields=["answer", "answered_by", "answered_at"])
         event(procedure, "clarification.answered", by=by, target=clarification, public=True)
-        send_template_email(
-            "procedures/email/clarification_answered",
-            clarification.asked_by.email,
-            {"procedure": procedure, "clarification": clarification},
+        notify(
+            [clarification.asked_by],
+            Kind.QUESTION_ANSWERED,
+            template="procedures/email/clarification_answered",
+            context={"procedure": procedure, "clarification": clarification},
+            path=procedure.get_absolute_url(),
         )
     return clarification
 
@@ -411,10 +421,12 @@ def send_deadline_reminders(now=None) -> int:
                 reminded_at=now
             ):
                 continue  # another run got there first
-            email_admins(
+            notify_admins(
                 proposal.lead,
-                "procedures/email/deadline_near",
-                {"procedure": proposal.procedure, "proposal": proposal},
+                Kind.DEADLINE_NEAR,
+                template="procedures/email/deadline_near",
+                context={"procedure": proposal.procedure, "proposal": proposal},
+                path=proposal_path(proposal),
                 about=proposal,
             )
             sent += 1

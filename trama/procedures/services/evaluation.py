@@ -5,13 +5,15 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from trama.ledger.services import record_entry
-from trama.lib.mail import send_template_email
 from trama.lib.numbers import POINTS, clean_number, format_number
+from trama.notifications.models import Kind
+from trama.notifications.services import notify
 
 from ..models import (
     CommissionMember,
@@ -26,7 +28,7 @@ from ..models import (
 from ..workflow import OFFICER, RUP, check_act, check_transition
 from .base import check_actor, event, locked
 from .calls import close_if_due
-from .notify import email_admins
+from .notify import notify_admins, proposal_path
 
 State = Procedure.State
 PState = Proposal.State
@@ -51,8 +53,12 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
         except IntegrityError:
             raise ValidationError(_("This person is already on the commission.")) from None
         event(procedure, "commission.appointed", by=by, target=member, public=True)
-        send_template_email(
-            "procedures/email/evaluator_appointed", user.email, {"procedure": procedure}
+        notify(
+            [user],
+            Kind.EVALUATOR_APPOINTED,
+            template="procedures/email/evaluator_appointed",
+            context={"procedure": procedure},
+            path=reverse("procedures:desk", args=[procedure.pk]),
         )
     return member
 
@@ -164,10 +170,12 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
             proposal=proposal, text=text, deadline=deadline, requested_by=by
         )
         event(procedure, "proposal.documents_requested", by=by, target=request)
-        email_admins(
+        notify_admins(
             proposal.lead,
-            "procedures/email/documents_requested",
-            {"procedure": procedure, "proposal": proposal, "request": request},
+            Kind.DOCUMENTS_REQUESTED,
+            template="procedures/email/documents_requested",
+            context={"procedure": procedure, "proposal": proposal, "request": request},
+            path=proposal_path(proposal),
         )
     return request
 
@@ -344,8 +352,16 @@ def approve_ranking(procedure: Procedure, *, by, protocol_number="") -> list[Pro
                 for p in admitted
             ],
         )
-        for lead in {p.lead for p in procedure.proposals.received().select_related("lead")}:
-            email_admins(lead, "procedures/email/outcome", {"procedure": procedure})
+        # Each lead body once, pointed at its proposal (scores and the commission's rationale).
+        proposal_of = {p.lead_id: p for p in procedure.proposals.received().select_related("lead")}
+        for proposal in proposal_of.values():
+            notify_admins(
+                proposal.lead,
+                Kind.OUTCOME_PUBLISHED,
+                template="procedures/email/outcome",
+                context={"procedure": procedure, "proposal": proposal},
+                path=proposal_path(proposal),
+            )
     return admitted
 
 

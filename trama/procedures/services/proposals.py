@@ -15,8 +15,9 @@ from trama.audit.services import chain_for, record_event
 from trama.ledger.services import check_pledge
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.files import sha256_of
-from trama.lib.mail import send_template_email
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE, clean_number, format_number
+from trama.notifications.models import Kind
+from trama.notifications.services import notify
 from trama.organizations.access import is_admin, membership_of
 from trama.organizations.models import Membership, Organization
 
@@ -32,7 +33,7 @@ from ..models import (
     Receipt,
 )
 from .base import event
-from .notify import email_admins
+from .notify import notify_partner_invited, proposal_path
 from .uploads import check_upload
 
 State = Proposal.State
@@ -197,12 +198,7 @@ def invite_partner(proposal: Proposal, *, by, organization: Organization) -> Pro
             raise ValidationError(
                 _("%(name)s is already in the partnership.") % {"name": organization.name}
             )
-        email_admins(
-            organization,
-            "procedures/email/partner_invited",
-            {"proposal": proposal, "lead": proposal.lead, "organization": organization},
-            about=proposal,
-        )
+        notify_partner_invited(proposal, organization)
     return partner
 
 
@@ -541,10 +537,12 @@ def submit_proposal(proposal: Proposal, *, by) -> Receipt:
         event(
             procedure, "proposal.submitted", target=proposal, receipt=receipt.number, sha256=digest
         )
-        send_template_email(
-            "procedures/email/receipt",
-            by.email,
-            {"proposal": proposal, "procedure": procedure, "receipt": receipt},
+        notify(
+            [by],
+            Kind.PROPOSAL_RECEIVED,
+            template="procedures/email/receipt",
+            context={"proposal": proposal, "procedure": procedure, "receipt": receipt},
+            path=proposal_path(proposal),
         )
     return receipt
 
