@@ -32,9 +32,7 @@ class EntryForm(forms.Form):
             "record other public funds; everyone else records additional resources."
         ),
     )
-    contributor = RowChoiceField(
-        label=_("Contributor"), queryset=Organization.objects.none()
-    )
+    contributor = RowChoiceField(label=_("Contributor"), queryset=Organization.objects.none())
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     procedure = RowChoiceField(
         label=_("Procedure"),
