@@ -218,7 +218,7 @@ def test_a_reminder_before_the_deadline_goes_once(bodies, call, act, client, tim
     assert act(services.send_deadline_reminders) == 1
     message = the_email_to("tom@trama.test")
     assert_reads_plainly(message, TITLE)
-    assert "30 marzo 2026 12:00 (ora italiana)" in message.body.lower()
+    assert "lunedì 30 marzo 2026, 12:00 (ora italiana)" in message.body
     row = only(Kind.DEADLINE_NEAR, bodies.tom)
     assert row.path.endswith(f"/proposte/{proposal.pk}/")
     assert follow(client, bodies.tom, link_in(message, row)).status_code == 200
