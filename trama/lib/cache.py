@@ -83,10 +83,17 @@ def _enabled() -> bool:
 def versions(scopes, found=None) -> str:
     """The current version tokens of `scopes` (created when missing), as one string.
 
-    `found` holds what the caller already read from the cache, to save a round trip.
+    `found` holds what the caller already read from the cache, to save a round trip; without
+    it, the versions this process knows (with Redis, see lib/version_watch.py) cost none.
     """
     keys = [VERSION_PREFIX + scope for scope in scopes]
+    watch = None
     if found is None:
+        watch = _watch()
+        known = watch.read(keys) if watch else None
+        if known:
+            return ".".join(known)
+        generation = watch.mark() if watch else 0
         found = cache.get_many(keys)
     tokens = []
     for key in keys:
@@ -97,6 +104,8 @@ def versions(scopes, found=None) -> str:
             if not cache.add(key, token, None):
                 token = cache.get(key, token)
         tokens.append(token)
+    if watch:
+        watch.remember(dict(zip(keys, tokens, strict=True)), generation)
     return ".".join(tokens)
 
 

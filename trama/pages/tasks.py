@@ -38,6 +38,10 @@ from trama.programs.models import Program
 
 # How many tasks of one kind an organisation's group shows before "see all" leads to the queue.
 CAP = 5
+# What the task list reads (page-cache scopes, lib/cache.py): a write to any of them renews a
+# person's kept list; otherwise it is kept this long (the "due soon" marks move with time).
+SCOPES = ("accounts", "ledger", "organizations", "procedures", "programs")
+KEPT_SECONDS = 60
 
 PState = Proposal.State
 State = Procedure.State

@@ -1,15 +1,17 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from ninja.throttling import SimpleRateThrottle
 
 from trama.accounts.models import ApiToken
 from trama.ledger.figures import Scope, headline_figures
 from trama.lib.cache import cached_page
+from trama.lib.cache import versions as cache_versions
 from trama.organizations.models import Organization
 from trama.procedures.models import Procedure
 from trama.procedures.moments import next_public_moment
@@ -47,19 +49,23 @@ def home(request):
 @require_GET
 def dashboard(request):
     """The personal area: what waits for the person, per organisation, most urgent first."""
-    standing = tasks.standing_of(request.user)
-    groups = tasks.task_groups(standing)
-    return render(
-        request,
-        "pages/dashboard.html",
-        {
+    # The list is kept for the person under the versions of what it reads: any write there
+    # (an act done, a new entry, a question) renews it, and time alone only after a minute
+    # (the "due soon" marks; the time left is worked out when the page is shown).
+    key = f"trama:tasks:{request.user.pk}:{get_language()}:{cache_versions(tasks.SCOPES)}"
+    context = cache.get(key)
+    if context is None:
+        standing = tasks.standing_of(request.user)
+        groups = tasks.task_groups(standing)
+        context = {
             "groups": groups,
             "total": sum(group.count for group in groups),
             "memberships": standing.memberships,
             "queues": tasks.queues(standing),
             "is_public_body": bool(standing.public_body_ids),
-        },
-    )
+        }
+        cache.set(key, context, tasks.KEPT_SECONDS)
+    return render(request, "pages/dashboard.html", context)
 
 
 @require_GET
