@@ -6,6 +6,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 
 from .numbers import AMOUNT, Bounds, format_number, parse_number
+from .widgets import QuickSelect
 
 
 class NumberField(forms.Field):
@@ -52,9 +53,11 @@ class RowsIterator(ModelChoiceIterator):
 
 
 class RowChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField whose choices come in one plain query (see RowsIterator)."""
+    """A ModelChoiceField whose choices come in one plain query (see RowsIterator), shown
+    in a select built without a template per option (lib/widgets.QuickSelect)."""
 
     iterator = RowsIterator
+    widget = QuickSelect
 
 
 class RowsMultipleChoiceField(forms.ModelMultipleChoiceField):

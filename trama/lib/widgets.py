@@ -15,7 +15,6 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
-        final["name"] = name
         chosen = set(self.format_value(value))
         options = format_html_join(
             "\n",
@@ -29,4 +28,5 @@ class QuickSelect(forms.Select):
                 for option, label in self.choices
             ),
         )
-        return format_html("<select{}>\n{}\n</select>", flatatt(final), options)
+        # The name first, as in Django's own select markup (flatatt sorts the rest).
+        return format_html('<select name="{}"{}>\n{}\n</select>', name, flatatt(final), options)

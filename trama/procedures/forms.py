@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Category, Source
 from trama.lib.fields import AmountField, NumberField, RowChoiceField, RowsMultipleChoiceField
 from trama.lib.numbers import POINTS, QUANTITY, UNIT_VALUE, format_number
+from trama.lib.widgets import QuickSelect
 from trama.organizations.models import Organization
 from trama.programs.models import MAX_YEAR, MIN_YEAR, Area
 from trama.territories.models import Region
@@ -308,8 +309,8 @@ class ReplaceFileForm(forms.Form):
 
 class BudgetLineForm(forms.Form):
     contributor = RowChoiceField(label=_("Partner"), queryset=None, empty_label=None)
-    source = forms.ChoiceField(label=_("Source"))
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    source = forms.ChoiceField(label=_("Source"), widget=QuickSelect)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, widget=QuickSelect)
     year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     description = forms.CharField(label=_("Resource"), max_length=200)
     amount = AmountField(label=_("Amount (€)"), required=False)
