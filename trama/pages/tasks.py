@@ -322,7 +322,7 @@ def clarifications_to_answer(standing: Standing) -> list[Batch]:
                 procedure.owner,
                 procedure.title,
                 _("A question waits for your answer: “%(text)s”") % {"text": text},
-                procedure.get_absolute_url(),
+                f"{procedure.get_absolute_url()}#domanda-{question.pk}",
                 _("Answer the question"),
                 due=procedure.deadline,
                 since=question.asked_at,

@@ -290,7 +290,7 @@ class ProposalDraftForm(forms.Form):
 class BudgetTotalForm(forms.Form):
     budget_total = AmountField(
         label=_("Total of the budget plan (€)"),
-        help_text=_("As 150.000,00: it must equal the sum of the lines below."),
+        help_text=_("As 150.000,00: it must equal the sum of the plan's lines."),
     )
 
 

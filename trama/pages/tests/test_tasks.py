@@ -98,7 +98,12 @@ def test_the_rup_drafts_and_questions(client, bodies, call, time_machine):
     assert "25" in draft_task["due"]  # the deadline and the time left
     [asked] = of_kind(found, "clarification")
     assert "Le spese di personale sono ammissibili?" in asked["cause"]
-    assert asked["link"] == reverse("procedures:call", args=[call.pk])
+    # Straight to the question's answer form on the call's page.
+    question = Clarification.objects.get(question="Le spese di personale sono ammissibili?")
+    assert asked["link"] == f"{reverse('procedures:call', args=[call.pk])}#domanda-{question.pk}"
+    client.force_login(alice)
+    page = client.get(reverse("procedures:call", args=[call.pk])).content.decode()
+    assert f'id="domanda-{question.pk}"' in page
     # Many questions: the first five, and the call's page for the rest.
     for n in range(6):
         services.ask_clarification(call, by=tom, question=f"Domanda numero {n}?")
