@@ -1,7 +1,9 @@
-"""Demo: an open co-design call of the Comune di Lecco, so the call pages have something."""
+"""Demo: an open co-design call of the Comune di Lecco, so the call pages have something,
+and a closed one in evaluation, so the evaluator has something to do."""
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from trama.organizations.models import Organization
@@ -82,3 +84,81 @@ def load_waiting_work(ets_admin, call):
         question="Il cofinanziamento può comprendere le ore dei volontari dei partner?",
         organization=consortium,
     )
+
+
+CLOSED_TITLE = "Co-progettazione di percorsi di autonomia per giovani"
+
+
+def load_call_in_evaluation(officer, ets_admin, evaluator):
+    """A call whose deadline has passed, with one proposal received and the demo evaluator
+    on its commission, once: the evaluator's journey starts from the declaration.
+
+    The call is published and the proposal submitted through the services, as any other;
+    only then is the deadline moved to the moment the demo is loaded, which no service
+    does (a demo can't wait for a deadline to pass).
+    """
+    if Procedure.objects.filter(title=CLOSED_TITLE).exists():
+        return
+    program = Program.objects.get(slug="abitare-solidale-ambito-di-lecco")
+    now = timezone.now()
+    call = services.create_call(
+        by=officer,
+        program=program,
+        title=CLOSED_TITLE,
+        description=(
+            "Percorsi di accompagnamento all'autonomia abitativa e lavorativa per giovani "
+            "tra i 18 e i 25 anni in uscita da comunità e affidi."
+        ),
+        objectives="Accompagnare trenta giovani all'anno verso casa e lavoro.",
+        territory="Ambito territoriale di Lecco",
+        duration_months=24,
+        deadline=now + datetime.timedelta(days=2),
+        min_score="60",
+    )
+    services.set_criteria(
+        call,
+        by=officer,
+        criteria=[
+            {"title": "Qualità del progetto", "max_points": "60"},
+            {"title": "Rete e risorse aggiuntive", "max_points": "40"},
+        ],
+    )
+    services.set_budget(call, by=officer, budget={program.start_year: "120000"})
+    call = services.publish_call(call, by=officer)
+    consortium = Organization.objects.get(name="Consorzio Lario Cooperative Sociali")
+    proposal = services.start_proposal(
+        call, by=ets_admin, lead=consortium, title="Giovani in cammino: casa, lavoro, rete"
+    )
+    services.update_proposal(
+        proposal,
+        by=ets_admin,
+        sections={
+            criterion.pk: f"{criterion.title}: appartamenti di sgancio, tutor per il lavoro, "
+            "una rete di famiglie d'appoggio nei comuni dell'Ambito."
+            for criterion in call.criteria.all()
+        },
+        budget_total="30000",
+    )
+    services.add_budget_line(
+        proposal,
+        by=ets_admin,
+        contributor=consortium,
+        source="OWN_RESOURCES",
+        category="PROFESSIONAL",
+        year=program.start_year,
+        description="Educatori e tutor del consorzio",
+        amount="30000",
+    )
+    services.attach_file(
+        proposal,
+        by=ets_admin,
+        upload=SimpleUploadedFile("domanda-firmata.pdf", SIGNED_FORM, "application/pdf"),
+    )
+    services.submit_proposal(proposal, by=ets_admin)
+    deadline = timezone.now()
+    Procedure.objects.filter(pk=call.pk).update(deadline=deadline)
+    call = services.close_if_due(Procedure.objects.get(pk=call.pk))
+    services.appoint_evaluator(call, by=officer, user=evaluator, is_chair=True)
+
+
+SIGNED_FORM = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from trama.demo.calls import load_open_call, load_waiting_work
+from trama.demo.calls import load_call_in_evaluation, load_open_call, load_waiting_work
 from trama.demo.ledger import load_lecco_program
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
@@ -238,4 +238,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         )
         call = load_open_call(User.objects.get(email="rup@demo.trama.it"))
         load_waiting_work(User.objects.get(email="ets@demo.trama.it"), call)
+        load_call_in_evaluation(
+            User.objects.get(email="rup@demo.trama.it"),
+            User.objects.get(email="ets@demo.trama.it"),
+            User.objects.get(email="valutatore@demo.trama.it"),
+        )
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 from trama.demo.load import load_demo
@@ -8,10 +9,12 @@ from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
 from trama.organizations.models import Organization
-from trama.procedures.models import Clarification, ProposalPartner
+from trama.pages.tasks import standing_of, task_groups
+from trama.procedures.models import Clarification, Procedure, ProposalPartner
 from trama.programs.models import Program
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @override_settings(DEMO_MODE=True)
@@ -50,3 +53,13 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert [row.program for row in funder.programs] == [program]
     assert funder.grants.additional == Decimal("3574999.98")
     assert (funder.state(AWAITING).actuals, funder.state(AWAITING).pledges) == (21, 1)
+    # The evaluator sits on the commission of a closed call with one proposal received: the
+    # declaration on conflicts of interest waits for them.
+    closed = Procedure.objects.get(state="CLOSED", commission__user__email=EVALUATOR)
+    assert closed.proposals.received().count() == 1
+    evaluator = User.objects.get(email=EVALUATOR)
+    kinds = {task.kind for group in task_groups(standing_of(evaluator)) for task in group.tasks}
+    assert "declaration" in kinds
+
+
+EVALUATOR = "valutatore@demo.trama.it"
