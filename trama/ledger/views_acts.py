@@ -384,7 +384,7 @@ def queue_verify(request, slug):
         back=safe_next(request, reverse("ledger:queue", args=[program.slug])),
         done_many=_accepted_many,
         bulk_title=_("Accept the selected actuals"),
-        bulk_confirm=_("Accept them all"),
+        bulk_confirm=_("Accept the selection"),
         consequences=_verify_consequences,
         run=lambda entry: services.verify_entry(entry, by=request.user, accept=True),
     )
@@ -401,7 +401,7 @@ def queue_confirm(request):
         back=safe_next(request, reverse("ledger:funder_queue")),
         done_many=_confirmed_many,
         bulk_title=_("Confirm the selected grants"),
-        bulk_confirm=_("Confirm them all"),
+        bulk_confirm=_("Confirm the selection"),
         consequences=_confirm_consequences,
         run=lambda entry: services.confirm_grant(entry, by=request.user, confirmed=True),
     )
