@@ -24,6 +24,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from .refusals import attempt
+
 SESSION_KEY = "review_tokens"
 TOKEN_FIELD = "review_token"
 # Review pages open at once in other tabs keep their tokens; the oldest go first.
@@ -46,6 +48,12 @@ def spend_token(request) -> bool:
     tokens.remove(token)
     request.session[SESSION_KEY] = tokens
     return True
+
+
+def spent_token(request) -> bool:
+    """The POST carries a review page's token that was already used (or never issued)."""
+    token = request.POST.get(TOKEN_FIELD, "")
+    return bool(token) and token not in request.session.get(SESSION_KEY, [])
 
 
 @dataclass
@@ -86,3 +94,29 @@ class Review:
             _("This request had already been received: nothing was done a second time."),
         )
         return redirect(self.back)
+
+
+def reviewed(
+    request, review, form, action, *, consequences, success="", details="", context=None, then=None
+):
+    """An act behind its review page: GET shows what will happen with the
+    act's form; the POST from that page acts once; a refusal shows the page again, as typed.
+
+    `form` is bound to the POST (unbound on GET); `action(**cleaned_data)` runs the service.
+    """
+
+    def page(status=200):
+        return review.page(
+            consequences=consequences, form=form, details=details, context=context, status=status
+        )
+
+    if request.method != "POST":
+        return page()
+    if not form.is_valid():
+        return page(400)
+    if not review.spend():
+        return review.already_done()
+    done = attempt(request, lambda: action(**form.cleaned_data), form=form, success=success)
+    if done:
+        return then(done.result) if then else redirect(review.back)
+    return page(400)

@@ -22,7 +22,7 @@ from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
 from trama.lib.refusals import add_refusal, attempt, form_page
-from trama.lib.review import SESSION_KEY, TOKEN_FIELD, Review
+from trama.lib.review import Review, reviewed, spent_token
 from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
@@ -292,32 +292,6 @@ def call_act(request, access, key, form, action, success="", then=None):
     return call_page(request, observed(access), PageForms(key, form))
 
 
-def reviewed(
-    request, review, form, action, *, consequences, success="", details="", context=None, then=None
-):
-    """An act behind its review page (lib/review.py): GET shows what will happen with the
-    act's form; the POST from that page acts once; a refusal shows the page again, as typed.
-
-    `form` is bound to the POST (unbound on GET); `action(**cleaned_data)` runs the service.
-    """
-
-    def page(status=200):
-        return review.page(
-            consequences=consequences, form=form, details=details, context=context, status=status
-        )
-
-    if request.method != "POST":
-        return page()
-    if not form.is_valid():
-        return page(400)
-    if not review.spend():
-        return review.already_done()
-    done = attempt(request, lambda: action(**form.cleaned_data), form=form, success=success)
-    if done:
-        return then(done.result) if then else redirect(review.back)
-    return page(400)
-
-
 def cannot(request, access, act: str, back: str):
     """None if the user may do `act` now (the workflow table); else the answer to give:
     403 for an officer who isn't the RUP, back to the page (saying so) at the wrong moment."""
@@ -339,12 +313,6 @@ def cannot(request, access, act: str, back: str):
 def of_call(act: str, procedure) -> str:
     """A review page's title: the act, and the call it acts on."""
     return f"{act} — {procedure.title}"
-
-
-def spent_token(request) -> bool:
-    """The POST carries a review page's token that was already used (or never issued)."""
-    token = request.POST.get(TOKEN_FIELD, "")
-    return bool(token) and token not in request.session.get(SESSION_KEY, [])
 
 
 def _posted(request):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trama.lib.review import Review
+from trama.lib.review import Review, reviewed
 from trama.organizations.models import Organization
 
 from . import services
@@ -21,7 +21,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
 )
-from .views import call_act, cannot, observed, of_call, reviewed
+from .views import call_act, cannot, observed, of_call
 
 
 def _member_orgs(request):

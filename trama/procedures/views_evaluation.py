@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trama.lib.refusals import add_refusal, attempt, form_page
-from trama.lib.review import Review
+from trama.lib.review import Review, reviewed, spent_token
 
 from . import services
 from .access import access_procedure, access_proposal
@@ -28,7 +28,7 @@ from .forms import (
 )
 from .models import Proposal, Receipt, Score
 from .pdf import minutes_pdf
-from .views import PageForms, cannot, observed, of_call, reviewed, spent_token
+from .views import PageForms, cannot, observed, of_call
 
 
 def _desk_access(request, pk):
