@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "trama.notifications",
     "trama.programs",
     "trama.procedures",
+    "trama.agreements",
     "trama.ledger",
     "trama.api",
     "trama.pages",

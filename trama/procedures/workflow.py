@@ -15,7 +15,8 @@ K = Procedure.Kind
 # Who may trigger a transition: "officer" is any member of the verified owning public body;
 # "rup" is the procedure manager only; "clock" is the deadline passing (any request that
 # notices it, or the worker's task).
-OFFICER, RUP, CLOCK = "officer", "rup", "clock"
+# "parties" is the last party's signature of the agreement (agreements.services).
+OFFICER, RUP, CLOCK, PARTIES = "officer", "rup", "clock", "parties"
 
 TRANSITIONS = {
     K.CO_DESIGN: {
@@ -28,6 +29,14 @@ TRANSITIONS = {
         (S.CLOSED, S.CANCELLED): RUP,
         (S.EVALUATION, S.CANCELLED): RUP,
         (S.RANKED, S.CANCELLED): RUP,
+        # After the ranking: the co-design table, the agreement, co-production.
+        (S.RANKED, S.TABLE): RUP,
+        (S.TABLE, S.CANCELLED): RUP,
+        (S.TABLE, S.AGREED): PARTIES,
+        (S.AGREED, S.IN_PROGRESS): CLOCK,
+        (S.IN_PROGRESS, S.COMPLETED): RUP,
+        (S.AGREED, S.TERMINATED): RUP,
+        (S.IN_PROGRESS, S.TERMINATED): RUP,
     },
     K.CO_PROGRAMMING: {
         (S.DRAFT, S.OPEN): OFFICER,
@@ -70,15 +79,37 @@ MOVES = {
     "rank": S.RANKED,
     "admit_participants": S.PARTICIPANTS_ADMITTED,
     "conclude": S.CONCLUDED,
+    "open_table": S.TABLE,
+    "complete": S.COMPLETED,
+    "terminate": S.TERMINATED,
 }
 ACTS = {
     "edit": ({S.DRAFT}, OFFICER),
     "extend": ({S.PUBLISHED, S.OPEN}, RUP),
     "appoint": ({S.CLOSED, S.EVALUATION}, RUP),
-    "schedule_meeting": ({S.PARTICIPANTS_ADMITTED, S.WORKING}, RUP),
-    "record_minutes": ({S.WORKING}, RUP),
+    # Meetings: the co-programming's thematic tables, the co-design table, and the
+    # agreement's steering group during co-production.
+    "schedule_meeting": (
+        {S.PARTICIPANTS_ADMITTED, S.WORKING, S.TABLE, S.AGREED, S.IN_PROGRESS},
+        RUP,
+    ),
+    "record_minutes": ({S.WORKING, S.TABLE, S.AGREED, S.IN_PROGRESS}, RUP),
     "contribute": ({S.PARTICIPANTS_ADMITTED, S.WORKING}, None),  # admitted participants
     "start_codesign": ({S.CONCLUDED}, RUP),
+    # The co-design table (participants: the table's bodies and the officers).
+    "edit_project": ({S.TABLE}, None),
+    "adopt_project": ({S.TABLE}, RUP),
+    "edit_plan": ({S.TABLE}, None),
+    # The agreement: issued by the RUP (a new version before every party has signed, or
+    # an amendment after), signed by every party.
+    "issue_agreement": ({S.TABLE}, RUP),
+    "amend_agreement": ({S.AGREED, S.IN_PROGRESS}, RUP),
+    "sign_agreement": ({S.TABLE, S.AGREED, S.IN_PROGRESS}, None),
+    # Co-production: reports by the lead with every partner, verified by the RUP;
+    # payments of the public contribution recorded by the RUP.
+    "submit_report": ({S.IN_PROGRESS}, None),
+    "verify_report": ({S.IN_PROGRESS}, RUP),
+    "record_payment": ({S.AGREED, S.IN_PROGRESS}, RUP),
 }
 
 

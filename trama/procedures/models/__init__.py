@@ -5,8 +5,11 @@ from .coprogramming import Contribution, Meeting, Participation
 from .evaluation import CommissionMember, Declaration, DocumentRequest, Score
 from .procedures import Procedure
 from .proposals import BudgetLine, Proposal, ProposalFile, ProposalPartner, ProposalSection, Receipt
+from .table import Adoption, ProjectVersion
 
 __all__ = [
+    "Adoption",
+    "ProjectVersion",
     "BudgetLine",
     "CallAttachment",
     "CallBudget",

@@ -69,6 +69,7 @@ class Procedure(models.Model):
         IN_PROGRESS = "IN_PROGRESS", _("In progress")
         COMPLETED = "COMPLETED", _("Completed")
         CANCELLED = "CANCELLED", _("Cancelled")
+        TERMINATED = "TERMINATED", _("Terminated early")
 
     class TieRule(models.TextChoices):
         EARLIER_SUBMISSION = "EARLIER_SUBMISSION", _("Earlier submission ranks first")

@@ -1,0 +1,95 @@
+"""Who may see and do what on an agreement and its co-production.
+
+Parties' members read the agreement and its reports' contents; the owning public body's
+officers act on it (the RUP for the RUP's acts); anyone reads its public page once every
+party has signed. Before the agreement exists, the table's participants are the selected
+proposals' partner bodies (`table_bodies`).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from trama.organizations.access import member_org_ids
+from trama.procedures import workflow
+from trama.procedures.models import Procedure, Proposal, ProposalPartner
+
+from .models import Agreement, Party
+
+
+def table_bodies(procedure: Procedure) -> set[int]:
+    """The ids of the bodies at the co-design table: every partner of a selected proposal."""
+    return set(
+        ProposalPartner.objects.filter(
+            proposal__procedure=procedure, proposal__state=Proposal.State.SELECTED
+        ).values_list("organization_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class AgreementAccess:
+    agreement: Agreement
+    procedure: Procedure
+    is_officer: bool  # member of the owning public body
+    is_rup: bool
+    party: Party | None  # the user's body among the parties (the first, if several)
+    party_ids: frozenset  # the user's bodies that are parties
+
+    @property
+    def is_party(self) -> bool:
+        return bool(self.party_ids)
+
+    @property
+    def is_lead(self) -> bool:
+        return self.party is not None and self.party.role == Party.Role.LEAD
+
+    @property
+    def reads_contents(self) -> bool:
+        """Reports' contents, evidence and the agreement before signing: parties and officers."""
+        return self.is_officer or self.is_party
+
+    def can(self, act: str) -> bool:
+        """Whether the workflow table lets this user do `act` now (officers' acts)."""
+        who = workflow.who_may(self.procedure, act)
+        if who == "":
+            return False
+        if who is None:  # acts of the parties
+            return self.is_party or self.is_officer
+        return self.is_officer and (
+            who == workflow.OFFICER or (who == workflow.RUP and self.is_rup)
+        )
+
+
+def access_agreement(user, pk, *, officer: bool = False, rup: bool = False) -> AgreementAccess:
+    """The agreement and the user's standing in it: 404 for whoever may not know it exists
+    (before signing: all but parties and officers), 403 for acts the user may not do."""
+    agreement = (
+        Agreement.objects.select_related("procedure__owner", "procedure__program", "in_force")
+        .filter(pk=pk)
+        .first()
+    )
+    if agreement is None:
+        raise Http404(_("No such agreement."))
+    procedure = agreement.procedure
+    orgs = member_org_ids(user)
+    is_officer = procedure.owner_id in orgs and procedure.owner.can_act_as_public_body
+    parties = [p for p in agreement.parties.all() if p.organization_id in orgs]
+    party_ids = frozenset(p.organization_id for p in parties)
+    if agreement.signed_at is None and not (is_officer or party_ids):
+        raise Http404(_("No such agreement."))
+    authenticated = user is not None and user.is_authenticated
+    access = AgreementAccess(
+        agreement,
+        procedure,
+        is_officer=is_officer,
+        is_rup=authenticated and procedure.rup_id == user.pk,
+        party=parties[0] if parties else None,
+        party_ids=party_ids,
+    )
+    if (officer or rup) and not is_officer:
+        raise PermissionDenied(_("Only the officers of the owning public body can do this."))
+    if rup and not access.is_rup:
+        raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
+    return access
