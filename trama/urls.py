@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("trama.programs.urls")),
     path("", include("trama.ledger.urls")),
     path("", include("trama.procedures.urls")),
+    path("", include("trama.agreements.urls")),
     path("", include("trama.accounts.urls")),
     path("", include("trama.notifications.urls")),
     path("account/", include("allauth.urls")),

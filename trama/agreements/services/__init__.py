@@ -1,0 +1,2 @@
+"""The agreement's acts, one service each: `plan` and `agreement` (table budget plan,
+issuing, signing, amending), `reports` and `payments` (co-production, completion)."""
