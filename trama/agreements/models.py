@@ -111,6 +111,10 @@ class Agreement(models.Model):
     signed_at = models.DateTimeField(_("signed by every party at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     ended_reason = models.TextField(_("reasons for ending early"), blank=True)
+    # The RUP's closing act (completion) or act of termination: number, date and reasons.
+    closing_act_number = models.CharField(_("act number"), max_length=80, blank=True)
+    closing_act_date = models.DateField(_("act date"), null=True, blank=True)
+    closing_reasons = models.TextField(_("reasons of the closing act"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,5 +1,7 @@
 from django.urls import path  # noqa: F401
 
+from .urls_reports import urlpatterns as report_urls
+
 app_name = "agreements"
 
-urlpatterns = []
+urlpatterns = [*report_urls]

@@ -23,6 +23,12 @@ class Kind(models.TextChoices):
     ACTUAL_TO_VERIFY = "actual_to_verify", _("Resources brought to a program await verification")
     ENTRY_REJECTED = "entry_rejected", _("Resources you declared were rejected")
     GRANT_DISPUTED = "grant_disputed", _("A grant you declared was disputed by the funder")
+    # Co-production under an agreement
+    REPORT_DUE = "report_due", _("A report of an agreement is due or overdue")
+    REPORT_SUBMITTED = "report_submitted", _("A report of an agreement awaits verification")
+    REPORT_CHANGES = "report_changes", _("Changes requested to a report of an agreement")
+    REPORT_ACCEPTED = "report_accepted", _("A report of an agreement was accepted")
+    PAYMENT_RECORDED = "payment_recorded", _("A payment of the public contribution was recorded")
     # Platform staff
     CLAIM_SUBMITTED = "claim_submitted", _("Requests to join an organisation (staff)")
     BODY_TO_VERIFY = "body_to_verify", _("Organisations to verify (staff)")
