@@ -33,7 +33,9 @@ _EMAIL = re.compile(r"\S+@\S+")
 _TAX_CODE = re.compile(r"\b[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]\b", re.IGNORECASE)
 _PHONE = re.compile(r"(\+?\d[\d .\-/]{5,}\d)")
 # Two or three capitalised words and nothing else reads like "Mario Rossi".
-_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ']+(\s+(de|di|da|del|della|van|von)?\s*[A-ZÀ-Ý][a-zà-ÿ']+){1,2}$")
+_NAME = re.compile(
+    r"^[A-ZÀ-Ý][a-zà-ÿ']+(\s+(de|di|da|del|della|van|von)?\s*[A-ZÀ-Ý][a-zà-ÿ']+){1,2}$"
+)
 # Stems of words that reveal health or economic hardship (Italian and English).
 _SENSITIVE = (
     "malat",

@@ -176,7 +176,9 @@ class VerifyForm(forms.Form):
         accept = data["decision"] == self.ACCEPT
         lines = {}
         if not accept:
-            lines = {line.pk: data[f"line_{line.pk}"] for line in self.lines if data[f"line_{line.pk}"]}
+            lines = {
+                line.pk: data[f"line_{line.pk}"] for line in self.lines if data[f"line_{line.pk}"]
+            }
         return {"accept": accept, "reason": data["reason"], "lines": lines}
 
 
@@ -189,7 +191,9 @@ class PaymentForm(forms.Form):
 class CloseForm(forms.Form):
     act_number = forms.CharField(label=_("Act number"), max_length=80)
     act_date = forms.DateField(label=_("Act date"), widget=forms.DateInput(attrs={"type": "date"}))
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
 
 
 class TerminateForm(forms.Form):

@@ -65,9 +65,7 @@ def reports_list(request, pk):
     """The reporting calendar: each period, its report's state, and what the person can do."""
     access = access_agreement(request.user, pk)
     agreement = access.agreement
-    periods = list(
-        agreement.periods.select_related("report").order_by("number")
-    )
+    periods = list(agreement.periods.select_related("report").order_by("number"))
     today = timezone.localdate()
     rows = []
     for period in periods:
@@ -126,9 +124,7 @@ def _report_context(request, access, period, report, **forms):
         "report": report,
         "lines": lines,
         "editable": editable and in_progress,
-        "beneficiaries": [
-            (group_label(b.group), b.count) for b in report.beneficiaries.all()
-        ]
+        "beneficiaries": [(group_label(b.group), b.count) for b in report.beneficiaries.all()]
         if report is not None and access.reads_contents
         else [],
         "indicator_values": list(report.indicator_values.select_related("indicator"))
@@ -309,10 +305,14 @@ def report_verify(request, pk, number):
         form,
         lambda **_data: reports.verify_report(report, by=request.user, **form.service_fields()),
         consequences=[
-            _("Accepting accepts every resource of the report awaiting verification: they "
-              "count in the agreement's figures."),
-            _("Requesting changes rejects the lines you name, with your reason; the lead and "
-              "those lines' bodies are told, and corrected lines come with the resubmission."),
+            _(
+                "Accepting accepts every resource of the report awaiting verification: they "
+                "count in the agreement's figures."
+            ),
+            _(
+                "Requesting changes rejects the lines you name, with your reason; the lead and "
+                "those lines' bodies are told, and corrected lines come with the resubmission."
+            ),
         ],
         details="agreements/_verify_lines.html",
         context={"lines": lines, "report": report},
@@ -330,9 +330,7 @@ def payments_page(request, pk):
             "period_id", flat=True
         )
     )
-    published = {
-        p.organization_id for p in agreement.parties.all() if p.published_at is not None
-    }
+    published = {p.organization_id for p in agreement.parties.all() if p.published_at is not None}
     today = timezone.localdate()
     rows = []
     tranches = agreement.tranches.select_related("payee", "after_period")
@@ -392,8 +390,10 @@ def payment_record(request, pk, tranche_id):
         form,
         lambda **data: payments.record_payment(tranche, by=request.user, **data),
         consequences=[
-            _("The payment becomes an actual of the public contribution in the ledger, "
-              "accepted at once."),
+            _(
+                "The payment becomes an actual of the public contribution in the ledger, "
+                "accepted at once."
+            ),
             _("The payee is told by e-mail."),
         ],
         success=_("Payment recorded."),
@@ -442,10 +442,11 @@ def agreement_terminate(request, pk):
         lambda **data: closing.terminate_agreement(access.agreement, by=request.user, **data),
         consequences=[
             _("The procedure becomes terminated: no further report or payment can be recorded."),
-            _("Pledges not realised (not covered by accepted actuals) are reversed in the "
-              "ledger: %(n)s entries.")
+            _(
+                "Pledges not realised (not covered by accepted actuals) are reversed in the "
+                "ledger: %(n)s entries."
+            )
             % {"n": len(unrealised)},
         ],
         success=_("The agreement is terminated."),
     )
-

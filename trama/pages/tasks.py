@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from trama.agreements.models import Party, Report, ReportingPeriod, ReportLine
 from trama.ledger.measure import with_events
 from trama.ledger.models import Kind, LedgerEntry, Source, Verification
 from trama.lib.numbers import format_amount
@@ -40,7 +41,7 @@ from trama.programs.models import Program
 CAP = 5
 # What the task list reads (page-cache scopes, lib/cache.py): a write to any of them renews a
 # person's kept list; otherwise it is kept this long (the "due soon" marks move with time).
-SCOPES = ("accounts", "ledger", "organizations", "procedures", "programs")
+SCOPES = ("accounts", "agreements", "ledger", "organizations", "procedures", "programs")
 KEPT_SECONDS = 60
 
 PState = Proposal.State
@@ -683,6 +684,134 @@ def bodies_to_verify(standing: Standing) -> list[Batch]:
     return [Batch(None, tasks, total, queue, _("See all %(n)d bodies to verify") % {"n": total})]
 
 
+# --- co-production under an agreement ------------------------------------------------------
+
+# How long before its due date a report shows on the lead's list (the first reminder's).
+REPORT_NOTICE = datetime.timedelta(days=14)
+
+
+def _end_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+def reports_due(standing: Standing) -> list[Task]:
+    """The lead body's reports due within 14 days or overdue, not submitted yet."""
+    if not standing.member_ids:
+        return []
+    horizon = timezone.localdate(standing.now) + REPORT_NOTICE
+    periods = (
+        ReportingPeriod.objects.filter(
+            agreement__procedure__state=State.IN_PROGRESS,
+            agreement__parties__organization_id__in=standing.member_ids,
+            agreement__parties__role=Party.Role.LEAD,
+            agreement__parties__active=True,
+            due_on__lte=horizon,
+        )
+        .exclude(report__state__in=[Report.State.SUBMITTED, Report.State.ACCEPTED])
+        .annotate(
+            lead_id=F("agreement__parties__organization_id"),
+        )
+        .select_related("agreement__procedure")
+        .order_by("due_on", "pk")
+    )
+    leads = Organization.objects.in_bulk({p.lead_id for p in periods})
+    tasks = []
+    for period in periods:
+        procedure = period.agreement.procedure
+        due = _end_of_day(period.due_on)
+        if due < standing.now:
+            cause = _("Report %(n)s is overdue: it was due on %(date)s.")
+        else:
+            cause = _("Report %(n)s is due on %(date)s.")
+        tasks.append(
+            Task(
+                "report_due",
+                leads.get(period.lead_id),
+                procedure.title,
+                cause % {"n": period.number, "date": period.due_on.strftime("%d/%m/%Y")},
+                reverse("agreements:report", args=[period.agreement_id, period.number]),
+                _("Prepare the report"),
+                due=due,
+            )
+        )
+    return tasks
+
+
+def reports_to_verify(standing: Standing) -> list[Task]:
+    """Submitted reports of the RUP's agreements, awaiting verification."""
+    if not standing.public_body_ids:
+        return []
+    submitted = (
+        Report.objects.filter(
+            state=Report.State.SUBMITTED,
+            agreement__procedure__rup=standing.user,
+            agreement__procedure__owner_id__in=standing.public_body_ids,
+        )
+        .select_related("agreement__procedure__owner", "period")
+        .order_by("submitted_at", "pk")
+    )
+    return [
+        Task(
+            "report_to_verify",
+            report.agreement.procedure.owner,
+            report.agreement.procedure.title,
+            _("Report %(n)s was submitted: accept it or request changes.")
+            % {"n": report.period.number},
+            reverse("agreements:report", args=[report.agreement_id, report.period.number]),
+            _("Verify the report"),
+            since=report.submitted_at,
+        )
+        for report in submitted
+    ]
+
+
+def lines_to_correct(standing: Standing) -> list[Task]:
+    """A party's resource lines sent back by the RUP, in reports not resubmitted yet."""
+    if not standing.member_ids:
+        return []
+    lines = (
+        ReportLine.objects.filter(
+            report__state=Report.State.CHANGES_REQUESTED,
+            contributor_id__in=standing.member_ids,
+        )
+        .exclude(change_reason="")
+        .values("report_id", "contributor_id")
+        .annotate(n=Count("pk"))
+        .order_by("report_id", "contributor_id")
+    )
+    rows = list(lines)
+    if not rows:
+        return []
+    reports_by_id = {
+        r.pk: r
+        for r in Report.objects.filter(pk__in={r["report_id"] for r in rows}).select_related(
+            "agreement__procedure", "period"
+        )
+    }
+    bodies = Organization.objects.in_bulk({r["contributor_id"] for r in rows})
+    tasks = []
+    for row in rows:
+        report = reports_by_id[row["report_id"]]
+        tasks.append(
+            Task(
+                "lines_to_correct",
+                bodies.get(row["contributor_id"]),
+                report.agreement.procedure.title,
+                ngettext(
+                    "The RUP sent back %(count)d resource line of report %(n)s: add a corrected one.",
+                    "The RUP sent back %(count)d resource lines of report %(n)s: add corrected ones.",
+                    row["n"],
+                )
+                % {"count": row["n"], "n": report.period.number},
+                reverse("agreements:report", args=[report.agreement_id, report.period.number])
+                + "#risorse",
+                _("Correct the lines"),
+                since=report.decided_at,
+            )
+        )
+    return tasks
+
+
 KINDS = (
     draft_calls,
     draft_proposals,
@@ -695,6 +824,9 @@ KINDS = (
     invitations,
     claims_to_decide,
     bodies_to_verify,
+    reports_due,
+    reports_to_verify,
+    lines_to_correct,
 )
 
 

@@ -337,8 +337,7 @@ def submit_report(report: Report, *, by) -> Report:
                 rate=line.rate,
                 funder=line.funder,
                 grant_reference=line.grant_reference,
-                description=line.description
-                or _("Report %(n)s") % {"n": report.period.number},
+                description=line.description or _("Report %(n)s") % {"n": report.period.number},
                 procedure=procedure,
             )
             line.entry = entry
@@ -373,7 +372,9 @@ def submit_report(report: Report, *, by) -> Report:
 def pending_lines(report: Report):
     """The report's submitted lines whose entry awaits verification."""
     lines = report.lines.filter(entry__isnull=False).select_related("entry", "contributor")
-    return [line for line in lines if latest_verification(line.entry_id) == Verification.Status.PENDING]
+    return [
+        line for line in lines if latest_verification(line.entry_id) == Verification.Status.PENDING
+    ]
 
 
 def verify_report(
@@ -393,7 +394,9 @@ def verify_report(
         agreement.procedure = procedure
         check_actor(procedure, by, RUP)
         check_act(
-            procedure, "verify_report", _("Reports are verified while the agreement is in progress.")
+            procedure,
+            "verify_report",
+            _("Reports are verified while the agreement is in progress."),
         )
         report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
         if report.state != RState.SUBMITTED:
@@ -423,8 +426,10 @@ def verify_report(
                     raise ValidationError(
                         {
                             "lines": ValidationError(
-                                _("Only lines of this report awaiting verification can be "
-                                  "sent back."),
+                                _(
+                                    "Only lines of this report awaiting verification can be "
+                                    "sent back."
+                                ),
                                 code="invalid_line",
                             )
                         }
@@ -474,8 +479,6 @@ def verify_report(
                 context={**context, "lines": [pending[pk] for pk in lines]},
                 path=report_path(report),
                 by=by,
-                only=lambda party: party.role == Party.Role.LEAD
-                or party.organization_id in bodies,
+                only=lambda party: party.role == Party.Role.LEAD or party.organization_id in bodies,
             )
     return report
-

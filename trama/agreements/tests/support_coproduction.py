@@ -148,7 +148,10 @@ def signed_agreement(personas, *, program=None, title="Servizi di comunità") ->
     version = AgreementVersion(
         agreement=agreement,
         number=1,
-        content={"object": agreement.object, "parties": [p.organization.name for p in (public, lead, partner)]},
+        content={
+            "object": agreement.object,
+            "parties": [p.organization.name for p in (public, lead, partner)],
+        },
         pdf_sha256=hashlib.sha256(PDF).hexdigest(),
         issued_by=personas.alice,
         in_force_at=now,

@@ -156,9 +156,7 @@ def test_requested_changes_reject_the_named_lines_and_corrections_come_with_resu
     assert check_rollups().ok
 
 
-def test_a_report_for_a_period_outside_the_agreement_or_submitted_twice_is_refused(
-    personas, co
-):
+def test_a_report_for_a_period_outside_the_agreement_or_submitted_twice_is_refused(personas, co):
     other = signed_agreement(personas, program=co.program, title="Altro")
     with pytest.raises(ValidationError) as refused:
         reports.open_report(co.agreement, other.first, by=personas.tom)
@@ -404,3 +402,21 @@ def test_reminders_go_14_and_3_days_before_and_once_overdue(personas, co):
     assert run(datetime.date(2019, 2, 5)) == 1  # overdue
     assert run(datetime.date(2019, 2, 6)) == 0
     assert Notification.objects.filter(recipient=personas.pat, kind=Kind.REPORT_DUE).count() == 3
+
+
+def test_the_task_lists_show_reports_due_to_verify_and_lines_to_correct(personas, co):
+    from trama.pages.tasks import standing_of, task_groups
+
+    def kinds(user, now=None):
+        groups = task_groups(standing_of(user, now))
+        return {task.kind for group in groups for task in group.tasks}
+
+    assert "report_due" in kinds(personas.tom)  # both periods are overdue today
+    report = _first_report(personas, co)
+    reports.submit_report(report, by=personas.tom)
+    assert "report_to_verify" in kinds(personas.alice)
+    assert "report_to_verify" not in kinds(personas.eve)  # the RUP's own
+    line = report.lines.get(contributor=personas.coop)
+    reports.verify_report(report, by=personas.alice, accept=False, lines={line.pk: "Ricevuta"})
+    assert "lines_to_correct" in kinds(personas.pat)
+    assert "report_to_verify" not in kinds(personas.alice)

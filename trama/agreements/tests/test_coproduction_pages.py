@@ -183,7 +183,9 @@ def test_payments_page_shows_tranches_and_the_rup_records_one(personas, co, clie
     )
     assert again.status_code == 400
     assert Payment.objects.count() == 1
-    assert client_for(personas.tom).get(_url("payment_record", co, co.advance.pk)).status_code == 403
+    assert (
+        client_for(personas.tom).get(_url("payment_record", co, co.advance.pk)).status_code == 403
+    )
 
 
 def test_closing_and_termination_pages_are_the_rups(personas, co, client_for):

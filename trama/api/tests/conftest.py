@@ -143,3 +143,38 @@ def _call_examples(personas, program):
         "to_withdraw": to_withdraw.pk,
         "criterion": call.criteria.get().pk,
     }
+
+
+@pytest.fixture
+def coproduction_examples(personas, program, ledger_examples):
+    """Two agreements in force: A with report 1 submitted and report 2 drafted, its advance
+    payable; B with its final report accepted, ready to close."""
+    from trama.agreements.services import reports
+    from trama.agreements.tests.support_coproduction import signed_agreement
+
+    a = signed_agreement(personas, program=program, title="Convenzione A")
+    first = reports.open_report(a.agreement, a.first, by=personas.tom)
+    reports.save_report(first, by=personas.tom, activities="Attività", public_summary="Sintesi")
+    reports.add_report_line(
+        first,
+        by=personas.tom,
+        contributor=personas.consortium,
+        source="OWN_RESOURCES",
+        category="ECONOMIC",
+        year=2018,
+        amount="100.00",
+    )
+    reports.submit_report(first, by=personas.tom)
+    final = reports.open_report(a.agreement, a.final, by=personas.tom)
+    reports.save_report(final, by=personas.tom, activities="Attività", public_summary="")
+    b = signed_agreement(personas, program=program, title="Convenzione B")
+    closing = reports.open_report(b.agreement, b.final, by=personas.tom)
+    reports.save_report(closing, by=personas.tom, activities="Attività", public_summary="")
+    reports.submit_report(closing, by=personas.tom)
+    reports.verify_report(closing, by=personas.alice, accept=True)
+    return {
+        **ledger_examples,
+        "agreement": a.agreement.pk,
+        "tranche": a.advance.pk,
+        "closing": b.agreement.pk,
+    }

@@ -122,6 +122,28 @@ EXAMPLES = {
     ("post", "/api/v1/proposals/{proposal_id}/withdraw"): Example(
         "/api/v1/proposals/{to_withdraw}/withdraw", persona="tom", scope="write"
     ),
+    # Co-production: agreements from the same fixture.
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/submit"): Example(
+        "/api/v1/agreements/{agreement}/reports/2/submit", persona="tom", scope="write"
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/verify"): Example(
+        "/api/v1/agreements/{agreement}/reports/1/verify",
+        persona="alice",
+        scope="write",
+        body={"accept": True},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/tranches/{tranche_id}/payment"): Example(
+        "/api/v1/agreements/{agreement}/tranches/{tranche}/payment",
+        persona="alice",
+        scope="write",
+        body={"paid_on": "2018-01-20", "amount": "10000.00", "order_number": "M-1"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/close"): Example(
+        "/api/v1/agreements/{closing}/close",
+        persona="alice",
+        scope="write",
+        body={"act_number": "DD 1/2020", "act_date": "2020-03-01", "reasons": "Concluso"},
+    ),
 }
 
 
@@ -166,7 +188,7 @@ def test_it_publishes_a_valid_openapi_document(db, client):
 
 
 def test_it_exercises_every_documented_operation(
-    personas, ledger_examples, client, token_for, subtests
+    personas, coproduction_examples, client, token_for, subtests
 ):
     doc = client.get(OPENAPI).json()
     operations = documented_operations(doc)
@@ -175,7 +197,7 @@ def test_it_exercises_every_documented_operation(
         example = EXAMPLES.get((method, path))
         if example is None:
             continue
-        example = replace(example, url=example.url.format(**ledger_examples))
+        example = replace(example, url=example.url.format(**coproduction_examples))
         with subtests.test(operation=f"{method.upper()} {path}"):
             template = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))
             assert re.fullmatch(template, example.url.split("?")[0]), "example for another path"
