@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from trama.agreements.models import Party, Report, ReportingPeriod, ReportLine
+from trama.agreements.models import Agreement, Party, Report, ReportingPeriod, ReportLine
 from trama.ledger.measure import with_events
 from trama.ledger.models import Kind, LedgerEntry, Source, Verification
 from trama.lib.numbers import format_amount
@@ -694,14 +694,37 @@ def _end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
 
 
-def reports_due(standing: Standing) -> list[Task]:
-    """The lead body's reports due within 14 days or overdue, not submitted yet."""
+def coproduction_tasks(standing: Standing) -> list[Task]:
+    """Reports due (the lead's), to verify (the RUP's) and lines to correct (a party's).
+
+    One query finds the agreements in progress the person takes part in; a person with none,
+    the most common case, costs nothing more.
+    """
     if not standing.member_ids:
         return []
+    agreements = set(
+        Agreement.objects.filter(procedure__state=State.IN_PROGRESS)
+        .filter(
+            Q(parties__organization_id__in=standing.member_ids, parties__active=True)
+            | Q(procedure__rup=standing.user, procedure__owner_id__in=standing.public_body_ids)
+        )
+        .values_list("pk", flat=True)
+    )
+    if not agreements:
+        return []
+    return [
+        *reports_due(standing, agreements),
+        *reports_to_verify(standing, agreements),
+        *lines_to_correct(standing, agreements),
+    ]
+
+
+def reports_due(standing: Standing, agreements) -> list[Task]:
+    """The lead body's reports due within 14 days or overdue, not submitted yet."""
     horizon = timezone.localdate(standing.now) + REPORT_NOTICE
     periods = (
         ReportingPeriod.objects.filter(
-            agreement__procedure__state=State.IN_PROGRESS,
+            agreement_id__in=agreements,
             agreement__parties__organization_id__in=standing.member_ids,
             agreement__parties__role=Party.Role.LEAD,
             agreement__parties__active=True,
@@ -714,7 +737,7 @@ def reports_due(standing: Standing) -> list[Task]:
         .select_related("agreement__procedure")
         .order_by("due_on", "pk")
     )
-    leads = Organization.objects.in_bulk({p.lead_id for p in periods})
+    leads = {m.organization_id: m.organization for m in standing.memberships}
     tasks = []
     for period in periods:
         procedure = period.agreement.procedure
@@ -737,12 +760,13 @@ def reports_due(standing: Standing) -> list[Task]:
     return tasks
 
 
-def reports_to_verify(standing: Standing) -> list[Task]:
+def reports_to_verify(standing: Standing, agreements) -> list[Task]:
     """Submitted reports of the RUP's agreements, awaiting verification."""
     if not standing.public_body_ids:
         return []
     submitted = (
         Report.objects.filter(
+            agreement_id__in=agreements,
             state=Report.State.SUBMITTED,
             agreement__procedure__rup=standing.user,
             agreement__procedure__owner_id__in=standing.public_body_ids,
@@ -765,12 +789,11 @@ def reports_to_verify(standing: Standing) -> list[Task]:
     ]
 
 
-def lines_to_correct(standing: Standing) -> list[Task]:
+def lines_to_correct(standing: Standing, agreements) -> list[Task]:
     """A party's resource lines sent back by the RUP, in reports not resubmitted yet."""
-    if not standing.member_ids:
-        return []
     lines = (
         ReportLine.objects.filter(
+            report__agreement_id__in=agreements,
             report__state=Report.State.CHANGES_REQUESTED,
             contributor_id__in=standing.member_ids,
         )
@@ -788,7 +811,7 @@ def lines_to_correct(standing: Standing) -> list[Task]:
             "agreement__procedure", "period"
         )
     }
-    bodies = Organization.objects.in_bulk({r["contributor_id"] for r in rows})
+    bodies = {m.organization_id: m.organization for m in standing.memberships}
     tasks = []
     for row in rows:
         report = reports_by_id[row["report_id"]]
@@ -824,9 +847,7 @@ KINDS = (
     invitations,
     claims_to_decide,
     bodies_to_verify,
-    reports_due,
-    reports_to_verify,
-    lines_to_correct,
+    coproduction_tasks,
 )
 
 
