@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trama.lib.refusals import attempt, form_page
@@ -273,7 +274,11 @@ def report_submit(request, pk, number):
         lambda: reports.submit_report(report, by=request.user),
         consequences=[
             _("The report goes to the procedure manager (RUP) for verification."),
-            _("%(n)s new resource lines become ledger entries awaiting verification.")
+            ngettext(
+                "%(n)s new resource line becomes a ledger entry awaiting verification.",
+                "%(n)s new resource lines become ledger entries awaiting verification.",
+                new_lines,
+            )
             % {"n": new_lines},
             _("Nothing in it can be changed unless the RUP requests changes."),
         ],
