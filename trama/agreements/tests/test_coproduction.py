@@ -107,6 +107,7 @@ def test_it_runs_a_report_from_draft_to_acceptance_with_hand_computed_figures(pe
     assert Notification.objects.filter(recipient=personas.pat, kind=Kind.REPORT_ACCEPTED).exists()
     assert check_rollups().ok
     assert verify_chain(chain_for(co.procedure)).ok
+    assert verify_chain(chain_for(co.program)).ok
 
 
 def test_requested_changes_reject_the_named_lines_and_corrections_come_with_resubmission(
@@ -420,3 +421,13 @@ def test_the_task_lists_show_reports_due_to_verify_and_lines_to_correct(personas
     reports.verify_report(report, by=personas.alice, accept=False, lines={line.pk: "Ricevuta"})
     assert "lines_to_correct" in kinds(personas.pat)
     assert "report_to_verify" not in kinds(personas.alice)
+
+
+def test_the_scheduler_finds_the_reminders_job(personas, co):
+    from crontask import scheduler
+
+    from trama.agreements import tasks
+
+    names = {job.name for job in scheduler.get_jobs()}
+    assert any("report_reminders" in name for name in names)
+    assert tasks.report_reminders.call() == {"reminded": 2}  # both periods: long overdue

@@ -221,3 +221,8 @@ def test_the_reports_list_reads_a_bounded_number_of_queries(
         response = client.get(_url("reports", co))
     assert response.status_code == 200
     assert response.content.decode().count("data-period=") == 32
+
+
+def test_the_procedures_page_links_to_the_reports(personas, co, client_for):
+    html = client_for(None).get(co.procedure.get_absolute_url()).content.decode()
+    assert _url("reports", co) in html
