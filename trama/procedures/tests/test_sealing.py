@@ -160,6 +160,23 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:reverse_entry": "POST",
     "api-v1:verify_entry": "POST",
     "api-v1:confirm_entry": "POST",
+    # Co-production: reports, payments and closing acts of a signed agreement.
+    "agreements:reports": "the reporting calendar of a signed agreement",
+    "agreements:report": "a report: contents for the parties and the public body only",
+    "agreements:report_open": "POST act of the lead",
+    "agreements:report_save": "POST act of the lead",
+    "agreements:report_line": "POST act of a party",
+    "agreements:report_line_remove": "POST act of a party",
+    "agreements:report_submit": "review page and act of the lead",
+    "agreements:report_verify": "review page and act of the RUP",
+    "agreements:payments": "tranches and payments, for the parties and the public body",
+    "agreements:payment_record": "review page and act of the RUP",
+    "agreements:complete": "review page and act of the RUP",
+    "agreements:terminate": "review page and act of the RUP",
+    "api-v1:submit_report": "POST act of the lead",
+    "api-v1:verify_report": "POST act of the RUP",
+    "api-v1:record_payment": "POST act of the RUP",
+    "api-v1:close_agreement": "POST act of the RUP",
 }
 
 
