@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.ledger.forms import EntryForm
 from trama.lib.fields import AmountField, NumberField
-from trama.lib.numbers import QUANTITY
+from trama.lib.numbers import QUANTITY, format_amount
 
 from .beneficiaries import Group, check_label
 from .services.reports import Beneficiaries
@@ -164,8 +164,8 @@ class VerifyForm(forms.Form):
         self.lines = list(lines)
         for line in self.lines:
             self.fields[f"line_{line.pk}"] = forms.CharField(
-                label=_("What to correct: %(body)s, € %(amount)s")
-                % {"body": line.contributor.name, "amount": line.amount},
+                label=_("What to correct: %(body)s, %(amount)s")
+                % {"body": line.contributor.name, "amount": format_amount(line.amount)},
                 required=False,
                 max_length=300,
                 help_text=_("Leave empty to keep this line as it is."),
