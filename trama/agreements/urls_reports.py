@@ -23,6 +23,11 @@ urlpatterns = [
         name="report_line",
     ),
     path(
+        "convenzioni/<int:pk>/rendiconti/<int:number>/risorse/<int:line_id>/",
+        views.report_line_edit,
+        name="report_line_edit",
+    ),
+    path(
         "convenzioni/<int:pk>/rendiconti/<int:number>/risorse/elimina/",
         views.report_line_remove,
         name="report_line_remove",

@@ -147,14 +147,58 @@ def _report_context(request, access, period, report, **forms):
             )
         contributors = _contributors(access)
         if contributors and "line_form" not in forms:
-            context["line_form"] = _line_form(access, period, None)
+            editing = _line_to_edit(request, report, access)
+            context["line_form"] = _line_form(
+                access, period, None, initial=_line_initial(editing) if editing else None
+            )
+            context["editing"] = editing
+        if "line_form" in context:
+            editing = context.get("editing")
+            context["line_action"] = (
+                reverse(
+                    "agreements:report_line_edit",
+                    args=[access.agreement.pk, period.number, editing.pk],
+                )
+                if editing
+                else reverse("agreements:report_line", args=[access.agreement.pk, period.number])
+            )
     return context
 
 
-def _line_form(access, period, data, files=None):
+def _line_to_edit(request, report, access):
+    """The draft line named by ?riga=, if it is one of the person's bodies'."""
+    pk = request.GET.get("riga", "")
+    if not pk.isdigit():
+        return None
+    return ReportLine.objects.filter(
+        report=report, pk=int(pk), entry__isnull=True, contributor_id__in=access.party_ids
+    ).first()
+
+
+def _line_initial(line) -> dict:
+    in_kind = line.quantity is not None
+    return {
+        "category": line.category,
+        "source": line.source,
+        "contributor": line.contributor_id,
+        "year": line.year,
+        "description": line.description,
+        "valuation": LineForm.IN_KIND if in_kind else LineForm.MONEY,
+        "amount": None if in_kind else line.amount,
+        "quantity": line.quantity,
+        "rate": line.rate_id,
+        "unit": line.unit if in_kind and not line.rate_id else "",
+        "unit_value": line.unit_value if in_kind and not line.rate_id else None,
+        "funder": line.funder_id,
+        "grant_reference": line.grant_reference,
+    }
+
+
+def _line_form(access, period, data, files=None, initial=None):
     return LineForm(
         data,
         files,
+        initial=initial,
         program=access.procedure.program,
         contributors=_contributors(access),
         period=period,
@@ -234,6 +278,28 @@ def report_line(request, pk, number):
         request,
         "agreements/report.html",
         _report_context(request, access, period, report, line_form=form),
+    )
+
+
+@login_required
+@require_POST
+def report_line_edit(request, pk, number, line_id):
+    access, period, report = _draft(request, pk, number)
+    line = ReportLine.objects.filter(report=report, pk=line_id).first()
+    if line is None:
+        raise Http404(_("No such line."))
+    form = _line_form(access, period, request.POST, request.FILES)
+    if form.is_valid() and attempt(
+        request,
+        lambda: reports.update_report_line(line, by=request.user, **form.line_fields()),
+        form=form,
+        success=_("Line corrected."),
+    ):
+        return redirect(_report_url(access.agreement, number) + "#risorse")
+    return form_page(
+        request,
+        "agreements/report.html",
+        _report_context(request, access, period, report, line_form=form, editing=line),
     )
 
 

@@ -204,13 +204,8 @@ def _check_line_body(agreement: Agreement, by, contributor) -> Party:
     return party
 
 
-def add_report_line(report: Report, *, by, contributor, evidence=None, **fields) -> ReportLine:
-    """A party enters one of its actual resources in the report draft, valued as the ledger does.
-
-    `fields` are the ledger's: source, category, year, amount or quantity/unit/unit_value/rate,
-    funder, grant_reference, description. The ledger's own rules check them here
-    (`entry_fields`), so the entry the line becomes at submission cannot be refused.
-    """
+def _line_values(report: Report, *, by, contributor, fields) -> dict:
+    """The line's columns, checked by the ledger's own rules (`entry_fields`) and the period."""
     agreement = report.agreement
     procedure = agreement.procedure
     period = report.period
@@ -233,32 +228,46 @@ def add_report_line(report: Report, *, by, contributor, evidence=None, **fields)
                 )
             }
         )
-    line = ReportLine(
-        report=report,
-        contributor=contributor,
-        source=row.source,
-        category=row.category,
-        year=row.year,
-        amount=row.amount,
-        funder=row.funder,
-        grant_reference=row.grant_reference,
-        quantity=getattr(row, "quantity", None),
-        unit=getattr(row, "unit", "") or "",
-        unit_value=getattr(row, "unit_value", None),
-        rate=getattr(row, "rate", None),
-        valuation_note=getattr(row, "valuation_note", "") or "",
-        description=row.description,
-        created_by=by,
-    )
+    return {
+        "contributor": contributor,
+        "source": row.source,
+        "category": row.category,
+        "year": row.year,
+        "amount": row.amount,
+        "funder": row.funder,
+        "grant_reference": row.grant_reference,
+        "quantity": getattr(row, "quantity", None),
+        "unit": getattr(row, "unit", "") or "",
+        "unit_value": getattr(row, "unit_value", None),
+        "rate": getattr(row, "rate", None),
+        "valuation_note": getattr(row, "valuation_note", "") or "",
+        "description": row.description,
+    }
+
+
+def _keep_evidence(line: ReportLine, evidence) -> None:
+    extension = check_evidence(evidence)
+    line.evidence_name = (evidence.name or "")[:255]
+    line.evidence_sha256 = sha256_of(evidence)
+    line.evidence.save(f"{line.evidence_sha256[:32]}.{extension}", evidence, save=False)
+
+
+def add_report_line(report: Report, *, by, contributor, evidence=None, **fields) -> ReportLine:
+    """A party enters one of its actual resources in the report draft, valued as the ledger does.
+
+    `fields` are the ledger's: source, category, year, amount or quantity/unit/unit_value/rate,
+    funder, grant_reference, description. The ledger's own rules check them here
+    (`entry_fields`), so the entry the line becomes at submission cannot be refused.
+    """
+    procedure = report.agreement.procedure
+    values = _line_values(report, by=by, contributor=contributor, fields=fields)
+    line = ReportLine(report=report, created_by=by, **values)
     if evidence:
-        extension = check_evidence(evidence)
-        line.evidence_name = (evidence.name or "")[:255]
-        line.evidence_sha256 = sha256_of(evidence)
-        line.evidence.save(f"{line.evidence_sha256[:32]}.{extension}", evidence, save=False)
+        _keep_evidence(line, evidence)
     try:
         with transaction.atomic():
             locked(procedure)
-            _check_in_progress(agreement)
+            _check_in_progress(report.agreement)
             _editable(report)
             line.save()
             event(
@@ -272,6 +281,46 @@ def add_report_line(report: Report, *, by, contributor, evidence=None, **fields)
             )
     except Exception:
         if line.evidence:
+            line.evidence.delete(save=False)
+        raise
+    return line
+
+
+def update_report_line(line: ReportLine, *, by, contributor, evidence=None, **fields) -> ReportLine:
+    """A party corrects one of its draft lines (not yet an entry); a new file replaces the
+    evidence, none keeps it. A submitted line is never edited: a corrected one is added."""
+    report = line.report
+    procedure = report.agreement.procedure
+    _check_line_body(report.agreement, by, line.contributor)
+    values = _line_values(report, by=by, contributor=contributor, fields=fields)
+    old_file = line.evidence.name if line.evidence else ""
+    try:
+        with transaction.atomic():
+            locked(procedure)
+            _check_in_progress(report.agreement)
+            _editable(report)
+            line = ReportLine.objects.select_for_update().get(pk=line.pk)
+            if line.entry_id:
+                raise ValidationError(
+                    _("This line was submitted: it stays in the ledger. Add a corrected line."),
+                    code="line_submitted",
+                )
+            for name, value in values.items():
+                setattr(line, name, value)
+            if evidence:
+                _keep_evidence(line, evidence)
+            line.save()
+            event(
+                procedure,
+                "report.line_changed",
+                by=by,
+                target=line,
+                report=report.pk,
+                contributor=contributor.pk,
+                amount=str(line.amount),
+            )
+    except Exception:
+        if evidence and line.evidence and line.evidence.name != old_file:
             line.evidence.delete(save=False)
         raise
     return line

@@ -226,3 +226,42 @@ def test_the_reports_list_reads_a_bounded_number_of_queries(
 def test_the_procedures_page_links_to_the_reports(personas, co, client_for):
     html = client_for(None).get(co.procedure.get_absolute_url()).content.decode()
     assert _url("reports", co) in html
+
+
+def test_a_party_corrects_its_draft_line_but_not_a_submitted_one(personas, co, client_for):
+    report = reports.open_report(co.agreement, co.first, by=personas.tom)
+    line = reports.add_report_line(
+        report,
+        by=personas.pat,
+        contributor=personas.coop,
+        source="OWN_RESOURCES",
+        category="PROFESSIONAL",
+        year=2018,
+        quantity="10",
+        unit="HOUR",
+        unit_value="20",
+    )
+    partner = client_for(personas.pat)
+    form = partner.get(_url("report", co, 1) + f"?riga={line.pk}").content.decode()
+    assert _url("report_line_edit", co, 1, line.pk) in form
+    assert 'value="10"' in form  # the line's quantity, ready to correct
+    data = {
+        "category": "PROFESSIONAL",
+        "source": "OWN_RESOURCES",
+        "contributor": personas.coop.pk,
+        "year": "2018",
+        "valuation": "IN_KIND",
+        "quantity": "12",
+        "unit": "HOUR",
+        "unit_value": "20,00",
+    }
+    assert partner.post(_url("report_line_edit", co, 1, line.pk), data).status_code == 302
+    line.refresh_from_db()
+    assert line.amount == D("240.00")
+
+    reports.save_report(report, by=personas.tom, activities="Attività", public_summary="")
+    reports.submit_report(report, by=personas.tom)
+    refused = client_for(personas.pat).post(_url("report_line_edit", co, 1, line.pk), data)
+    assert refused.status_code == 400
+    line.refresh_from_db()
+    assert line.amount == D("240.00") and line.entry.amount == D("240.00")

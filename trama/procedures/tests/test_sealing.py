@@ -167,6 +167,7 @@ NOT_ABOUT_PROPOSALS = {
     "agreements:report_save": "POST act of the lead",
     "agreements:report_line": "POST act of a party",
     "agreements:report_line_remove": "POST act of a party",
+    "agreements:report_line_edit": "POST act of a party",
     "agreements:report_submit": "review page and act of the lead",
     "agreements:report_verify": "review page and act of the RUP",
     "agreements:payments": "tranches and payments, for the parties and the public body",
