@@ -28,6 +28,11 @@ urlpatterns = [
         name="report_line_edit",
     ),
     path(
+        "convenzioni/<int:pk>/rendiconti/<int:number>/risorse/<int:line_id>/documento/",
+        views.report_line_evidence,
+        name="report_line_evidence",
+    ),
+    path(
         "convenzioni/<int:pk>/rendiconti/<int:number>/risorse/elimina/",
         views.report_line_remove,
         name="report_line_remove",

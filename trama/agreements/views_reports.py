@@ -5,11 +5,15 @@ beneficiaries, resources, evidence) for the parties and the public body only; an
 reads a report's public summary once it is accepted.
 """
 
+from collections import defaultdict
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from trama.ledger.models import LedgerTotal, Level, Measure, Source
+from trama.ledger.services import EVIDENCE_TYPES
+from trama.ledger.vocabulary import ADDITIONAL_SOURCES
 from trama.lib.refusals import attempt, form_page
 from trama.lib.review import Review, reviewed
 from trama.organizations.models import Organization
@@ -82,10 +89,12 @@ def reports_list(request, pk):
                 "overdue": not done and period.due_on < today,
             }
         )
+    figures = _figures(access.procedure) if access.reads_contents else None
     return render(
         request,
         "agreements/reports.html",
         {
+            "figures": figures,
             "access": access,
             "agreement": agreement,
             "procedure": access.procedure,
@@ -95,6 +104,28 @@ def reports_list(request, pk):
             "can_terminate": access.is_rup and access.can("terminate"),
         },
     )
+
+
+def _figures(procedure) -> dict:
+    """Pledged and accepted public and additional resources, and what awaits verification,
+    read in one query from the ledger's roll-ups at the procedure's level."""
+    rows = (
+        LedgerTotal.objects.filter(level=Level.PROCEDURE, scope_id=procedure.pk)
+        .values("measure", "source")
+        .annotate(total=Sum("amount"))
+    )
+    figures = defaultdict(lambda: Decimal("0.00"))
+    for row in rows:
+        if row["source"] == Source.PUBLIC_OWNER:
+            side = "public"
+        elif row["source"] in ADDITIONAL_SOURCES:
+            side = "additional"
+        else:
+            side = "other_public"
+        figures[f"{row['measure'].lower()}_{side}"] += row["total"] or 0
+        if row["measure"] == Measure.PENDING:
+            figures["pending"] += row["total"] or 0
+    return dict(figures)
 
 
 def _contributors(access):
@@ -301,6 +332,25 @@ def report_line_edit(request, pk, number, line_id):
         "agreements/report.html",
         _report_context(request, access, period, report, line_form=form, editing=line),
     )
+
+
+@login_required
+def report_line_evidence(request, pk, number, line_id):
+    """A line's evidence: for its body's members and the owning public body's officers, as
+    the ledger keeps evidence (DESIGN.md, The resource ledger)."""
+    access, period, report = _draft(request, pk, number)
+    line = ReportLine.objects.filter(report=report, pk=line_id).exclude(evidence="").first()
+    if line is None or not (access.is_officer or line.contributor_id in access.party_ids):
+        raise Http404(_("No such file."))
+    extension = line.evidence.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        line.evidence.open("rb"),
+        as_attachment=True,
+        filename=line.evidence_name or f"evidence.{extension}",
+        content_type=EVIDENCE_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -104,7 +104,14 @@ def test_the_lead_and_a_partner_prepare_the_report_on_its_page(personas, co, cli
     assert submitted.status_code == 302
     report.refresh_from_db()
     assert report.state == Report.State.SUBMITTED
-    assert report.lines.get().entry is not None
+    line = report.lines.get()
+    assert line.entry is not None
+    evidence = _url("report_line_evidence", co, 1, line.pk)
+    assert client_for(personas.pat).get(evidence).status_code == 200
+    assert client_for(personas.eve).get(evidence).status_code == 200
+    assert client_for(personas.fiona).get(evidence).status_code == 403
+    figures = client_for(personas.eve).get(_url("reports", co)).content.decode()
+    assert "1.500,50" in figures  # awaiting verification
 
 
 def test_a_body_not_party_cannot_add_resources(personas, co, client_for):
@@ -202,6 +209,9 @@ def test_closing_and_termination_pages_are_the_rups(personas, co, client_for):
     assert done.status_code == 302
     co.procedure.refresh_from_db()
     assert co.procedure.state == "TERMINATED"
+    # Nothing was realised: every pledge is reversed, and the figures stay readable.
+    html = client_for(personas.tom).get(_url("reports", co)).content.decode()
+    assert 'data-figure="pledged-public">0,00' in html
 
 
 def test_the_reports_list_reads_a_bounded_number_of_queries(

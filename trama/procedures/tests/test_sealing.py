@@ -168,6 +168,7 @@ NOT_ABOUT_PROPOSALS = {
     "agreements:report_line": "POST act of a party",
     "agreements:report_line_remove": "POST act of a party",
     "agreements:report_line_edit": "POST act of a party",
+    "agreements:report_line_evidence": "a line's evidence: its body and the public body",
     "agreements:report_submit": "review page and act of the lead",
     "agreements:report_verify": "review page and act of the RUP",
     "agreements:payments": "tranches and payments, for the parties and the public body",
