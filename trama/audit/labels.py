@@ -65,6 +65,17 @@ ACTION_LABELS = {
     "ledger.funder_confirmed": _("Grant confirmed or disputed by the funder"),
     "ledger.imported": _("Spreadsheet imported"),
     "ledger.evidence_attached": _("Evidence attached to an entry"),
+    "report.opened": _("Report draft opened"),
+    "report.saved": _("Report draft saved"),
+    "report.line_added": _("Resource added to a report draft"),
+    "report.line_changed": _("Resource corrected in a report draft"),
+    "report.line_removed": _("Resource removed from a report draft"),
+    "report.submitted": _("Report submitted"),
+    "report.accepted": _("Report accepted"),
+    "report.changes_requested": _("Changes requested to a report"),
+    "payment.recorded": _("Payment of a tranche recorded"),
+    "agreement.completed": _("Agreement closed"),
+    "agreement.terminated": _("Agreement terminated"),
 }
 
 
