@@ -115,6 +115,7 @@ def _signer_info(
     by_key_identifier: bool,
     signing_time: datetime | None,
     message_digest: bytes | None,
+    attested_certificate: x509.Certificate | None,
 ) -> cms.SignerInfo:
     asn1_cert = _asn1_cert(cert)
     hash_class = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}.get(
@@ -136,7 +137,11 @@ def _signer_info(
                         {
                             "certs": [
                                 tsp.ESSCertIDv2(
-                                    {"cert_hash": hashlib.sha256(asn1_cert.dump()).digest()}
+                                    {
+                                        "cert_hash": hashlib.sha256(
+                                            _asn1_cert(attested_certificate or cert).dump()
+                                        ).digest()
+                                    }
                                 )
                             ]
                         }
@@ -213,6 +218,7 @@ def make_p7m(
     by_key_identifier: bool = False,
     signing_time: datetime | None = SIGNING_TIME,
     message_digest: bytes | None = None,
+    attested_certificate: x509.Certificate | None = None,
     detached: bool = False,
     base64_pem: bool = False,
 ) -> bytes:
@@ -220,6 +226,7 @@ def make_p7m(
     and by each `(key, cert)` of `cosigners` side by side (parallel signatures).
 
     `message_digest` puts a wrong digest in the signed attributes (a swapped content);
+    `attested_certificate` names another certificate in the signing-certificate attribute;
     `base64_pem` writes the envelope as PEM text, as some Italian tools do.
     """
     signers = [(key, cert), *cosigners]
@@ -233,6 +240,7 @@ def make_p7m(
             by_key_identifier=by_key_identifier,
             signing_time=signing_time,
             message_digest=message_digest,
+            attested_certificate=attested_certificate,
         )
         for signer_key, signer_cert in signers
     ]
@@ -294,4 +302,3 @@ def signature_values(p7m: bytes) -> list[bytes]:
     """The raw signature values of a DER envelope's signers, to tamper with in tests."""
     info = cms.ContentInfo.load(p7m)
     return [si["signature"].native for si in info["content"]["signer_infos"]]
-

@@ -175,6 +175,12 @@ def test_it_refuses_a_p7m_whose_signer_certificate_is_another_one(maria):
     assert refused(make_p7m(AGREEMENT, key, other_cert)).code == "bad_signature"
 
 
+def test_it_refuses_a_p7m_whose_signed_attributes_name_another_certificate(maria):
+    _, other_cert = signer_identity("Paolo Neri", "NREPLA70A01H501U")
+    data = make_p7m(AGREEMENT, *maria, attested_certificate=other_cert)
+    assert refused(data).code == "bad_signature"
+
+
 def test_it_refuses_sha1_as_obsolete(maria):
     error = refused(make_p7m(AGREEMENT, *maria, digest="sha1"))
     assert error.code == "unsupported"
