@@ -132,15 +132,12 @@ def _verify_p7m(data: bytes, expected_pdf: bytes) -> list[Signer]:
     return signers
 
 
-_PEM_LINE = re.compile(rb"^-----(BEGIN|END) [A-Z0-9 ]+-----$", re.MULTILINE)
-
-
 def _der_of(data: bytes) -> bytes:
     if data[:1] == b"\x30":
         return data
     # Some Italian signing tools save the envelope in Base64, bare or between PEM lines.
-    text = _PEM_LINE.sub(b"", data)
-    text = b"".join(text.split())
+    lines = [line for line in data.splitlines() if not line.strip().startswith(b"-----")]
+    text = b"".join(b"".join(lines).split())
     try:
         der = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

@@ -12,7 +12,7 @@ import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 
-from asn1crypto import algos, cms, keys, tsp
+from asn1crypto import algos, cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -221,13 +221,16 @@ def make_p7m(
     attested_certificate: x509.Certificate | None = None,
     detached: bool = False,
     base64_pem: bool = False,
+    ber: bool = False,
 ) -> bytes:
     """A CAdES-BES attached envelope (.p7m, DER) of `content` signed with `key`/`cert`,
     and by each `(key, cert)` of `cosigners` side by side (parallel signatures).
 
     `message_digest` puts a wrong digest in the signed attributes (a swapped content);
     `attested_certificate` names another certificate in the signing-certificate attribute;
-    `base64_pem` writes the envelope as PEM text, as some Italian tools do.
+    `base64_pem` writes the envelope as PEM text, as some Italian tools do; `ber` writes it
+    as streaming signers do (OpenSSL's -stream among them): BER with indefinite lengths and
+    the content cut into chunks.
     """
     signers = [(key, cert), *cosigners]
     infos = [
@@ -258,11 +261,41 @@ def make_p7m(
             "signer_infos": infos,
         }
     )
+    if ber:
+        return _streamed_ber(signed_data, content)
     der = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
     if base64_pem:
         text = base64.encodebytes(der)
         return b"-----BEGIN PKCS7-----\n" + text + b"-----END PKCS7-----\n"
     return der
+
+
+def _streamed_ber(signed_data: cms.SignedData, content: bytes, chunk: int = 256) -> bytes:
+    end = b"\x00\x00"
+    chunks = b"".join(
+        core.OctetString(content[at : at + chunk]).dump() for at in range(0, len(content), chunk)
+    )
+    encap = (
+        b"\x30\x80"
+        + core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()
+        + b"\xa0\x80\x24\x80"
+        + chunks
+        + end * 3
+    )
+    fields = (
+        signed_data["version"].dump()
+        + signed_data["digest_algorithms"].dump()
+        + encap
+        + signed_data["certificates"].dump()
+        + signed_data["signer_infos"].dump()
+    )
+    return (
+        b"\x30\x80"
+        + core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
+        + b"\xa0\x80\x30\x80"
+        + fields
+        + end * 3
+    )
 
 
 def make_pades(pdf: bytes, key, cert: x509.Certificate, *, field_name: str = "Firma1") -> bytes:

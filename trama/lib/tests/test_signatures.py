@@ -7,6 +7,8 @@ import logging
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trama.lib.signatures import SignatureError, verify_signed_copy
 from trama.lib.tests.signing import (
@@ -64,8 +66,24 @@ def test_it_names_the_signer_of_a_p7m_with_tax_code_time_and_certificate(maria):
 def test_it_reads_a_p7m_saved_as_base64_text(maria):
     signers = verify_signed_copy(make_p7m(AGREEMENT, *maria, base64_pem=True), AGREEMENT)
     assert [s.name for s in signers] == ["Maria Rossi"]
-    bare = b"".join(make_p7m(AGREEMENT, *maria, base64_pem=True).splitlines()[1:-1])
+    pem = make_p7m(AGREEMENT, *maria, base64_pem=True)
+    bare = b"".join(pem.splitlines()[1:-1])
     assert [s.tax_code for s in verify_signed_copy(bare, AGREEMENT)] == ["RSSMRA80A41F205X"]
+    windows = pem.replace(b"\n", b"\r\n")
+    assert [s.tax_code for s in verify_signed_copy(windows, AGREEMENT)] == ["RSSMRA80A41F205X"]
+
+
+def test_it_reads_a_p7m_written_by_a_streaming_signer_in_ber(maria, luca):
+    streamed = make_p7m(AGREEMENT, *maria, ber=True)
+    assert streamed[:2] == b"\x30\x80"  # indefinite length: not DER
+    assert [s.name for s in verify_signed_copy(streamed, AGREEMENT)] == ["Maria Rossi"]
+    nested = make_p7m(streamed, *luca, ber=True)
+    assert [s.name for s in verify_signed_copy(nested, AGREEMENT)] == [
+        "Luca Bianchi",
+        "Maria Rossi",
+    ]
+    other = make_p7m(make_pdf("Un altro documento"), *maria, ber=True)
+    assert refused(other).code == "content_mismatch"
 
 
 def test_it_names_both_signers_of_a_p7m_signed_side_by_side(maria, luca):
@@ -200,6 +218,26 @@ def test_it_refuses_a_detached_signature_asking_for_the_envelope_with_the_pdf(ma
 )
 def test_it_refuses_what_is_no_signed_file_as_malformed(data):
     assert refused(data).code == "malformed"
+
+
+_MARIAS_ENVELOPE = make_p7m(AGREEMENT, *signer_identity("Maria Rossi", "RSSMRA80A41F205X"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_it_refuses_any_damaged_p7m_with_one_of_its_codes(data):
+    envelope = bytearray(_MARIAS_ENVELOPE)
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(envelope) - 1))
+        envelope[at] = data.draw(st.integers(0, 255).filter(lambda b, at=at: b != envelope[at]))
+    try:
+        signers = verify_signed_copy(bytes(envelope), AGREEMENT)
+    except SignatureError as error:
+        assert error.code in {"content_mismatch", "bad_signature", "unsupported", "malformed"}
+    else:
+        # Only a byte that neither the signature nor the content covers may change (the
+        # unsigned list of digest algorithms, say): then the signer must be the same.
+        assert signers == verify_signed_copy(_MARIAS_ENVELOPE, AGREEMENT)
 
 
 def test_it_refuses_a_truncated_p7m_as_malformed(maria):
