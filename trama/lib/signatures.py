@@ -393,10 +393,9 @@ def _pdf_reader(data: bytes):
         raise SignatureError("malformed", detail=f"PDF: {exc}") from None
 
 
-def _pdf_signatures(data: bytes) -> list:
+def _pdf_signatures(reader) -> list:
     from pyhanko.pdf_utils.misc import PdfError
 
-    reader = _pdf_reader(data)
     try:
         return list(reader.embedded_regular_signatures)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
@@ -405,9 +404,110 @@ def _pdf_signatures(data: bytes) -> list:
 
 def _pdf_is_signed(data: bytes) -> bool:
     try:
-        return bool(_pdf_signatures(data))
+        return bool(_pdf_signatures(_pdf_reader(data)))
     except SignatureError:
         return False
+
+
+# What signing may change in objects of the stored PDF: the catalog gains a form (and PAdES
+# extensions, validation data, refreshed XMP metadata), a page gains signature widgets.
+_CATALOG_KEYS_SIGNING_ADDS = {"/AcroForm", "/DSS", "/Extensions", "/Perms", "/Metadata"}
+_PAGE_KEYS_SIGNING_ADDS = {"/Annots"}
+
+
+def _check_only_signatures_added(reader, expected_pdf: bytes, signatures: list) -> None:
+    """Refuse a PDF whose updates up to its first signature do more than add that signature.
+
+    A signature covers its whole revision: a tool (or a person) could change a page in the
+    same update that adds the signature, which would still be intact. pyHanko's difference
+    analysis vets what comes after each signature; this vets what comes before the first.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.misc import PdfError
+
+    base = _pdf_reader(expected_pdf).xrefs.total_revisions - 1
+    first = min(signature.signed_revision for signature in signatures)
+    try:
+        old = reader.get_historical_resolver(base)
+        new = reader.get_historical_resolver(first)
+        catalog = old.trailer_view.raw_get("/Root")
+        pages = _page_refs(old.root.raw_get("/Pages"))
+        existing_annots = {}
+        may_change = {catalog.reference}
+        # Signing software may refresh the document's metadata (Info dictionary, XMP).
+        for holder, key in ((old.trailer_view, "/Info"), (old.root, "/Metadata")):
+            if isinstance(_raw(holder, key), generic.IndirectObject):
+                may_change.add(_raw(holder, key).reference)
+        for page in pages:
+            annots = _raw(old.get_object(page), "/Annots")
+            if isinstance(annots, generic.IndirectObject):
+                may_change.add(annots.reference)
+            existing_annots[page] = set(_refs(annots.get_object() if annots else []))
+        for revision in range(base + 1, first + 1):
+            for ref in reader.xrefs.explicit_refs_in_revision(revision):
+                if reader.xrefs.get_introducing_revision(ref) > base:
+                    continue  # a new object: it matters only if reached from below
+                if ref == catalog.reference:
+                    _same_but(old.get_object(ref), new.get_object(ref), _CATALOG_KEYS_SIGNING_ADDS)
+                elif ref in pages:
+                    _same_but(old.get_object(ref), new.get_object(ref), _PAGE_KEYS_SIGNING_ADDS)
+                elif ref not in may_change:
+                    raise SignatureError("content_mismatch", detail=f"signing changed {ref}")
+        for page in pages:
+            annots = new.get_object(page).get("/Annots") or []
+            for annot in annots:
+                if isinstance(annot, generic.IndirectObject):
+                    if annot.reference in existing_annots[page]:
+                        continue
+                    annot = annot.get_object()
+                if not _is_signature_widget(annot):
+                    raise SignatureError(
+                        "content_mismatch", detail=f"signing added an annotation {annot}"
+                    )
+    except SignatureError:
+        raise
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise SignatureError("malformed", detail=f"PDF revisions: {exc}") from None
+
+
+def _raw(dictionary, key):
+    return dictionary.raw_get(key) if key in dictionary else None
+
+
+def _refs(array) -> list:
+    return [item.reference for item in array if hasattr(item, "reference")]
+
+
+def _page_refs(node, depth: int = 0) -> set:
+    """The references of the pages under a page tree node (an IndirectObject)."""
+    if depth > 32:
+        raise SignatureError("malformed", detail="page tree too deep")
+    obj = node.get_object()
+    if obj.get("/Type") == "/Page" or "/Kids" not in obj:
+        return {node.reference}
+    refs = set()
+    for kid in obj["/Kids"]:
+        refs |= _page_refs(kid, depth + 1) if hasattr(kid, "reference") else set()
+    return refs
+
+
+def _same_but(old, new, keys: set) -> None:
+    for key in (set(old) | set(new)) - keys:
+        if _raw(old, key) != _raw(new, key):
+            raise SignatureError("content_mismatch", detail=f"signing changed {key}")
+
+
+def _is_signature_widget(annot) -> bool:
+    if annot.get("/Subtype") != "/Widget":
+        return False
+    field = annot
+    for _depth in range(8):  # a widget's field type may be inherited from its parent field
+        if "/FT" in field:
+            return field["/FT"] == "/Sig"
+        if "/Parent" not in field:
+            return False
+        field = field["/Parent"]
+    return False
 
 
 def _verify_pdf(data: bytes, expected_pdf: bytes) -> list[Signer]:
@@ -419,7 +519,8 @@ def _verify_pdf(data: bytes, expected_pdf: bytes) -> list[Signer]:
     )
     from pyhanko_certvalidator import ValidationContext
 
-    signatures = _pdf_signatures(data)
+    reader = _pdf_reader(data)
+    signatures = _pdf_signatures(reader)
     if not signatures:
         raise SignatureError("not_signed", detail="PDF without signatures")
     # The stored PDF must be the start of every signed revision: each signature was added
@@ -456,4 +557,5 @@ def _verify_pdf(data: bytes, expected_pdf: bytes) -> list[Signer]:
             )
         cert = signature.signer_cert
         signers.append(_signer(cert, signature.self_reported_timestamp))
+    _check_only_signatures_added(reader, expected_pdf, signatures)
     return signers

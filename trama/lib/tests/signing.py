@@ -298,10 +298,23 @@ def _streamed_ber(signed_data: cms.SignedData, content: bytes, chunk: int = 256)
     )
 
 
-def make_pades(pdf: bytes, key, cert: x509.Certificate, *, field_name: str = "Firma1") -> bytes:
-    """`pdf` with a PAdES signature by `key`/`cert` added as an incremental update."""
+def make_pades(
+    pdf: bytes,
+    key,
+    cert: x509.Certificate,
+    *,
+    field_name: str = "Firma1",
+    visible: bool = False,
+    edit=None,
+) -> bytes:
+    """`pdf` with a PAdES signature by `key`/`cert` added as an incremental update,
+    `visible` as a box on the first page (as most Italian signing tools offer).
+
+    `edit(writer)`, if given, changes the PDF in the same update that adds the signature
+    (pyHanko's IncrementalPdfFileWriter), as a forger would.
+    """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     asn1_cert = _asn1_cert(cert)
@@ -317,6 +330,12 @@ def make_pades(pdf: bytes, key, cert: x509.Certificate, *, field_name: str = "Fi
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    if edit is not None:
+        edit(writer)
+    if visible:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(sig_field_name=field_name, box=(72, 72, 272, 132))
+        )
     out = signers.sign_pdf(
         writer,
         signers.PdfSignatureMetadata(field_name=field_name, subfilter=None),
