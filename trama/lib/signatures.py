@@ -9,14 +9,15 @@ intact, and tells who signed.
 
 It does not check that the signers' certificates chain to a qualified trust service
 provider (that needs the EU trusted lists and revocation data, which the platform does not
-reach): callers must say so to the people who read the result.
+reach): callers must say so to the people who read the result. For a signed PDF, pyHanko
+logs a warning for each certificate it cannot chain to a trusted root, that is for all of
+them here: the logger ``pyhanko.sign.validation.generic_cms`` can be set to ERROR.
 """
 
 import base64
 import binascii
 import hashlib
 import io
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,10 +30,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from django.utils.translation import gettext_lazy as _
 
-logger = logging.getLogger(__name__)
-
 # A .p7m signed again and again is a few layers deep; far more is a crafted file.
 MAX_LAYERS = 8
+# What the parsers raise on a damaged or crafted file (pyHanko adds its own PdfError).
+_PARSING_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 
 _HASHES = {
     "sha256": hashes.SHA256,
@@ -153,7 +154,7 @@ def _looks_like_cms(content: bytes) -> bool:
     try:
         info = cms.ContentInfo.load(content, strict=True)
         return info["content_type"].native == "signed_data"
-    except (ValueError, TypeError, KeyError):
+    except _PARSING_ERRORS:
         return False
 
 
@@ -172,7 +173,7 @@ def _signed_data(der: bytes) -> cms.SignedData:
         signed_data.native  # noqa: B018
     except SignatureError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except _PARSING_ERRORS as exc:
         raise SignatureError("malformed", detail=f"CMS: {exc}") from None
     return signed_data
 
@@ -190,7 +191,7 @@ def _encapsulated_content(signed_data: cms.SignedData) -> bytes:
         )
     try:
         return bytes(content)
-    except (ValueError, TypeError) as exc:
+    except _PARSING_ERRORS as exc:
         raise SignatureError("malformed", detail=f"eContent: {exc}") from None
 
 
@@ -349,13 +350,17 @@ _TAX_CODE = re.compile(r"^[A-Z0-9]{11,16}$")
 
 def _signer(cert: asn1_x509.Certificate, signed_at: datetime | None) -> Signer:
     subject = cert.subject.native
-    name = _text(subject.get("common_name"))
-    if not name:
-        name = " ".join(
-            part
-            for part in (_text(subject.get("given_name")), _text(subject.get("surname")))
-            if part
-        )
+    common_name = _text(subject.get("common_name"))
+    full_name = " ".join(
+        part for part in (_text(subject.get("given_name")), _text(subject.get("surname"))) if part
+    )
+    # Some Italian certificates (the CNS among them) put a code in the CN, such as
+    # "RSSMRA80A41F205X/7420091000049623.fmIW78mgkUVd...": the person's name is then in
+    # givenName and surname.
+    if full_name and (not common_name or any(char.isdigit() for char in common_name)):
+        name = full_name
+    else:
+        name = common_name
     return Signer(
         name=name,
         tax_code=_tax_code(_text(subject.get("serial_number"))),
@@ -389,7 +394,7 @@ def _pdf_reader(data: bytes):
 
     try:
         return PdfFileReader(io.BytesIO(data), strict=False)
-    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (PdfError, *_PARSING_ERRORS) as exc:
         raise SignatureError("malformed", detail=f"PDF: {exc}") from None
 
 
@@ -398,7 +403,7 @@ def _pdf_signatures(reader) -> list:
 
     try:
         return list(reader.embedded_regular_signatures)
-    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (PdfError, *_PARSING_ERRORS) as exc:
         raise SignatureError("malformed", detail=f"PDF signatures: {exc}") from None
 
 
@@ -466,7 +471,7 @@ def _check_only_signatures_added(reader, expected_pdf: bytes, signatures: list) 
                     )
     except SignatureError:
         raise
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+    except (PdfError, *_PARSING_ERRORS) as exc:
         raise SignatureError("malformed", detail=f"PDF revisions: {exc}") from None
 
 
@@ -543,7 +548,7 @@ def _verify_pdf(data: bytes, expected_pdf: bytes) -> list[Signer]:
             raise SignatureError("bad_signature", detail=f"pyHanko: {exc}") from None
         except NotImplementedError as exc:
             raise SignatureError("unsupported", detail=f"pyHanko: {exc}") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except _PARSING_ERRORS as exc:
             raise SignatureError("malformed", detail=f"pyHanko: {exc}") from None
         if not status.intact or not status.valid:
             raise SignatureError(

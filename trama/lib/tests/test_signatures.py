@@ -6,7 +6,9 @@ import logging
 
 import pytest
 import weasyprint
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,11 +130,7 @@ def test_it_accepts_an_ecdsa_signature(luca):
     assert signer.name == "Luca Bianchi"
 
 
-def test_it_falls_back_to_given_name_and_surname_and_leaves_a_missing_tax_code_empty():
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import NameOID
-
+def test_it_falls_back_to_given_name_and_surname_and_reads_older_tax_codes():
     key, cert = signer_identity("Anna Verdi", "")
     subject = x509.Name(
         [
@@ -152,6 +150,27 @@ def test_it_falls_back_to_given_name_and_surname_and_leaves_a_missing_tax_code_e
     )
     [signer] = verify_signed_copy(make_p7m(AGREEMENT, key, no_cn), AGREEMENT)
     assert (signer.name, signer.tax_code) == ("Anna Verdi", "")
+
+    coded_cn = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "VRDNNA85M41F205Y/7420091000049623.abc="),
+            x509.NameAttribute(NameOID.GIVEN_NAME, "Anna"),
+            x509.NameAttribute(NameOID.SURNAME, "Verdi"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, "IT:VRDNNA85M41F205Y"),
+        ]
+    )
+    cns = (
+        x509.CertificateBuilder()
+        .subject_name(coded_cn)
+        .issuer_name(coded_cn)
+        .public_key(key.public_key())
+        .serial_number(8)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+        .sign(key, hashes.SHA256())
+    )
+    [signer] = verify_signed_copy(make_p7m(AGREEMENT, key, cns), AGREEMENT)
+    assert (signer.name, signer.tax_code) == ("Anna Verdi", "VRDNNA85M41F205Y")
 
 
 def test_it_refuses_a_p7m_of_another_document(maria):
