@@ -35,6 +35,7 @@ _INPUTS = frozenset(
 )
 _TEXTAREA = "django/forms/widgets/textarea.html"
 _CLEARABLE_FILE = "django/forms/widgets/clearable_file_input.html"
+_BUILT = _INPUTS | {_TEXTAREA, _CLEARABLE_FILE}
 # Values `{{ value|stringformat:'s' }}` shows as str(value), escaped unless marked safe.
 _PLAIN = (str, int, float, bool, Promise)
 
@@ -62,7 +63,7 @@ class QuickRenderer(DjangoTemplates):
 
     def render(self, template_name, context, request=None):
         html = None
-        if template_name in _INPUTS or template_name == _TEXTAREA or template_name == _CLEARABLE_FILE:
+        if template_name in _BUILT:
             html = self._widget(template_name, context.get("widget"))
         if html is None:
             return super().render(template_name, context, request)

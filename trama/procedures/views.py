@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -631,7 +631,7 @@ def proposal_detail(request, pk):
 
 
 def _plan_context(proposal) -> dict:
-    lines = list(proposal.budget_lines.select_related("contributor", "funder"))
+    lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
     return {
         "lines": lines,
         "lines_total": sum((line.amount for line in lines), Decimal("0")),
@@ -639,7 +639,20 @@ def _plan_context(proposal) -> dict:
 
 
 def _documents_context(proposal) -> dict:
-    return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT))}
+    return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).order_by("pk"))}
+
+
+def _partner_rows(proposal, user):
+    """The partnership with its bodies, in one query: for each, whether anyone administers
+    the body on Trama (`partners_without_admin`) and the user's role in it (None if none)."""
+    memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
+    rows = proposal.partners.select_related("organization").order_by("-role", "pk")
+    return rows.annotate(
+        has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN)),
+        user_role=Subquery(memberships.filter(user=user).values("role")[:1])
+        if user.is_authenticated
+        else Value(None, output_field=CharField()),
+    )
 
 
 def proposal_context(request, access, forms: PageForms, search=None) -> dict:
@@ -653,13 +666,6 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
         "now": timezone.now(),
     }
     if access.reads_content:
-        user_roles = dict(
-            Membership.objects.filter(
-                user=request.user, organization__in=proposal.partners.values("organization")
-            ).values_list("organization_id", "role")
-            if request.user.is_authenticated
-            else []
-        )
         context["requests"] = [
             (
                 item,
@@ -670,27 +676,34 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                 if access.acts_for_lead
                 else None,
             )
-            for item in proposal.document_requests.prefetch_related("files")
+            # Ordered within the proposal as the models order them (their Meta ordering
+            # starts with the proposal, which would join it and its procedure to sort).
+            for item in proposal.document_requests.order_by("requested_at").prefetch_related(
+                Prefetch("files", queryset=ProposalFile.objects.order_by("pk"))
+            )
         ]
-        sections = list(proposal.sections.select_related("criterion"))
+        sections = list(
+            proposal.sections.select_related("criterion").order_by(
+                "criterion__position", "criterion_id"
+            )
+        )
         plan = _plan_context(proposal)
         open_draft = access.proposal.state == Proposal.State.DRAFT and procedure.is_open()
-        no_admin = partners_without_admin(proposal) if open_draft else set()
         pledged = {}
         for line in plan["lines"]:
             count, total = pledged.get(line.contributor_id, (0, Decimal("0")))
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
-        partner_rows = list(proposal.partners.select_related("organization"))
+        partner_rows = list(_partner_rows(proposal, request.user))
         for partner in partner_rows:
-            org_id, role = partner.organization_id, user_roles.get(partner.organization_id)
+            org_id, role = partner.organization_id, partner.user_role
             waiting = open_draft and partner.confirmed_at is None
             partners.append(
                 (
                     partner,
                     {
                         "can_confirm": waiting and role == Membership.Role.ADMIN,
-                        "no_admin": waiting and org_id in no_admin,
+                        "no_admin": waiting and not partner.has_admin,
                         "asks_admin": waiting and role == Membership.Role.MEMBER,
                         "is_member": role is not None,
                         "removable": access.can_edit and partner.role != ProposalPartner.Role.LEAD,

@@ -57,7 +57,7 @@ DATA = {"text": "x" * 30, "area": "", "year": "1999", "mail": "no", "amount": "1
         lambda r: Everything(renderer=r),
         lambda r: Everything(renderer=r, initial=INITIAL),
         lambda r: Everything(DATA, renderer=r),
-        lambda r: Everything(DATA, renderer=r, auto_id="id_x%s_%%s" % 7),
+        lambda r: Everything(DATA, renderer=r, auto_id="id_x7_%s"),
     ],
     ids=["empty", "initial", "errors", "auto_id"],
 )
