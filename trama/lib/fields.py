@@ -54,7 +54,8 @@ class RowsIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        rows = getattr(self.field, "rows", None)
+        for obj in self.queryset if rows is None else rows:
             yield self.choice(obj)
 
 
@@ -64,6 +65,13 @@ class RowChoiceField(forms.ModelChoiceField):
 
     iterator = RowsIterator
     widget = QuickSelect
+    rows = None
+
+    def show_rows(self, rows) -> None:
+        """Show these rows, which the view has read already: the very rows the queryset
+        selects, in its order. The queryset still checks the value posted."""
+        self.rows = list(rows)
+        self.widget.choices = self.choices
 
 
 class RowsMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -217,15 +217,33 @@ def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | Non
     if user is None or not user.is_authenticated:
         return None, None
     # A user in several partner bodies acts through the lead first ("LEAD" < "PARTNER").
+    # The membership comes with it: annotated after the filter, it is the row the filter
+    # joined (the user's, in that body), so no second query reads it.
+    joined = "organization__memberships__"
     partner = (
         ProposalPartner.objects.filter(proposal=proposal)
         .filter(_member_reads_q(user, to_partner="", to_proposal="proposal__"))
+        .annotate(
+            membership_id=F(f"{joined}id"),
+            membership_role=F(f"{joined}role"),
+            membership_created_at=F(f"{joined}created_at"),
+        )
         .order_by("role", "pk")
         .first()
     )
     if partner is None:
         return None, None
-    membership = Membership.objects.get(organization_id=partner.organization_id, user=user)
+    membership = Membership.from_db(
+        partner._state.db,
+        ["id", "organization_id", "user_id", "role", "created_at"],
+        [
+            partner.membership_id,
+            partner.organization_id,
+            user.pk,
+            partner.membership_role,
+            partner.membership_created_at,
+        ],
+    )
     return partner, membership
 
 
@@ -239,7 +257,11 @@ def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
     declared no conflict (`ProcedureAccess.reads_proposals`). Drafts never leave the
     partnership.
     """
-    proposal = Proposal.objects.select_related("procedure__owner", "lead").filter(pk=pk).first()
+    # get(), not first(): first() sorts by the model's ordering, which joins the program.
+    try:
+        proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
+    except Proposal.DoesNotExist:
+        proposal = None
     if proposal is None:
         raise Http404(_("No such proposal."))
     partner, membership = partner_of(user, proposal)

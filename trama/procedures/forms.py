@@ -320,11 +320,14 @@ class BudgetLineForm(forms.Form):
         label=_("Funder (for a foundation grant)"), queryset=None, required=False
     )
 
-    def __init__(self, *args, proposal, **kwargs):
+    def __init__(self, *args, proposal, partner_bodies=None, **kwargs):
+        """`partner_bodies`: the partners' bodies by name, if the page has read them."""
         super().__init__(*args, **kwargs)
         self.fields["contributor"].queryset = Organization.objects.filter(
             pk__in=proposal.partners.values("organization")
         )
+        if partner_bodies is not None:
+            self.fields["contributor"].show_rows(partner_bodies)
         self.fields["source"].choices = [(s.value, s.label) for s in ADDITIONAL_SOURCES]
         self.fields["source"].initial = Source.OWN_RESOURCES
         self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)

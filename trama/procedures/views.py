@@ -646,7 +646,7 @@ def _partner_rows(proposal, user):
     """The partnership with its bodies, in one query: for each, whether anyone administers
     the body on Trama (`partners_without_admin`) and the user's role in it (None if none)."""
     memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
-    rows = proposal.partners.select_related("organization").order_by("-role", "pk")
+    rows = proposal.partners.select_related("organization").order_by("organization__name")
     return rows.annotate(
         has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN)),
         user_role=Subquery(memberships.filter(user=user).values("role")[:1])
@@ -666,6 +666,16 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
         "now": timezone.now(),
     }
     if access.reads_content:
+        # Documents are requested of submitted proposals only: a draft has none to read.
+        requests = (
+            []
+            if proposal.state == Proposal.State.DRAFT
+            # Ordered within the proposal as the model orders them (its Meta ordering
+            # starts with the proposal, which would join it and its procedure to sort).
+            else proposal.document_requests.order_by("requested_at").prefetch_related(
+                Prefetch("files", queryset=ProposalFile.objects.order_by("pk"))
+            )
+        )
         context["requests"] = [
             (
                 item,
@@ -676,11 +686,7 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                 if access.acts_for_lead
                 else None,
             )
-            # Ordered within the proposal as the models order them (their Meta ordering
-            # starts with the proposal, which would join it and its procedure to sort).
-            for item in proposal.document_requests.order_by("requested_at").prefetch_related(
-                Prefetch("files", queryset=ProposalFile.objects.order_by("pk"))
-            )
+            for item in requests
         ]
         sections = list(
             proposal.sections.select_related("criterion").order_by(
@@ -694,7 +700,10 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             count, total = pledged.get(line.contributor_id, (0, Decimal("0")))
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
-        partner_rows = list(_partner_rows(proposal, request.user))
+        # Read by body name, the order of the plan form's list of partners; shown by role.
+        by_name = list(_partner_rows(proposal, request.user))
+        partner_rows = sorted(by_name, key=lambda p: p.pk)
+        partner_rows.sort(key=lambda p: p.role, reverse=True)  # stable: the lead, then pk
         for partner in partner_rows:
             org_id, role = partner.organization_id, partner.user_role
             waiting = open_draft and partner.confirmed_at is None
@@ -738,7 +747,12 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                     ),
                 ),
                 line_form=forms.get(
-                    "line", lambda: BudgetLineForm(proposal=proposal, auto_id="id_line_%s")
+                    "line",
+                    lambda: BudgetLineForm(
+                        proposal=proposal,
+                        partner_bodies=[p.organization for p in by_name],
+                        auto_id="id_line_%s",
+                    ),
                 ),
                 files_form=forms.get("files", lambda: ProposalFilesForm(auto_id="id_files_%s")),
                 replace_failed=(forms.key[1], forms.get(forms.key, None))
