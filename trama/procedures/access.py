@@ -216,35 +216,36 @@ def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | Non
     """The user's body in the partnership, through a membership that lets them read it."""
     if user is None or not user.is_authenticated:
         return None, None
-    # A user in several partner bodies acts through the lead first ("LEAD" < "PARTNER").
-    # The membership comes with it: annotated after the filter, it is the row the filter
-    # joined (the user's, in that body), so no second query reads it.
+    # The user's memberships in the partner bodies come with the partners in one plain
+    # query (one membership per body and person); `member_reads` then picks the first that
+    # reads it. A user in several partner bodies acts through the lead first ("LEAD" <
+    # "PARTNER"). `member_proposals` asks the same as a filter, for lists of proposals.
     joined = "organization__memberships__"
-    partner = (
-        ProposalPartner.objects.filter(proposal=proposal)
-        .filter(_member_reads_q(user, to_partner="", to_proposal="proposal__"))
+    rows = (
+        ProposalPartner.objects.filter(proposal=proposal, **{f"{joined}user": user})
         .annotate(
             membership_id=F(f"{joined}id"),
             membership_role=F(f"{joined}role"),
             membership_created_at=F(f"{joined}created_at"),
         )
         .order_by("role", "pk")
-        .first()
     )
-    if partner is None:
-        return None, None
-    membership = Membership.from_db(
-        partner._state.db,
-        ["id", "organization_id", "user_id", "role", "created_at"],
-        [
-            partner.membership_id,
-            partner.organization_id,
-            user.pk,
-            partner.membership_role,
-            partner.membership_created_at,
-        ],
-    )
-    return partner, membership
+    now = timezone.now()
+    for partner in rows:
+        membership = Membership.from_db(
+            partner._state.db,
+            ["id", "organization_id", "user_id", "role", "created_at"],
+            [
+                partner.membership_id,
+                partner.organization_id,
+                user.pk,
+                partner.membership_role,
+                partner.membership_created_at,
+            ],
+        )
+        if member_reads(membership, proposal, now):
+            return partner, membership
+    return None, None
 
 
 def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:

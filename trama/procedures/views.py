@@ -661,6 +661,7 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
     procedure = proposal.procedure
     context = {
         "access": access,
+        "acts": access.acts,  # worked out once: the template asks a dozen times
         "proposal": proposal,
         "procedure": procedure,
         "now": timezone.now(),

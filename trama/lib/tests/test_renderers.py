@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
 
 from trama.lib.fields import AmountField, NumberField
 from trama.lib.renderers import QuickRenderer
@@ -20,7 +20,9 @@ class Everything(forms.Form):
     empty_area = forms.CharField(widget=forms.Textarea, required=False)
     year = forms.IntegerField(min_value=2000, max_value=2100)
     share = forms.DecimalField(max_digits=5, decimal_places=2, required=False)
-    mail = forms.EmailField(widget=forms.EmailInput(attrs={"placeholder": gettext_lazy("Mail")}))
+    mail = forms.EmailField(
+        widget=forms.EmailInput(attrs={"placeholder": lazy(lambda: "Mail &", str)()})
+    )
     link = forms.URLField(required=False)
     secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
     hidden = forms.CharField(widget=forms.HiddenInput)
