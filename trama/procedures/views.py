@@ -5,9 +5,10 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
+from trama.lib.cache import versions as cache_versions
 from trama.lib.refusals import add_refusal, attempt, form_page
 from trama.lib.review import Review, reviewed, spent_token
 from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
-from .access import access_procedure, access_proposal, member_proposals
+from .access import access_procedure, access_proposal, member_proposals, partnership_rows
 from .forms import (
     AnswerForm,
     AttachForm,
@@ -625,7 +627,7 @@ def proposal_start(request, pk):
 
 
 def proposal_detail(request, pk):
-    access = access_proposal(request.user, pk)
+    access = access_proposal(request.user, pk, partnership=True)
     search = PartnerSearchForm(request.GET or None)
     return proposal_page(request, access, search=search)
 
@@ -642,17 +644,19 @@ def _documents_context(proposal) -> dict:
     return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).order_by("pk"))}
 
 
-def _partner_rows(proposal, user):
-    """The partnership with its bodies, in one query: for each, whether anyone administers
-    the body on Trama (`partners_without_admin`) and the user's role in it (None if none)."""
-    memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
-    rows = proposal.partners.select_related("organization").order_by("organization__name")
-    return rows.annotate(
-        has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN)),
-        user_role=Subquery(memberships.filter(user=user).values("role")[:1])
-        if user.is_authenticated
-        else Value(None, output_field=CharField()),
-    )
+FUNDERS_SECONDS = 600
+
+
+def _funders() -> list[Organization]:
+    """The funders the plan form lists, the same on every draft: kept in the shared cache
+    under the version of the organisations' scope (any write to a body renews it)."""
+    key = f"trama:plan-funders:{cache_versions(('organizations',))}"
+    rows = cache.get(key)
+    if rows is None:
+        funders = Organization.objects.filter(kind=Organization.Kind.FUNDER)
+        rows = list(funders.values_list("pk", "name"))  # by name, as the model orders them
+        cache.set(key, rows, FUNDERS_SECONDS)
+    return [Organization(pk=pk, name=name, kind=Organization.Kind.FUNDER) for pk, name in rows]
 
 
 def proposal_context(request, access, forms: PageForms, search=None) -> dict:
@@ -702,11 +706,13 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
         # Read by body name, the order of the plan form's list of partners; shown by role.
-        by_name = list(_partner_rows(proposal, request.user))
+        by_name = access.partnership
+        if by_name is None:
+            by_name = partnership_rows(proposal, request.user)
         partner_rows = sorted(by_name, key=lambda p: p.pk)
-        partner_rows.sort(key=lambda p: p.role, reverse=True)  # stable: the lead, then pk
+        partner_rows.sort(key=lambda p: p.role, reverse=True)  # the models order: -role, pk
         for partner in partner_rows:
-            org_id, role = partner.organization_id, partner.user_role
+            org_id, role = partner.organization_id, partner.membership_role
             waiting = open_draft and partner.confirmed_at is None
             partners.append(
                 (
@@ -752,6 +758,7 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                     lambda: BudgetLineForm(
                         proposal=proposal,
                         partner_bodies=[p.organization for p in by_name],
+                        funders=_funders(),
                         auto_id="id_line_%s",
                     ),
                 ),

@@ -191,9 +191,9 @@ def test_the_draft_page_reads_in_bounded_queries(
         )
         services.attach_file(draft, by=bodies.tom, upload=pdf(f"doc{n}.pdf"))
     client = client_for(bodies.tom)
-    # Session, user, 2FA check; proposal, access; sections, plan, partnership, documents;
+    # Session, user, 2FA check; proposal, partnership (with access); sections, plan, documents;
     # the header's bodies and notifications; the funders the plan form lists.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("procedures:proposal", args=[draft.pk]))
     page = response.content.decode()
     assert response.status_code == 200 and "Voce 11" in page
@@ -206,6 +206,18 @@ def test_the_draft_page_reads_in_bounded_queries(
         for p in draft.partners.select_related("organization")
     ]
     assert len(shown) == 2 and shown == sorted(shown)
+
+
+def test_it_lists_the_funders_as_they_are_now(bodies, call, draft, client_for):
+    """The plan form's funders are kept between visits: a change to a body shows at once."""
+    page = reverse("procedures:proposal", args=[draft.pk])
+    client = client_for(bodies.tom)
+    option = f'<option value="{bodies.foundation.pk}">'
+    assert f"{option}Fondazione del Lario</option>" in client.get(page).content.decode()
+    bodies.foundation.name = "Fondazione Comunitaria del Lario"
+    bodies.foundation.save()
+    shown = client.get(page).content.decode()
+    assert f"{option}Fondazione Comunitaria del Lario</option>" in shown
 
 
 def test_autosave_and_search_stay_sealed_to_a_newcomer(bodies, call, client_for, time_machine):
