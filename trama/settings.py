@@ -95,6 +95,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with text inputs and textareas built in Python (trama/lib/renderers.py).
+FORM_RENDERER = "trama.lib.renderers.QuickRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
