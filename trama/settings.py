@@ -95,6 +95,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with text inputs and textareas built in Python (trama/lib/renderers.py).
+FORM_RENDERER = "trama.lib.renderers.QuickRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -265,5 +268,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # pyHanko warns, with a traceback, of every certificate it can't trust; Trama checks
+        # signatures without the trusted lists on purpose (lib/signatures.py) and says so.
+        "pyhanko.sign.validation.generic_cms": {"level": "ERROR"},
+    },
 }

@@ -43,12 +43,19 @@ class RowsIterator(ModelChoiceIterator):
     Django's iterator reads them through `QuerySet.iterator()`, which on PostgreSQL opens a
     server-side cursor: three round trips (declare, fetch, close) for a list of a few dozen
     bodies, on every page that shows the field.
+
+    The rows are kept in the field's own queryset (each form holds a copy of it: Django
+    clones it when the form copies its fields, and when a view sets it), so the form reads
+    them once however often it goes through them: a required select without an empty
+    choice goes through them twice, to tell whether it may carry `required`, then to show
+    them.
     """
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        rows = getattr(self.field, "rows", None)
+        for obj in self.queryset if rows is None else rows:
             yield self.choice(obj)
 
 
@@ -58,6 +65,13 @@ class RowChoiceField(forms.ModelChoiceField):
 
     iterator = RowsIterator
     widget = QuickSelect
+    rows = None
+
+    def show_rows(self, rows) -> None:
+        """Show these rows, which the view has read already: the very rows the queryset
+        selects, in its order. The queryset still checks the value posted."""
+        self.rows = list(rows)
+        self.widget.choices = self.choices
 
 
 class RowsMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,6 +119,8 @@ class ProposalAccess:
     membership: Membership | None
     reads_content: bool
     procedure_access: ProcedureAccess | None
+    # The whole partnership, when the caller asked for it (`partnership_rows`).
+    partnership: list[ProposalPartner] | None = None
 
     @property
     def is_partner(self) -> bool:
@@ -212,24 +224,82 @@ def member_proposals(user):
     ).distinct()
 
 
+def _membership(partner: ProposalPartner, user) -> Membership:
+    """The user's membership annotated on a partner row (see partner_of)."""
+    return Membership.from_db(
+        partner._state.db,
+        ["id", "organization_id", "user_id", "role", "created_at"],
+        [
+            partner.membership_id,
+            partner.organization_id,
+            user.pk,
+            partner.membership_role,
+            partner.membership_created_at,
+        ],
+    )
+
+
+def _first_reading(rows, user, proposal) -> tuple[ProposalPartner | None, Membership | None]:
+    """Of partner rows carrying the user's membership, the first whose membership reads
+    the proposal (`member_reads`), in the order the rows come."""
+    now = timezone.now()
+    for partner in rows:
+        if partner.membership_id is None:
+            continue
+        membership = _membership(partner, user)
+        if member_reads(membership, proposal, now):
+            return partner, membership
+    return None, None
+
+
 def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | None]:
     """The user's body in the partnership, through a membership that lets them read it."""
     if user is None or not user.is_authenticated:
         return None, None
-    # A user in several partner bodies acts through the lead first ("LEAD" < "PARTNER").
-    partner = (
-        ProposalPartner.objects.filter(proposal=proposal)
-        .filter(_member_reads_q(user, to_partner="", to_proposal="proposal__"))
+    # The user's memberships in the partner bodies come with the partners in one plain
+    # query (one membership per body and person); `member_reads` then picks the first that
+    # reads it. A user in several partner bodies acts through the lead first ("LEAD" <
+    # "PARTNER"). `member_proposals` asks the same as a filter, for lists of proposals.
+    joined = "organization__memberships__"
+    rows = (
+        ProposalPartner.objects.filter(proposal=proposal, **{f"{joined}user": user})
+        .annotate(
+            membership_id=F(f"{joined}id"),
+            membership_role=F(f"{joined}role"),
+            membership_created_at=F(f"{joined}created_at"),
+        )
         .order_by("role", "pk")
-        .first()
     )
-    if partner is None:
-        return None, None
-    membership = Membership.objects.get(organization_id=partner.organization_id, user=user)
-    return partner, membership
+    return _first_reading(rows, user, proposal)
 
 
-def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
+def partnership_rows(proposal, user) -> list[ProposalPartner]:
+    """The whole partnership with its bodies, in one query, by body name. Each row carries
+    whether anyone administers the body on Trama (`has_admin`, as partners_without_admin
+    asks) and the user's membership in it (`membership_*`, None where they have none)."""
+    memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
+    rows = proposal.partners.select_related("organization").annotate(
+        has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN))
+    )
+    if user is not None and user.is_authenticated:
+        rows = rows.annotate(
+            mine=FilteredRelation(
+                "organization__memberships", condition=Q(organization__memberships__user=user)
+            ),
+            membership_id=F("mine__id"),
+            membership_role=F("mine__role"),
+            membership_created_at=F("mine__created_at"),
+        )
+    else:
+        rows = rows.annotate(
+            membership_id=Value(None, IntegerField()),
+            membership_role=Value(None, CharField()),
+            membership_created_at=Value(None, DateTimeField()),
+        )
+    return list(rows.order_by("organization__name", "organization_id"))
+
+
+def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) -> ProposalAccess:
     """The proposal and what the user may do with it; 404 for whoever must not know of it.
 
     Partners' members see it, through a membership older than its seal (`member_reads`):
@@ -239,10 +309,22 @@ def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
     declared no conflict (`ProcedureAccess.reads_proposals`). Drafts never leave the
     partnership.
     """
-    proposal = Proposal.objects.select_related("procedure__owner", "lead").filter(pk=pk).first()
+    # get(), not first(): first() sorts by the model's ordering, which joins the program.
+    try:
+        proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
+    except Proposal.DoesNotExist:
+        proposal = None
     if proposal is None:
         raise Http404(_("No such proposal."))
-    partner, membership = partner_of(user, proposal)
+    rows = None
+    if partnership:
+        # The page shows the whole partnership: read it once, and find the user's body in it.
+        rows = partnership_rows(proposal, user)
+        partner, membership = _first_reading(
+            sorted(rows, key=lambda p: (p.role, p.pk)), user, proposal
+        )
+    else:
+        partner, membership = partner_of(user, proposal)
     procedure_access = None
     reads_content = partner is not None
     if partner is None:
@@ -256,7 +338,14 @@ def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
         ):
             raise Http404(_("No such proposal."))
         reads_content = procedure_access.reads_proposals
-    access = ProposalAccess(proposal, partner, membership, reads_content, procedure_access)
+    access = ProposalAccess(
+        proposal,
+        partner,
+        membership,
+        reads_content,
+        procedure_access,
+        rows if reads_content else None,
+    )
     if edit and not access.can_edit:
         raise PermissionDenied(
             _("Only the lead body's administrators can change a draft, before the deadline.")

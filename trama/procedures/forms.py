@@ -320,14 +320,19 @@ class BudgetLineForm(forms.Form):
         label=_("Funder (for a foundation grant)"), queryset=None, required=False
     )
 
-    def __init__(self, *args, proposal, **kwargs):
+    def __init__(self, *args, proposal, partner_bodies=None, funders=None, **kwargs):
+        """`partner_bodies`, `funders`: the bodies to list, by name, if the page has them."""
         super().__init__(*args, **kwargs)
         self.fields["contributor"].queryset = Organization.objects.filter(
             pk__in=proposal.partners.values("organization")
         )
+        if partner_bodies is not None:
+            self.fields["contributor"].show_rows(partner_bodies)
         self.fields["source"].choices = [(s.value, s.label) for s in ADDITIONAL_SOURCES]
         self.fields["source"].initial = Source.OWN_RESOURCES
         self.fields["funder"].queryset = Organization.objects.filter(kind=Organization.Kind.FUNDER)
+        if funders is not None:
+            self.fields["funder"].show_rows(funders)
 
 
 class PartnerSearchForm(forms.Form):

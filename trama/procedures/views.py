@@ -5,9 +5,10 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.lib.cache import cached_page
+from trama.lib.cache import versions as cache_versions
 from trama.lib.refusals import add_refusal, attempt, form_page
 from trama.lib.review import Review, reviewed, spent_token
 from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
-from .access import access_procedure, access_proposal, member_proposals
+from .access import access_procedure, access_proposal, member_proposals, partnership_rows
 from .forms import (
     AnswerForm,
     AttachForm,
@@ -625,13 +627,13 @@ def proposal_start(request, pk):
 
 
 def proposal_detail(request, pk):
-    access = access_proposal(request.user, pk)
+    access = access_proposal(request.user, pk, partnership=True)
     search = PartnerSearchForm(request.GET or None)
     return proposal_page(request, access, search=search)
 
 
 def _plan_context(proposal) -> dict:
-    lines = list(proposal.budget_lines.select_related("contributor", "funder"))
+    lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
     return {
         "lines": lines,
         "lines_total": sum((line.amount for line in lines), Decimal("0")),
@@ -639,7 +641,22 @@ def _plan_context(proposal) -> dict:
 
 
 def _documents_context(proposal) -> dict:
-    return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT))}
+    return {"files": list(proposal.files.filter(kind=ProposalFile.Kind.ATTACHMENT).order_by("pk"))}
+
+
+FUNDERS_SECONDS = 600
+
+
+def _funders() -> list[Organization]:
+    """The funders the plan form lists, the same on every draft: kept in the shared cache
+    under the version of the organisations' scope (any write to a body renews it)."""
+    key = f"trama:plan-funders:{cache_versions(('organizations',))}"
+    rows = cache.get(key)
+    if rows is None:
+        funders = Organization.objects.filter(kind=Organization.Kind.FUNDER)
+        rows = list(funders.values_list("pk", "name"))  # by name, as the model orders them
+        cache.set(key, rows, FUNDERS_SECONDS)
+    return [Organization(pk=pk, name=name, kind=Organization.Kind.FUNDER) for pk, name in rows]
 
 
 def proposal_context(request, access, forms: PageForms, search=None) -> dict:
@@ -648,17 +665,21 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
     procedure = proposal.procedure
     context = {
         "access": access,
+        "acts": access.acts,  # worked out once: the template asks a dozen times
         "proposal": proposal,
         "procedure": procedure,
         "now": timezone.now(),
     }
     if access.reads_content:
-        user_roles = dict(
-            Membership.objects.filter(
-                user=request.user, organization__in=proposal.partners.values("organization")
-            ).values_list("organization_id", "role")
-            if request.user.is_authenticated
-            else []
+        # Documents are requested of submitted proposals only: a draft has none to read.
+        requests = (
+            []
+            if proposal.state == Proposal.State.DRAFT
+            # Ordered within the proposal as the model orders them (its Meta ordering
+            # starts with the proposal, which would join it and its procedure to sort).
+            else proposal.document_requests.order_by("requested_at").prefetch_related(
+                Prefetch("files", queryset=ProposalFile.objects.order_by("pk"))
+            )
         )
         context["requests"] = [
             (
@@ -670,27 +691,35 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                 if access.acts_for_lead
                 else None,
             )
-            for item in proposal.document_requests.prefetch_related("files")
+            for item in requests
         ]
-        sections = list(proposal.sections.select_related("criterion"))
+        sections = list(
+            proposal.sections.select_related("criterion").order_by(
+                "criterion__position", "criterion_id"
+            )
+        )
         plan = _plan_context(proposal)
         open_draft = access.proposal.state == Proposal.State.DRAFT and procedure.is_open()
-        no_admin = partners_without_admin(proposal) if open_draft else set()
         pledged = {}
         for line in plan["lines"]:
             count, total = pledged.get(line.contributor_id, (0, Decimal("0")))
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
-        partner_rows = list(proposal.partners.select_related("organization"))
+        # Read by body name, the order of the plan form's list of partners; shown by role.
+        by_name = access.partnership
+        if by_name is None:
+            by_name = partnership_rows(proposal, request.user)
+        partner_rows = sorted(by_name, key=lambda p: p.pk)
+        partner_rows.sort(key=lambda p: p.role, reverse=True)  # the models order: -role, pk
         for partner in partner_rows:
-            org_id, role = partner.organization_id, user_roles.get(partner.organization_id)
+            org_id, role = partner.organization_id, partner.membership_role
             waiting = open_draft and partner.confirmed_at is None
             partners.append(
                 (
                     partner,
                     {
                         "can_confirm": waiting and role == Membership.Role.ADMIN,
-                        "no_admin": waiting and org_id in no_admin,
+                        "no_admin": waiting and not partner.has_admin,
                         "asks_admin": waiting and role == Membership.Role.MEMBER,
                         "is_member": role is not None,
                         "removable": access.can_edit and partner.role != ProposalPartner.Role.LEAD,
@@ -725,7 +754,13 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                     ),
                 ),
                 line_form=forms.get(
-                    "line", lambda: BudgetLineForm(proposal=proposal, auto_id="id_line_%s")
+                    "line",
+                    lambda: BudgetLineForm(
+                        proposal=proposal,
+                        partner_bodies=[p.organization for p in by_name],
+                        funders=_funders(),
+                        auto_id="id_line_%s",
+                    ),
                 ),
                 files_form=forms.get("files", lambda: ProposalFilesForm(auto_id="id_files_%s")),
                 replace_failed=(forms.key[1], forms.get(forms.key, None))

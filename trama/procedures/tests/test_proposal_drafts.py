@@ -3,11 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from trama.audit.models import AuditEvent
 from trama.audit.services import chain_for
 from trama.organizations import services as org_services
-from trama.organizations.models import Membership
+from trama.organizations.models import Membership, Organization
 from trama.procedures import services
 from trama.procedures.models import Proposal, Receipt
 
@@ -190,9 +191,33 @@ def test_the_draft_page_reads_in_bounded_queries(
         )
         services.attach_file(draft, by=bodies.tom, upload=pdf(f"doc{n}.pdf"))
     client = client_for(bodies.tom)
-    with django_assert_max_num_queries(40):
+    # Session, user, 2FA check; proposal, partnership (with access); sections, plan, documents;
+    # the header's bodies and notifications; the funders the plan form lists.
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("procedures:proposal", args=[draft.pk]))
-    assert response.status_code == 200 and "Voce 11" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "Voce 11" in page
+    # The plan form lists the partner bodies by name; the partnership is in its own order.
+    by_name = Organization.objects.filter(pk__in=[bodies.consortium.pk, bodies.coop.pk])
+    options = [page.index(f'<option value="{pk}"') for pk in by_name.values_list("pk", flat=True)]
+    assert options == sorted(options)
+    shown = [
+        page.index(f"<strong>{escape(p.organization.name)}</strong> —")
+        for p in draft.partners.select_related("organization")
+    ]
+    assert len(shown) == 2 and shown == sorted(shown)
+
+
+def test_it_lists_the_funders_as_they_are_now(bodies, call, draft, client_for):
+    """The plan form's funders are kept between visits: a change to a body shows at once."""
+    page = reverse("procedures:proposal", args=[draft.pk])
+    client = client_for(bodies.tom)
+    option = f'<option value="{bodies.foundation.pk}">'
+    assert f"{option}Fondazione del Lario</option>" in client.get(page).content.decode()
+    bodies.foundation.name = "Fondazione Comunitaria del Lario"
+    bodies.foundation.save()
+    shown = client.get(page).content.decode()
+    assert f"{option}Fondazione Comunitaria del Lario</option>" in shown
 
 
 def test_autosave_and_search_stay_sealed_to_a_newcomer(bodies, call, client_for, time_machine):
