@@ -13,6 +13,7 @@ from .organizations import me_router
 from .organizations import router as organizations_router
 from .procedures import router as procedures_router
 from .reference import Reference
+from .table import router as table_router
 from .territories import router as territories_router
 from .throttling import THROTTLES
 
@@ -120,3 +121,4 @@ api.add_router("/territories", territories_router)
 api.add_router("/me", me_router)
 api.add_router("", ledger_router)
 api.add_router("", procedures_router)
+api.add_router("", table_router)

@@ -27,7 +27,7 @@ from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
-from .access import access_procedure, access_proposal, member_proposals
+from .access import TABLE_STATES, access_procedure, access_proposal, member_proposals
 from .forms import (
     AnswerForm,
     AttachForm,
@@ -232,7 +232,7 @@ def call_page(request, access, forms: PageForms | None = None):
             for item in procedure.clarifications.filter(answered_at__isnull=True)
         ]
     ranking = []
-    if procedure.state == Procedure.State.RANKED:
+    if procedure.state == Procedure.State.RANKED or procedure.state in TABLE_STATES:
         ranking = list(
             procedure.proposals.filter(rank__isnull=False)
             .select_related("lead")
@@ -272,6 +272,8 @@ def call_page(request, access, forms: PageForms | None = None):
         if access.is_officer
         else None,
         "extend": open_ and "extend" in acts,
+        "table": access.sees_table,
+        "open_table": "open_table" in acts,
         "coprogramming": _coprogramming(request, access, forms)
         if procedure.kind == Procedure.Kind.CO_PROGRAMMING
         else {},
@@ -1296,7 +1298,11 @@ def trail(request, pk):
     access = access_procedure(request.user, pk)
     events = AuditEvent.objects.for_chain(chain_for(access.procedure)).select_related("actor")
     if not access.is_officer:
-        events = events.filter(data__public=True)
+        # The table's participants also read its acts (meetings, minutes, versions, adoption).
+        shown = Q(data__public=True)
+        if access.sees_table:
+            shown |= Q(data__table=True)
+        events = events.filter(shown)
     page = Paginator(events.reverse(), 50).get_page(request.GET.get("page"))
     return render(
         request,
