@@ -73,6 +73,10 @@ def test_it_opens_the_table_with_the_selected_proposals_merged_and_tells_the_bod
 
 
 def test_only_the_rup_opens_the_table_once_and_only_after_the_ranking(ranked, call):
+    with pytest.raises(ValidationError, match="once the co-design table is open"):
+        services.schedule_meeting(
+            ranked.call, by=ranked.alice, title="X", held_at=past(), agenda="Y", place="Z"
+        )
     with pytest.raises(PermissionDenied):
         services.open_table(ranked.call, by=ranked.eve)  # an officer, not the RUP
     with pytest.raises(PermissionDenied):
@@ -156,9 +160,7 @@ def test_meetings_minutes_and_their_approval_by_the_bodies_that_attended(
                 (table.comune, "Alice Rossi", table.alice),
             ],
         )
-    assert Notification.objects.filter(
-        kind=Kind.MINUTES_TO_APPROVE, recipient=table.tom
-    ).exists()
+    assert Notification.objects.filter(kind=Kind.MINUTES_TO_APPROVE, recipient=table.tom).exists()
     assert [t.title for t in minutes_to_approve(standing_of(table.tom))] == ["Primo incontro"]
 
     # Minutes approved by someone not at the meeting: refused, nothing saved.
@@ -194,8 +196,7 @@ def test_meetings_minutes_and_their_approval_by_the_bodies_that_attended(
         )
     assert verify_chain(chain_for(table.call)).ok
 
-
-def test_the_same_meetings_serve_the_steering_group_after_the_agreement(table):
+    # The same meetings serve the agreement's steering group during co-production.
     Procedure.objects.filter(pk=table.call.pk).update(state=Procedure.State.IN_PROGRESS)
     meeting = _held_meeting(table, online_link="https://meet.example.org/cabina")
     services.record_table_minutes(
@@ -211,7 +212,11 @@ def test_the_same_meetings_serve_the_steering_group_after_the_agreement(table):
 def test_project_versions_conflicts_and_comments(table):
     v1 = ProjectVersion.objects.get(procedure=table.call)
     v2 = services.save_project_version(
-        table.call, by=table.tom, text=v1.text + "\n## Tempi\n\nDodici mesi.", summary="Tempi", base=v1
+        table.call,
+        by=table.tom,
+        text=v1.text + "\n## Tempi\n\nDodici mesi.",
+        summary="Tempi",
+        base=v1,
     )
     assert (v2.number, v2.base, v2.created_by) == (2, v1, table.tom)
     # Pat edited version 1 too: a conflict, nothing saved.
@@ -278,11 +283,3 @@ def test_the_rup_adopts_a_version_by_a_signed_act_and_the_project_stops(
         services.save_project_version(table.call, by=table.tom, text="## B", summary="B", base=v1)
     assert Adoption.objects.count() == 1
     assert verify_chain(chain_for(table.call)).ok
-
-
-def test_table_acts_in_the_wrong_state_are_refused(ranked):
-    with pytest.raises(ValidationError, match="once the co-design table is open"):
-        services.schedule_meeting(
-            ranked.call, by=ranked.alice, title="X", held_at=past(), agenda="Y", place="Z"
-        )
-    assert not ProjectVersion.objects.exists()
