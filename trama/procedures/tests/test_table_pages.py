@@ -167,11 +167,15 @@ def test_the_shared_project_versions_conflict_diff_and_adoption_pages(ranked, en
     assert "Dodici mesi sono pochi" in pat.get(project).content.decode()
     history = tom.get(reverse("procedures:table_project_history", args=[ranked.call.pk]))
     assert "Tempi" in history.content.decode() and "Tom Verdi" in history.content.decode()
-    diff = tom.get(reverse("procedures:table_project_diff", args=[ranked.call.pk]), {"a": 1, "b": 2})
+    diff = tom.get(
+        reverse("procedures:table_project_diff", args=[ranked.call.pk]), {"a": 1, "b": 2}
+    )
     assert "<ins>Dodici mesi.</ins>" in diff.content.decode()
     trail = reverse("procedures:trail", args=[ranked.call.pk])
     assert "Version of the shared project saved" in pat.get(trail).content.decode()
-    assert "Version of the shared project saved" not in english(ranked.una).get(trail).content.decode()
+    assert (
+        "Version of the shared project saved" not in english(ranked.una).get(trail).content.decode()
+    )
 
     adopt = reverse("procedures:table_adopt", args=[ranked.call.pk])
     assert tom.get(adopt).status_code == 403
@@ -203,4 +207,3 @@ def test_a_member_who_joins_a_table_body_after_the_ranking_sits_at_the_table(ran
     Membership.objects.create(organization=ranked.coop, user=newcomer)
     url = reverse("procedures:proposal", args=[ranked.selected.pk])
     assert english(newcomer).get(url).status_code == 200
-
