@@ -9,9 +9,10 @@ A membership gained after the submission does not unseal it, for anyone (platfor
 included): until the call closes, a member reads a submitted version only through a
 membership that already existed when that version was submitted (`member_reads`).
 
-After the ranking, the selected proposals go to the co-design table: every member of a
-table body (`table_bodies`: the partners of the selected proposals) and every officer of
-the public body reads them; the others stay with their partners and the public body.
+Once the ranking has opened the co-design table, the selected proposals go to it: every
+member of a table body (`table_bodies`: the partners of the selected proposals) and every
+officer of the public body reads them; the others stay with their partners and the public
+body.
 """
 
 from dataclasses import dataclass
@@ -288,8 +289,8 @@ def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
     whoever joined one of its bodies after the submission is an outsider until the call
     closes. After the deadline the owning body's officers and the
     commission know it exists; its content only opens to the RUP and evaluators who have
-    declared no conflict (`ProcedureAccess.reads_proposals`). After the ranking a selected
-    proposal opens to the co-design table: the table bodies' members and the officers.
+    declared no conflict (`ProcedureAccess.reads_proposals`). Once the co-design table is
+    open a selected proposal opens to it: the table bodies' members and the officers.
     Drafts never leave the partnership.
     """
     proposal = Proposal.objects.select_related("procedure__owner", "lead").filter(pk=pk).first()
@@ -306,7 +307,7 @@ def access_proposal(user, pk, *, edit: bool = False) -> ProposalAccess:
         procedure_access = access_procedure(user, procedure.pk)
         at_table = (
             proposal.state == Proposal.State.SELECTED
-            and procedure.ranked_at is not None
+            and procedure_access.table_opened
             and (procedure_access.is_officer or procedure_access.is_at_table)
         )
         if not (

@@ -72,7 +72,11 @@ def test_it_opens_the_table_with_the_selected_proposals_merged_and_tells_the_bod
     assert verify_chain(chain_for(ranked.call)).ok
 
 
-def test_only_the_rup_opens_the_table_once_and_only_after_the_ranking(ranked, call):
+def test_only_the_rup_opens_the_table_once_and_only_after_the_ranking(ranked):
+    # Until the table opens, the selected proposal stays with the evaluation's readers.
+    assert not access_proposal(ranked.olga, ranked.selected.pk).reads_content
+    with pytest.raises(Http404):
+        access_proposal(ranked.oscar, ranked.selected.pk)
     with pytest.raises(ValidationError, match="once the co-design table is open"):
         services.schedule_meeting(
             ranked.call, by=ranked.alice, title="X", held_at=past(), agenda="Y", place="Z"
@@ -81,8 +85,11 @@ def test_only_the_rup_opens_the_table_once_and_only_after_the_ranking(ranked, ca
         services.open_table(ranked.call, by=ranked.eve)  # an officer, not the RUP
     with pytest.raises(PermissionDenied):
         services.open_table(ranked.call, by=ranked.tom)
+    draft = services.create_call(
+        by=ranked.alice, program=ranked.call.program, title="Bozza", description="Bozza"
+    )
     with pytest.raises(ValidationError, match="cannot become"):
-        services.open_table(call, by=ranked.alice)  # still published
+        services.open_table(draft, by=ranked.alice)
     services.open_table(ranked.call, by=ranked.alice)
     with pytest.raises(ValidationError) as refused:
         services.open_table(ranked.call, by=ranked.alice)
