@@ -1293,8 +1293,23 @@ def receipt_download(request, pk):
     return response
 
 
+def _table_document(procedure, event) -> str:
+    """The page of the table's document an event is about (minutes, version, act), if any."""
+    pk, kind = procedure.pk, event.object_type
+    if kind == "meeting" and event.object_id:
+        return reverse("procedures:table_meeting", args=[pk, event.object_id])
+    if kind == "projectversion" and event.data.get("number"):
+        return f"{reverse('procedures:table_project', args=[pk])}?versione={event.data['number']}"
+    if kind == "adoption":
+        return reverse("procedures:table_adoption_file", args=[pk])
+    if kind == "sectioncomment":
+        return reverse("procedures:table_project", args=[pk]) + "#commenti"
+    return ""
+
+
 def trail(request, pk):
-    """The procedure's hash-chained trail: every act for its officers, public acts for all."""
+    """The procedure's hash-chained trail: every act for its officers, public acts for all;
+    the co-design table's acts for its participants too, with links to its documents."""
     access = access_procedure(request.user, pk)
     events = AuditEvent.objects.for_chain(chain_for(access.procedure)).select_related("actor")
     if not access.is_officer:
@@ -1304,6 +1319,10 @@ def trail(request, pk):
             shown |= Q(data__table=True)
         events = events.filter(shown)
     page = Paginator(events.reverse(), 50).get_page(request.GET.get("page"))
+    if access.sees_table:
+        page.object_list = list(page.object_list)
+        for event in page.object_list:
+            event.document = _table_document(access.procedure, event)
     return render(
         request,
         "procedures/trail.html",

@@ -172,7 +172,9 @@ def test_the_shared_project_versions_conflict_diff_and_adoption_pages(ranked, en
     )
     assert "<ins>Dodici mesi.</ins>" in diff.content.decode()
     trail = reverse("procedures:trail", args=[ranked.call.pk])
-    assert "Version of the shared project saved" in pat.get(trail).content.decode()
+    record = pat.get(trail).content.decode()
+    assert "Version of the shared project saved" in record
+    assert f"{project}?versione=2" in record  # the act links to its document
     assert (
         "Version of the shared project saved" not in english(ranked.una).get(trail).content.decode()
     )
