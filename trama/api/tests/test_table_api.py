@@ -17,6 +17,8 @@ def test_the_table_through_the_api_with_stable_codes(personas, table_examples, c
     opened = post(client, ranked, alice)
     assert opened.status_code == 201
     assert opened.json()["project"]["text"].startswith("## Qualità del progetto")
+    ranking = client.get(f"/api/v1/calls/{table_examples['ranked_call']}/ranking").json()
+    assert ranking["state"] == "TABLE" and ranking["ranking"][0]["lead"] == "consorzio-lario"
     again = post(client, ranked, alice)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_open")
 
