@@ -745,7 +745,9 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                     lines=plan["lines"],
                 ),
             )
-    if access.is_partner and procedure.state == Procedure.State.RANKED:
+    if access.is_partner and (
+        procedure.state == Procedure.State.RANKED or procedure.state in TABLE_STATES
+    ):
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
         )

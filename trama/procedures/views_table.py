@@ -27,7 +27,7 @@ from .forms_table import (
     TableMeetingForm,
     TableMinutesForm,
 )
-from .models import Adoption, Meeting, MinutesReview, ProjectVersion, SectionComment
+from .models import Adoption, Meeting, MinutesReview, ProjectVersion, Proposal, SectionComment
 from .project import diff_rows, sections
 from .services.table import latest_version, minutes_reviews, selected_proposals
 from .views import PageForms, cannot, observed, of_call
@@ -62,7 +62,12 @@ def table_page(request, access, forms: PageForms | None = None):
     procedure = access.procedure
     acts = access.acts
     bodies = list(Organization.objects.filter(pk__in=table_bodies(procedure)).order_by("name"))
-    leads = set(procedure.proposals.filter(state="SELECTED").values_list("lead_id", flat=True))
+    selected = list(
+        procedure.proposals.filter(state=Proposal.State.SELECTED)
+        .select_related("lead")
+        .order_by("rank", "pk")
+    )
+    leads = {p.lead_id for p in selected}
     adoption = _adoption(procedure)
     meetings = list(
         procedure.meetings.prefetch_related("attendance", "minutes_reviews").order_by(
@@ -82,6 +87,7 @@ def table_page(request, access, forms: PageForms | None = None):
         "procedure": procedure,
         "access": access,
         "bodies": [(body, body.pk in leads) for body in bodies],
+        "selected": selected,
         "meetings": meetings,
         "latest": latest_version(procedure),
         "adoption": adoption,

@@ -85,6 +85,7 @@ def test_the_table_page_for_each_persona_with_bounded_queries(
         page = response.content.decode()
         assert response.status_code == 200, persona
         assert "Consorzio Lario" in page and "Cooperativa Arcobaleno" in page
+        assert reverse("procedures:proposal", args=[ranked.selected.pk]) in page
         assert page.count("awaiting 2 bodies") == 3
         assert ("Schedule the meeting" in page) == (persona == ranked.alice)
         assert ("Adopt the project" in page) == (persona == ranked.alice)
