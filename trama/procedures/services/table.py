@@ -219,7 +219,9 @@ def record_table_minutes(meeting: Meeting, *, by, minutes: str, attendance) -> M
         if meeting.procedure_id != procedure.pk:
             raise ValidationError(_("This meeting belongs to another procedure."))
         if meeting.held_at > timezone.now():
-            raise ValidationError(_("The minutes are written after the meeting is held."))
+            raise ValidationError(
+                _("The minutes are written after the meeting is held."), code="not_held_yet"
+            )
         meeting.procedure = procedure
         if minutes_approved(meeting):
             raise ValidationError(
@@ -230,7 +232,12 @@ def record_table_minutes(meeting: Meeting, *, by, minutes: str, attendance) -> M
         for org, _name, _user in rows:
             if org.pk not in allowed:
                 raise ValidationError(
-                    {"attendance": _("%(name)s is not at this table.") % {"name": org.name}}
+                    {
+                        "attendance": ValidationError(
+                            _("%(name)s is not at this table.") % {"name": org.name},
+                            code="not_at_table",
+                        )
+                    }
                 )
         meeting.attendance.all().delete()
         Attendance.objects.bulk_create(
@@ -277,7 +284,9 @@ def review_minutes(
         if meeting.procedure_id != procedure.pk:
             raise ValidationError(_("This meeting belongs to another procedure."))
         if not meeting.minutes_round:
-            raise ValidationError(_("The minutes of this meeting are not written yet."))
+            raise ValidationError(
+                _("The minutes of this meeting are not written yet."), code="no_minutes"
+            )
         attended = (
             organization is not None
             and organization.pk != procedure.owner_id
@@ -362,9 +371,8 @@ def save_project_version(
                 code="stale_base",
             )
         if text == latest.text.strip():
-            raise ValidationError(
-                {"text": _("The text is the same as version %(n)s.") % {"n": latest.number}}
-            )
+            message = _("The text is the same as version %(n)s.") % {"n": latest.number}
+            raise ValidationError({"text": ValidationError(message, code="unchanged")})
         version = ProjectVersion.objects.create(
             procedure=procedure,
             number=latest.number + 1,
@@ -411,16 +419,16 @@ def check_signed_act(upload) -> str:
     name = PurePath(getattr(upload, "name", "") or "").name
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ADOPTION_FILE_TYPES:
-        raise ValidationError({"file": _("Upload the signed act as PDF or .p7m.")})
-    if upload.size > MAX_FILE_BYTES:
-        raise ValidationError({"file": _("The file is larger than 20 MB.")})
-    if upload.size == 0 or not content_matches(extension, upload):
         raise ValidationError(
-            {
-                "file": _("%(name)s is not a %(ext)s file.")
-                % {"name": name, "ext": extension.upper()}
-            }
+            {"file": ValidationError(_("Upload the signed act as PDF or .p7m."), code="bad_file")}
         )
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError(
+            {"file": ValidationError(_("The file is larger than 20 MB."), code="too_large")}
+        )
+    if upload.size == 0 or not content_matches(extension, upload):
+        message = _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()}
+        raise ValidationError({"file": ValidationError(message, code="bad_file")})
     return name
 
 
