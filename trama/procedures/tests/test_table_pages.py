@@ -145,7 +145,9 @@ def test_meeting_minutes_and_their_approval_from_the_pages(ranked, english):
     assert english(newcomer).get(url).status_code == 200
 
 
-def test_the_shared_project_versions_conflict_diff_and_adoption_pages(ranked, english):
+def test_the_shared_project_versions_conflict_diff_and_adoption_pages(
+    ranked, english, django_assert_max_num_queries
+):
     services.open_table(ranked.call, by=ranked.alice)
     v1 = ProjectVersion.objects.get()
     project = reverse("procedures:table_project", args=[ranked.call.pk])
@@ -170,6 +172,17 @@ def test_the_shared_project_versions_conflict_diff_and_adoption_pages(ranked, en
         {"section": "tempi", "text": "Dodici mesi sono pochi"},
     )
     assert "Dodici mesi sono pochi" in pat.get(project).content.decode()
+    pages = [
+        project,
+        reverse("procedures:table_project_history", args=[ranked.call.pk]),
+        reverse("procedures:table_project_diff", args=[ranked.call.pk]) + "?a=1&b=2",
+    ]
+    for persona in (ranked.alice, ranked.eve, ranked.tom, ranked.pat, ranked.una, ranked.oscar):
+        client = english(persona)
+        for url in pages:
+            with django_assert_max_num_queries(20):
+                status = client.get(url).status_code
+            assert status == (404 if persona in (ranked.una, ranked.oscar) else 200), (persona, url)
     history = tom.get(reverse("procedures:table_project_history", args=[ranked.call.pk]))
     assert "Tempi" in history.content.decode() and "Tom Verdi" in history.content.decode()
     diff = tom.get(
