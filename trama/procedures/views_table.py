@@ -325,7 +325,8 @@ def project_page(request, access, forms: PageForms | None = None):
     if latest is None:
         raise Http404(_("No such project."))
     number = request.GET.get("versione", "")
-    version = _version(procedure, int(number)) if number.isdigit() else latest
+    # A version number is small; anything else shows the latest.
+    version = _version(procedure, int(number)) if number.isdigit() and len(number) < 7 else latest
     adoption = _adoption(procedure)
     found = sections(version.text)
     comments: dict = {}
