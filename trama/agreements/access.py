@@ -14,18 +14,12 @@ from django.utils.translation import gettext as _
 
 from trama.organizations.access import member_org_ids
 from trama.procedures import workflow
-from trama.procedures.models import Procedure, Proposal, ProposalPartner
+from trama.procedures.access import table_bodies
+from trama.procedures.models import Procedure
 
 from .models import Agreement, Party
 
-
-def table_bodies(procedure: Procedure) -> set[int]:
-    """The ids of the bodies at the co-design table: every partner of a selected proposal."""
-    return set(
-        ProposalPartner.objects.filter(
-            proposal__procedure=procedure, proposal__state=Proposal.State.SELECTED
-        ).values_list("organization_id", flat=True)
-    )
+__all__ = ["AgreementAccess", "access_agreement", "table_bodies"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from .organizations import router as organizations_router
 from .procedures import router as procedures_router
 from .reference import Reference
 from .reports import router as reports_router
+from .table import router as table_router
 from .territories import router as territories_router
 from .throttling import THROTTLES
 
@@ -122,3 +123,4 @@ api.add_router("/me", me_router)
 api.add_router("", ledger_router)
 api.add_router("", procedures_router)
 api.add_router("", reports_router)
+api.add_router("", table_router)

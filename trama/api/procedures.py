@@ -17,7 +17,7 @@ from pydantic import WithJsonSchema
 from trama.lib.numbers import AMOUNT, POINTS
 from trama.organizations.models import Organization
 from trama.procedures import services
-from trama.procedures.access import access_procedure, access_proposal
+from trama.procedures.access import TABLE_STATES, access_procedure, access_proposal
 from trama.procedures.models import Procedure
 from trama.programs.access import OWNER, access_program
 from trama.programs.models import Area
@@ -266,7 +266,8 @@ def get_ranking(request, call_id: Id):
     """Empty until the RUP approves and publishes the ranking."""
     procedure = access_procedure(request.user, call_id).procedure
     rows = []
-    if procedure.state == Procedure.State.RANKED:
+    # Published from the ranking on, through the co-design table and what follows it.
+    if procedure.state == Procedure.State.RANKED or procedure.state in TABLE_STATES:
         rows = [
             {"rank": p.rank, "lead": p.lead.slug, "score": p.total_score, "outcome": p.state}
             for p in procedure.proposals.filter(rank__isnull=False)

@@ -19,7 +19,17 @@ from django.shortcuts import render
 # Refusals that mean "someone else got there first" (the state moved under the request), not
 # "what you sent is wrong": pages and the API answer them with 409 Conflict instead of 400.
 CONFLICT_CODES = frozenset(
-    {"already_verified", "already_ranked", "already_reversed", "already_confirmed"}
+    {
+        "already_verified",
+        "already_ranked",
+        "already_reversed",
+        "already_confirmed",
+        # The co-design table (procedures.services.table).
+        "already_open",
+        "already_approved",
+        "already_adopted",
+        "stale_base",
+    }
 )
 
 

@@ -18,6 +18,10 @@ class Kind(models.TextChoices):
     EVALUATOR_APPOINTED = "evaluator_appointed", _("You are appointed to an evaluation commission")
     DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested for your proposal")
     OUTCOME_PUBLISHED = "outcome_published", _("The ranking of a call you took part in")
+    # The co-design table
+    TABLE_OPENED = "table_opened", _("A co-design table your body takes part in is open")
+    MINUTES_TO_APPROVE = "minutes_to_approve", _("Minutes of a meeting your body attended")
+    PROJECT_ADOPTED = "project_adopted", _("The shared project of a co-design table is adopted")
     # Resource ledger
     GRANT_NAMED = "grant_named", _("A grant names your foundation")
     ACTUAL_TO_VERIFY = "actual_to_verify", _("Resources brought to a program await verification")

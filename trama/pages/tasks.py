@@ -26,10 +26,12 @@ from trama.organizations.access import acts_for_public_body, memberships_of, spe
 from trama.organizations.models import Invitation, Membership, Organization, OrganizationClaim
 from trama.procedures.access import member_proposals
 from trama.procedures.models import (
+    Attendance,
     Clarification,
     CommissionMember,
     Criterion,
     Declaration,
+    MinutesReview,
     Procedure,
     Proposal,
     ProposalPartner,
@@ -383,6 +385,86 @@ def evaluations_to_run(standing: Standing) -> list[Task]:
             )
         )
     return tasks
+
+
+# --- the co-design table -------------------------------------------------------------------
+
+TABLE_WORKING = [State.TABLE, State.AGREED, State.IN_PROGRESS]
+
+
+def minutes_to_approve(standing: Standing) -> list[Task]:
+    """Minutes of a meeting one of the person's bodies attended, not approved by it yet."""
+    if not standing.admin_ids:
+        return []
+    approved = MinutesReview.objects.filter(
+        meeting=OuterRef("meeting"),
+        organization=OuterRef("organization"),
+        round=OuterRef("meeting__minutes_round"),
+        decision=MinutesReview.Decision.APPROVED,
+    )
+    rows = (
+        Attendance.objects.filter(
+            organization_id__in=standing.admin_ids,
+            meeting__minutes_round__gt=0,
+            meeting__procedure__state__in=TABLE_WORKING,
+        )
+        .exclude(organization=F("meeting__procedure__owner"))
+        .annotate(done=Exists(approved))
+        .filter(done=False)
+        .select_related("organization", "meeting__procedure")
+        .order_by("meeting__held_at", "pk")
+    )
+    tasks, seen = [], set()
+    for row in rows:
+        key = (row.meeting_id, row.organization_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        meeting = row.meeting
+        tasks.append(
+            Task(
+                "minutes_to_approve",
+                row.organization,
+                meeting.title,
+                _(
+                    "Minutes of a meeting of the co-design table of “%(call)s”: approve them or "
+                    "comment for %(org)s."
+                )
+                % {"call": meeting.procedure.title, "org": row.organization.name},
+                reverse("procedures:table_meeting", args=[meeting.procedure_id, meeting.pk]),
+                _("Read the minutes"),
+                since=meeting.minutes_at,
+            )
+        )
+    return tasks
+
+
+def projects_to_adopt(standing: Standing) -> list[Task]:
+    """The RUP's open co-design tables whose shared project is not adopted yet."""
+    if not standing.public_body_ids:
+        return []
+    procedures = (
+        Procedure.objects.on_platform()
+        .filter(
+            state=State.TABLE,
+            rup=standing.user,
+            owner_id__in=standing.public_body_ids,
+            adoption__isnull=True,
+        )
+        .select_related("owner")
+    )
+    return [
+        Task(
+            "project_to_adopt",
+            procedure.owner,
+            procedure.title,
+            _("The co-design table is working: adopt the shared project when it is agreed."),
+            reverse("procedures:table", args=[procedure.pk]),
+            _("Go to the table"),
+            since=procedure.ranked_at,
+        )
+        for procedure in procedures
+    ]
 
 
 # --- evaluators ----------------------------------------------------------------------------
@@ -841,6 +923,8 @@ KINDS = (
     partner_confirmations,
     clarifications_to_answer,
     evaluations_to_run,
+    minutes_to_approve,
+    projects_to_adopt,
     proposals_to_score,
     entries_to_verify,
     grants_to_confirm,

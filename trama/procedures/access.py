@@ -8,6 +8,11 @@ interest; other officers of the public body see who submitted and when, not what
 A membership gained after the submission does not unseal it, for anyone (platform staff
 included): until the call closes, a member reads a submitted version only through a
 membership that already existed when that version was submitted (`member_reads`).
+
+Once the ranking has opened the co-design table, the selected proposals go to it: every
+member of a table body (`table_bodies`: the partners of the selected proposals) and every
+officer of the public body reads them; the others stay with their partners and the public
+body.
 """
 
 from dataclasses import dataclass
@@ -35,6 +40,34 @@ from trama.organizations.models import Membership
 from . import workflow
 from .models import CommissionMember, Declaration, Procedure, Proposal, ProposalPartner
 
+S = Procedure.State
+# States in which the co-design table has been opened (its documents exist).
+TABLE_STATES = frozenset({S.TABLE, S.AGREED, S.IN_PROGRESS, S.COMPLETED, S.TERMINATED})
+# Acts of the table's participants (workflow.ACTS with no officer's role) this access decides.
+PARTICIPANT_ACTS = frozenset({"edit_project", "edit_plan"})
+
+
+def table_bodies(procedure: Procedure) -> set[int]:
+    """The ids of the bodies at the co-design table: every partner of a selected proposal."""
+    return set(
+        ProposalPartner.objects.filter(
+            proposal__procedure=procedure, proposal__state=Proposal.State.SELECTED
+        ).values_list("organization_id", flat=True)
+    )
+
+
+def user_table_bodies(user, procedure: Procedure) -> frozenset[int]:
+    """The user's bodies at the table (after the ranking only)."""
+    if procedure.ranked_at is None or user is None or not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        ProposalPartner.objects.filter(
+            proposal__procedure=procedure,
+            proposal__state=Proposal.State.SELECTED,
+            organization__memberships__user=user,
+        ).values_list("organization_id", flat=True)
+    )
+
 
 @dataclass(frozen=True)
 class ProcedureAccess:
@@ -44,10 +77,29 @@ class ProcedureAccess:
     is_evaluator: bool
     declared_clear: bool  # declared no conflict of interest for this procedure
     declared_conflict: bool
+    table_body_ids: frozenset = frozenset()  # the user's bodies at the co-design table
+
+    @property
+    def is_at_table(self) -> bool:
+        """A member of a body at the co-design table (a selected proposal's partner)."""
+        return bool(self.table_body_ids)
+
+    @property
+    def table_opened(self) -> bool:
+        return self.procedure.state in TABLE_STATES or (
+            self.procedure.state == S.CANCELLED and self.procedure.project_versions.exists()
+        )
+
+    @property
+    def sees_table(self) -> bool:
+        """Reads the table's documents (meetings, minutes, project): participants, officers."""
+        return (self.is_officer or self.is_at_table) and self.table_opened
 
     def can(self, act: str) -> bool:
         """Whether the workflow table lets this user do `act` (workflow.MOVES/ACTS) now."""
         who = workflow.who_may(self.procedure, act)
+        if who is None and act in PARTICIPANT_ACTS:
+            return self.is_officer or self.is_at_table
         return self.is_officer and (
             who == workflow.OFFICER or (who == workflow.RUP and self.is_rup)
         )
@@ -104,6 +156,7 @@ def access_procedure(user, pk, *, officer: bool = False, rup: bool = False) -> P
         is_evaluator=is_evaluator,
         declared_clear=declaration is not None and not declaration.has_conflict,
         declared_conflict=declaration is not None and declaration.has_conflict,
+        table_body_ids=user_table_bodies(user, procedure),
     )
     if (officer or rup) and not is_officer:
         raise PermissionDenied(_("Only the officers of the owning public body can do this."))
@@ -306,8 +359,9 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
     whoever joined one of its bodies after the submission is an outsider until the call
     closes. After the deadline the owning body's officers and the
     commission know it exists; its content only opens to the RUP and evaluators who have
-    declared no conflict (`ProcedureAccess.reads_proposals`). Drafts never leave the
-    partnership.
+    declared no conflict (`ProcedureAccess.reads_proposals`). Once the co-design table is
+    open a selected proposal opens to it: the table bodies' members and the officers.
+    Drafts never leave the partnership.
     """
     # get(), not first(): first() sorts by the model's ordering, which joins the program.
     try:
@@ -333,11 +387,19 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
         if not closed or proposal.state in Proposal.NOT_RECEIVED:
             raise Http404(_("No such proposal."))
         procedure_access = access_procedure(user, procedure.pk)
+        at_table = (
+            proposal.state == Proposal.State.SELECTED
+            and procedure_access.table_opened
+            and (procedure_access.is_officer or procedure_access.is_at_table)
+        )
         if not (
-            procedure_access.is_officer or procedure_access.is_evaluator or procedure_access.is_rup
+            procedure_access.is_officer
+            or procedure_access.is_evaluator
+            or procedure_access.is_rup
+            or at_table
         ):
             raise Http404(_("No such proposal."))
-        reads_content = procedure_access.reads_proposals
+        reads_content = procedure_access.reads_proposals or at_table
     access = ProposalAccess(
         proposal,
         partner,

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_calendar, views_coprogramming, views_evaluation, views_history
+from . import (
+    views,
+    views_calendar,
+    views_coprogramming,
+    views_evaluation,
+    views_history,
+    views_table,
+)
 
 app_name = "procedures"
 
@@ -97,4 +104,54 @@ urlpatterns = [
     path("proposte/<int:pk>/ammissione/", views_evaluation.admission, name="admission"),
     path("proposte/<int:pk>/integrazioni/", views_evaluation.request_documents, name="documents"),
     path("proposte/<int:pk>/punteggi/", views_evaluation.score, name="score"),
+    # The co-design table.
+    path("avvisi/<int:pk>/tavolo/apri/", views_table.table_open, name="table_open"),
+    path("procedimenti/<int:pk>/tavolo/", views_table.table, name="table"),
+    path(
+        "procedimenti/<int:pk>/tavolo/incontri/",
+        views_table.table_meeting_add,
+        name="table_meeting_add",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/incontri/<int:meeting_id>/",
+        views_table.table_meeting,
+        name="table_meeting",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/incontri/<int:meeting_id>/verbale/",
+        views_table.table_minutes,
+        name="table_minutes",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/incontri/<int:meeting_id>/approvazione/",
+        views_table.table_minutes_review,
+        name="table_minutes_review",
+    ),
+    path("procedimenti/<int:pk>/tavolo/progetto/", views_table.table_project, name="table_project"),
+    path(
+        "procedimenti/<int:pk>/tavolo/progetto/modifica/",
+        views_table.table_project_edit,
+        name="table_project_edit",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/progetto/commenti/",
+        views_table.table_project_comment,
+        name="table_project_comment",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/progetto/versioni/",
+        views_table.table_project_history,
+        name="table_project_history",
+    ),
+    path(
+        "procedimenti/<int:pk>/tavolo/progetto/confronto/",
+        views_table.table_project_diff,
+        name="table_project_diff",
+    ),
+    path("procedimenti/<int:pk>/tavolo/adozione/", views_table.table_adopt, name="table_adopt"),
+    path(
+        "procedimenti/<int:pk>/tavolo/adozione/atto/",
+        views_table.table_adoption_file,
+        name="table_adoption_file",
+    ),
 ]

@@ -29,7 +29,13 @@ from trama.organizations.models import Membership, Organization
 from trama.programs.access import OWNER, access_program
 
 from . import services
-from .access import access_procedure, access_proposal, member_proposals, partnership_rows
+from .access import (
+    TABLE_STATES,
+    access_procedure,
+    access_proposal,
+    member_proposals,
+    partnership_rows,
+)
 from .forms import (
     AnswerForm,
     AttachForm,
@@ -234,7 +240,7 @@ def call_page(request, access, forms: PageForms | None = None):
             for item in procedure.clarifications.filter(answered_at__isnull=True)
         ]
     ranking = []
-    if procedure.state == Procedure.State.RANKED:
+    if procedure.state == Procedure.State.RANKED or procedure.state in TABLE_STATES:
         ranking = list(
             procedure.proposals.filter(rank__isnull=False)
             .select_related("lead")
@@ -274,6 +280,8 @@ def call_page(request, access, forms: PageForms | None = None):
         if access.is_officer
         else None,
         "extend": open_ and "extend" in acts,
+        "table": access.sees_table,
+        "open_table": "open_table" in acts,
         "coprogramming": _coprogramming(request, access, forms)
         if procedure.kind == Procedure.Kind.CO_PROGRAMMING
         else {},
@@ -778,7 +786,9 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                     lines=plan["lines"],
                 ),
             )
-    if access.is_partner and procedure.state == Procedure.State.RANKED:
+    if access.is_partner and (
+        procedure.state == Procedure.State.RANKED or procedure.state in TABLE_STATES
+    ):
         context["scores"] = proposal.scores.select_related("criterion").order_by(
             "criterion__position", "pk"
         )
@@ -1326,13 +1336,36 @@ def receipt_download(request, pk):
     return response
 
 
+def _table_document(procedure, event) -> str:
+    """The page of the table's document an event is about (minutes, version, act), if any."""
+    pk, kind = procedure.pk, event.object_type
+    if kind == "meeting" and event.object_id:
+        return reverse("procedures:table_meeting", args=[pk, event.object_id])
+    if kind == "projectversion" and event.data.get("number"):
+        return f"{reverse('procedures:table_project', args=[pk])}?versione={event.data['number']}"
+    if kind == "adoption":
+        return reverse("procedures:table_adoption_file", args=[pk])
+    if kind == "sectioncomment":
+        return reverse("procedures:table_project", args=[pk]) + "#commenti"
+    return ""
+
+
 def trail(request, pk):
-    """The procedure's hash-chained trail: every act for its officers, public acts for all."""
+    """The procedure's hash-chained trail: every act for its officers, public acts for all;
+    the co-design table's acts for its participants too, with links to its documents."""
     access = access_procedure(request.user, pk)
     events = AuditEvent.objects.for_chain(chain_for(access.procedure)).select_related("actor")
     if not access.is_officer:
-        events = events.filter(data__public=True)
+        # The table's participants also read its acts (meetings, minutes, versions, adoption).
+        shown = Q(data__public=True)
+        if access.sees_table:
+            shown |= Q(data__table=True)
+        events = events.filter(shown)
     page = Paginator(events.reverse(), 50).get_page(request.GET.get("page"))
+    if access.sees_table:
+        page.object_list = list(page.object_list)
+        for event in page.object_list:
+            event.document = _table_document(access.procedure, event)
     return render(
         request,
         "procedures/trail.html",

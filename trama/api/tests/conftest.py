@@ -178,3 +178,34 @@ def coproduction_examples(personas, program, ledger_examples):
         "tranche": a.advance.pk,
         "closing": b.agreement.pk,
     }
+
+
+@pytest.fixture
+def table_examples(personas, program):
+    """A ranked call (`ranked_call`) and one at the co-design table (`table_call`) with a
+    meeting held (`to_minute`) and one whose minutes the consortium attended (`to_review`)."""
+    from trama.procedures import services
+    from trama.procedures.tests.table_support import past, ranked_call
+
+    ranked, _selected, _others = ranked_call(personas, program, title="Da aprire")
+    table, _selected, _others = ranked_call(personas, program, title="Al tavolo")
+    services.open_table(table, by=personas.alice)
+
+    def meeting(title):
+        return services.schedule_meeting(
+            table, by=personas.alice, title=title, held_at=past(), agenda="Odg", place="Sala"
+        )
+
+    to_review = meeting("Primo incontro")
+    services.record_table_minutes(
+        to_review,
+        by=personas.alice,
+        minutes="Verbale",
+        attendance=[(personas.consortium, "Tom Verdi", personas.tom)],
+    )
+    return {
+        "ranked_call": ranked.pk,
+        "table_call": table.pk,
+        "to_minute": meeting("Secondo incontro").pk,
+        "to_review": to_review.pk,
+    }

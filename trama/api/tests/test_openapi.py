@@ -144,6 +144,55 @@ EXAMPLES = {
         scope="write",
         body={"act_number": "DD 1/2020", "act_date": "2020-03-01", "reasons": "Concluso"},
     ),
+    # The co-design table: ids from the table_examples fixture.
+    ("post", "/api/v1/calls/{call_id}/table"): Example(
+        "/api/v1/calls/{ranked_call}/table", persona="alice", scope="write"
+    ),
+    ("post", "/api/v1/calls/{call_id}/table/meetings"): Example(
+        "/api/v1/calls/{table_call}/table/meetings",
+        persona="alice",
+        scope="write",
+        body={
+            "title": "Terzo incontro",
+            "held_at": "2030-06-30T17:00:00+02:00",
+            "agenda": "Piano economico",
+            "online_link": "https://meet.example.org/tavolo",
+        },
+    ),
+    ("post", "/api/v1/table/meetings/{meeting_id}/minutes"): Example(
+        "/api/v1/table/meetings/{to_minute}/minutes",
+        persona="alice",
+        scope="write",
+        body={
+            "minutes": "Si concordano gli obiettivi.",
+            "attendance": [{"organization": "consorzio-lario", "person_name": "Tom Verdi"}],
+        },
+    ),
+    ("post", "/api/v1/table/meetings/{meeting_id}/reviews"): Example(
+        "/api/v1/table/meetings/{to_review}/reviews",
+        persona="tom",
+        scope="write",
+        body={"organization": "consorzio-lario", "approve": True},
+    ),
+    ("post", "/api/v1/calls/{call_id}/project/versions"): Example(
+        "/api/v1/calls/{table_call}/project/versions",
+        persona="tom",
+        scope="write",
+        body={"base": 1, "text": "## Obiettivi\n\nAbitare insieme.", "summary": "Obiettivi"},
+    ),
+    ("post", "/api/v1/calls/{call_id}/project/adoption"): Example(
+        "/api/v1/calls/{table_call}/project/adoption",
+        persona="alice",
+        scope="write",
+        body={
+            "version": 1,
+            "act_number": "DD 12/2026",
+            "act_date": "2026-01-15",
+            "reasons": "Progetto condiviso dal tavolo",
+            "file_name": "atto.pdf",
+            "file_base64": "JVBERi0xLjcKJSVFT0YK",
+        },
+    ),
 }
 
 
@@ -188,7 +237,7 @@ def test_it_publishes_a_valid_openapi_document(db, client):
 
 
 def test_it_exercises_every_documented_operation(
-    personas, coproduction_examples, client, token_for, subtests
+    personas, coproduction_examples, table_examples, client, token_for, subtests
 ):
     doc = client.get(OPENAPI).json()
     operations = documented_operations(doc)
@@ -197,7 +246,9 @@ def test_it_exercises_every_documented_operation(
         example = EXAMPLES.get((method, path))
         if example is None:
             continue
-        example = replace(example, url=example.url.format(**coproduction_examples))
+        example = replace(
+            example, url=example.url.format(**coproduction_examples, **table_examples)
+        )
         with subtests.test(operation=f"{method.upper()} {path}"):
             template = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path))
             assert re.fullmatch(template, example.url.split("?")[0]), "example for another path"

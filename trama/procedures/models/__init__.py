@@ -5,10 +5,13 @@ from .coprogramming import Contribution, Meeting, Participation
 from .evaluation import CommissionMember, Declaration, DocumentRequest, Score
 from .procedures import Procedure
 from .proposals import BudgetLine, Proposal, ProposalFile, ProposalPartner, ProposalSection, Receipt
-from .table import Adoption, ProjectVersion
+from .table import Adoption, Attendance, MinutesReview, ProjectVersion, SectionComment
 
 __all__ = [
     "Adoption",
+    "Attendance",
+    "MinutesReview",
+    "SectionComment",
     "ProjectVersion",
     "BudgetLine",
     "CallAttachment",

@@ -42,13 +42,21 @@ class Participation(models.Model):
 
 
 class Meeting(models.Model):
-    """A thematic table of a co-programming: agenda, the bodies attending and the minutes."""
+    """A meeting of a procedure: a co-programming's thematic table (`attendees`), or a
+    session of the co-design table or of the agreement's steering group (`attendance` by
+    person and body, minutes drafted by the RUP and approved by each attending body)."""
 
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(_("theme"), max_length=200)
     held_at = models.DateTimeField(_("date and time"))
     agenda = models.TextField(_("agenda"))
+    place = models.CharField(_("place"), max_length=200, blank=True, default="")
+    online_link = models.URLField(_("online link"), max_length=500, blank=True, default="")
     minutes = models.TextField(_("minutes"), blank=True)
+    # Each new draft of the minutes is a new round: the bodies' reviews count on the round
+    # they read (`MinutesReview.round`).
+    minutes_round = models.PositiveIntegerField(default=0, editable=False)
+    minutes_at = models.DateTimeField(_("minutes drafted at"), null=True, blank=True)
     attendees = models.ManyToManyField(
         Organization, verbose_name=_("bodies attending"), blank=True, related_name="+"
     )

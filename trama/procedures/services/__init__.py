@@ -56,8 +56,24 @@ from .proposals import (
     update_proposal,
     withdraw_proposal,
 )
+from .table import (
+    adopt_project,
+    comment_section,
+    open_table,
+    record_table_minutes,
+    review_minutes,
+    save_project_version,
+    schedule_meeting,
+)
 
 __all__ = [
+    "adopt_project",
+    "comment_section",
+    "open_table",
+    "record_table_minutes",
+    "review_minutes",
+    "save_project_version",
+    "schedule_meeting",
     "add_contribution",
     "add_meeting",
     "admit_participants",

@@ -135,6 +135,8 @@ def record_minutes(meeting: Meeting, *, by, minutes: str, attendees=()) -> Meeti
         raise ValidationError({"minutes": _("Write the minutes.")})
     with transaction.atomic():
         procedure = locked(meeting.procedure)
+        # A co-design table's minutes go through services.table (attendance, approvals).
+        _check_coprogramming(procedure)
         check_actor(procedure, by, RUP)
         check_act(
             procedure, "record_minutes", _("Minutes are recorded while the tables are working.")

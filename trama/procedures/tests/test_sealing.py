@@ -55,6 +55,15 @@ ROUTES = {
     "procedures:proposal_partner_search": {"pk": "proposal"},
     "procedures:receipt_json": {"pk": "proposal"},
     "procedures:minutes": {"pk": "call"},
+    # The co-design table: after the ranking only (404, or back to the call, before it).
+    "procedures:table": {"pk": "call"},
+    "procedures:table_open": {"pk": "call"},
+    "procedures:table_project": {"pk": "call"},
+    "procedures:table_project_edit": {"pk": "call"},
+    "procedures:table_project_history": {"pk": "call"},
+    "procedures:table_project_diff": {"pk": "call"},
+    "procedures:table_adopt": {"pk": "call"},
+    "procedures:table_adoption_file": {"pk": "call"},
     "notifications:inbox": {},
     "api-v1:list_programs": {},
     "api-v1:get_program": {"slug": "program"},
@@ -179,6 +188,17 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:verify_report": "POST act of the RUP",
     "api-v1:record_payment": "POST act of the RUP",
     "api-v1:close_agreement": "POST act of the RUP",
+    "procedures:table_meeting": "a meeting of the co-design table, which opens after the ranking",
+    "procedures:table_meeting_add": "POST act",
+    "procedures:table_minutes": "POST act",
+    "procedures:table_minutes_review": "POST act",
+    "procedures:table_project_comment": "POST act",
+    "api-v1:open_table": "POST act of the RUP after the ranking",
+    "api-v1:schedule_meeting": "POST act at the co-design table",
+    "api-v1:record_minutes": "POST act at the co-design table",
+    "api-v1:review_minutes": "POST act at the co-design table",
+    "api-v1:save_version": "POST act at the co-design table",
+    "api-v1:adopt": "POST act at the co-design table",
 }
 
 
