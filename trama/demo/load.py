@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from trama.demo.agreements import load_agreement_in_progress
 from trama.demo.calls import load_call_in_evaluation, load_open_call, load_waiting_work
 from trama.demo.ledger import load_lecco_program
 from trama.organizations import services as org_services
@@ -174,6 +175,14 @@ PERSONAS = [
         "MEMBER",
     ),
     (
+        "cooperativa@demo.trama.it",
+        "Giulia",
+        "Fumagalli",
+        "Administrator of a partner body",
+        "Cooperativa sociale Arcobaleno",
+        "ADMIN",
+    ),
+    (
         "fondazione@demo.trama.it",
         "Elena",
         "Sala",
@@ -241,6 +250,12 @@ def load_demo() -> list[tuple[str, str, str]]:
         load_call_in_evaluation(
             User.objects.get(email="rup@demo.trama.it"),
             User.objects.get(email="ets@demo.trama.it"),
+            User.objects.get(email="valutatore@demo.trama.it"),
+        )
+        load_agreement_in_progress(
+            User.objects.get(email="rup@demo.trama.it"),
+            User.objects.get(email="ets@demo.trama.it"),
+            User.objects.get(email="cooperativa@demo.trama.it"),
             User.objects.get(email="valutatore@demo.trama.it"),
         )
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]
