@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_dashboard
 
 app_name = "agreements"
 
-urlpatterns = []
+urlpatterns = [
+    path("convenzioni/<int:pk>/cruscotto/", views_dashboard.dashboard, name="dashboard"),
+    path("convenzioni/<int:pk>/pubblica/", views_dashboard.public, name="public"),
+]
