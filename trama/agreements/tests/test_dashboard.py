@@ -252,3 +252,25 @@ def test_a_large_agreement_renders_with_a_bounded_number_of_queries(
         page = anonymous.get(public_url(agreement))
     assert page.status_code == 200
     assert page.content.decode().count("data-report=") == 10  # the accepted half
+
+
+# --- links from the procedure and the program ---------------------------------------------
+
+
+def test_the_call_and_program_pages_link_the_signed_agreement(personas, agreement, client_for):
+    procedure = agreement.procedure
+    client = client_for(None)
+    link = f'href="{public_url(agreement)}"'
+
+    assert link in client.get(procedure.get_absolute_url()).content.decode()
+    assert link in client.get(procedure.program.get_absolute_url()).content.decode()
+
+
+def test_an_agreement_not_yet_signed_is_not_linked(personas, client_for):
+    agreement = make_agreement(personas, signed=False)
+    procedure = agreement.procedure
+    client = client_for(personas.alice)
+    link = f'href="{public_url(agreement)}"'
+
+    assert link not in client.get(procedure.get_absolute_url()).content.decode()
+    assert link not in client.get(procedure.program.get_absolute_url()).content.decode()
