@@ -22,9 +22,7 @@ def indicator_rows(series) -> list[dict]:
     """Each indicator's target and value bars per period, on the indicator's own scale."""
     charts = []
     for one in series:
-        largest = max(
-            (max(p.target or 0, p.value or 0) for p in one.points), default=Decimal(0)
-        )
+        largest = max((max(p.target or 0, p.value or 0) for p in one.points), default=Decimal(0))
         charts.append(
             {
                 "series": one,

@@ -11,6 +11,7 @@ periods and reports.
 page shows (parties, reports, payments, …): cached public pages showing it then miss.
 """
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trama.ledger.figures import ZERO, Basis, Figures, Scope, compute_figures, realisation_rate
+from trama.ledger.figures import ZERO, Figures, Scope, compute_bases, realisation_rate
 from trama.ledger.models import ContributorTotal, Level, Measure
 from trama.ledger.vocabulary import Category, Source
 from trama.lib.cache import bump
@@ -128,11 +129,8 @@ class Resources:
 
 def resources(agreement: Agreement, parties=None) -> Resources:
     """Pledged and accepted actual resources per partner, source and category."""
-    scope = Scope(Level.PROCEDURE, agreement.procedure_id)
-    found = Resources(
-        pledged=compute_figures(scope, basis=Basis.PLEDGED),
-        accepted=compute_figures(scope, basis=Basis.ACCEPTED),
-    )
+    pledged, accepted = compute_bases(Scope(Level.PROCEDURE, agreement.procedure_id))
+    found = Resources(pledged=pledged, accepted=accepted)
     for code in Source.values:
         pledged = found.pledged.by_source.get(code, ZERO)
         accepted = found.accepted.by_source.get(code, ZERO)
@@ -279,8 +277,14 @@ class Calendar:
         return sum((t.tranche.amount for t in self.tranches), ZERO)
 
 
-def _reports(agreement: Agreement) -> dict:
-    return {report.period_id: report for report in agreement.reports.select_related("period")}
+def _periods(agreement: Agreement) -> tuple[list, dict]:
+    """The reporting periods, and their reports by period id, in one query."""
+    periods = list(agreement.periods.select_related("report"))
+    reports = {}
+    for period in periods:
+        with contextlib.suppress(Report.DoesNotExist):
+            reports[period.pk] = period.report
+    return periods, reports
 
 
 DONE = (Report.State.SUBMITTED, Report.State.ACCEPTED)
@@ -289,8 +293,8 @@ DONE = (Report.State.SUBMITTED, Report.State.ACCEPTED)
 def calendar(agreement: Agreement, *, periods=None, reports=None, today=None) -> Calendar:
     """Reports and their states per period, tranches paid and due, and the next dates."""
     today = today or _today()
-    periods = list(agreement.periods.all()) if periods is None else periods
-    reports = _reports(agreement) if reports is None else reports
+    if periods is None:
+        periods, reports = _periods(agreement)
     states = [
         PeriodState(
             period,
@@ -336,8 +340,8 @@ def indicators(
 ) -> list[Series]:
     """Each indicator's target and value per period: values of accepted reports, and for
     the parties and officers also of submitted ones (marked awaiting verification)."""
-    periods = list(agreement.periods.all()) if periods is None else periods
-    reports = _reports(agreement) if reports is None else reports
+    if periods is None:
+        periods, reports = _periods(agreement)
     states = [Report.State.ACCEPTED, *([Report.State.SUBMITTED] if include_submitted else [])]
     indicators_ = list(agreement.indicators.all())
     if not indicators_:
@@ -349,7 +353,7 @@ def indicators(
     shown = {r.pk: r for r in reports.values() if r.state in states}
     values = {
         (v.indicator_id, v.report_id): v.value
-        for v in IndicatorValue.objects.filter(report__in=list(shown))
+        for v in (IndicatorValue.objects.filter(report__in=list(shown)) if shown else ())
     }
     series = []
     for indicator in indicators_:
@@ -382,6 +386,8 @@ class Beneficiaries:
 
 def beneficiaries(reports: list[Report], *, public: bool) -> list[Beneficiaries]:
     """The beneficiaries of `reports`; in public, counts below the minimum are not shown."""
+    if not reports:
+        return []
     found = defaultdict(list)
     for row in BeneficiaryCount.objects.filter(report__in=reports):
         shown = None if public and row.count < BeneficiaryCount.PUBLIC_MINIMUM else row.count
@@ -406,8 +412,7 @@ def _parties(agreement: Agreement) -> list[Party]:
 def dashboard(agreement: Agreement, *, today=None) -> Dashboard:
     """Everything the parties' and officers' dashboard shows, in a bounded number of queries."""
     parties = _parties(agreement)
-    periods = list(agreement.periods.all())
-    reports = _reports(agreement)
+    periods, reports = _periods(agreement)
     return Dashboard(
         agreement,
         parties,
@@ -434,8 +439,7 @@ class Public:
 def public(agreement: Agreement) -> Public:
     """What anyone sees of a signed agreement: accepted reports only, small counts hidden."""
     parties = [p for p in _parties(agreement) if p.active]
-    periods = list(agreement.periods.all())
-    reports = _reports(agreement)
+    periods, reports = _periods(agreement)
     accepted = sorted(
         (r for r in reports.values() if r.state == Report.State.ACCEPTED),
         key=lambda r: r.period.number,
@@ -448,4 +452,3 @@ def public(agreement: Agreement) -> Public:
         accepted,
         beneficiaries(accepted, public=True),
     )
-

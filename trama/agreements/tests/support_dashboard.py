@@ -234,8 +234,10 @@ def large_agreement(personas, *, partners=40, reports=20, actuals=5000):
             targets=[10 * (i + 1) for i in range(len(periods))],
             values=[(report, 7 * (i + 1)) for i, report in enumerate(made)],
         )
-    for n, period in enumerate(periods[:10]):
-        add_tranche(agreement, personas.consortium, "1000", after_period=period, kind="INTERMEDIATE")
+    for period in periods[:10]:
+        add_tranche(
+            agreement, personas.consortium, "1000", after_period=period, kind="INTERMEDIATE"
+        )
     program = agreement.procedure.program
     rows = [
         {
