@@ -405,8 +405,13 @@ class Dashboard:
     beneficiaries: list
 
 
+ROLE_ORDER = {role: n for n, role in enumerate(Party.Role.values)}
+
+
 def _parties(agreement: Agreement) -> list[Party]:
-    return list(agreement.parties.select_related("organization").order_by("role", "pk"))
+    """The parties: the public body first, then the lead, then the partners."""
+    parties = agreement.parties.select_related("organization").order_by("pk")
+    return sorted(parties, key=lambda p: ROLE_ORDER[p.role])
 
 
 def dashboard(agreement: Agreement, *, today=None) -> Dashboard:

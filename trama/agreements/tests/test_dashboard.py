@@ -243,6 +243,12 @@ def test_the_public_page_is_cached_until_the_agreement_is_bumped(personas, agree
     figures.bump_agreement(agreement)
     assert "Sintesi corretta." in client.get(public_url(agreement)).content.decode()
 
+    # Saving any of the agreement's rows bumps it too (pages/invalidation.py).
+    report.refresh_from_db()
+    report.public_summary = "Sintesi definitiva."
+    report.save(update_fields=["public_summary"])
+    assert "Sintesi definitiva." in client.get(public_url(agreement)).content.decode()
+
 
 # --- bounded queries --------------------------------------------------------------------
 
