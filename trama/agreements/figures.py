@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,16 +148,14 @@ def _partners(agreement: Agreement, parties) -> list[Line]:
     """Every party's pledged and accepted resources (and any other contributor's)."""
     if parties is None:
         parties = list(agreement.parties.select_related("organization"))
-    rows = (
-        ContributorTotal.objects.filter(
-            level=Level.PROCEDURE,
-            scope_id=agreement.procedure_id,
-            year=0,
-            measure__in=[Measure.PLEDGED, Measure.ACCEPTED, Measure.PENDING],
-        )
-        .values("contributor", "measure", "additional")
-        .annotate(total=Sum("amount"))
-    )
+    # One row per contributor, measure and additional flag at year 0 (all years): the key of
+    # the roll-up, so no sum is needed; the name comes along for contributors not parties.
+    rows = ContributorTotal.objects.filter(
+        level=Level.PROCEDURE,
+        scope_id=agreement.procedure_id,
+        year=0,
+        measure__in=[Measure.PLEDGED, Measure.ACCEPTED, Measure.PENDING],
+    ).values_list("contributor", "contributor__name", "measure", "additional", "amount")
     lines = {}
     for party in parties:
         if party.organization_id not in lines:
@@ -167,30 +164,31 @@ def _partners(agreement: Agreement, parties) -> list[Line]:
                 organization=party.organization,
                 role=party.get_role_display(),
             )
-    others = defaultdict(list)
-    for row in rows:
-        line = lines.get(row["contributor"])
+    others = {}
+    for contributor, name, measure, additional, amount in rows:
+        line = lines.get(contributor)
         if line is None:
-            others[row["contributor"]].append(row)
-            continue
-        _add(line, row)
-    if others:
-        for org in Organization.objects.filter(pk__in=others).order_by("name"):
-            line = lines[org.pk] = Line(org.name, organization=org, role="")
-            for row in others[org.pk]:
-                _add(line, row)
+            line = others.get(contributor)
+            if line is None:
+                organization = Organization(pk=contributor, name=name)
+                line = others[contributor] = Line(name, organization=organization)
+        _add(line, measure, additional, amount)
+    for contributor in sorted(others, key=lambda pk: others[pk].label):
+        line = others[contributor]
+        if line.pledged or line.accepted or line.pending:
+            lines[contributor] = line
     return list(lines.values())
 
 
-def _add(line: Line, row) -> None:
-    amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
-    if row["measure"] == Measure.PLEDGED:
+def _add(line: Line, measure, additional, amount) -> None:
+    amount = Decimal(amount or 0).quantize(Decimal("0.01"))
+    if measure == Measure.PLEDGED:
         line.pledged += amount
-        if row["additional"]:
+        if additional:
             line.pledged_additional += amount
-    elif row["measure"] == Measure.ACCEPTED:
+    elif measure == Measure.ACCEPTED:
         line.accepted += amount
-        if row["additional"]:
+        if additional:
             line.accepted_additional += amount
     else:
         line.pending += amount

@@ -15,6 +15,7 @@ from .support_dashboard import (
     add_periods,
     add_report,
     add_tranche,
+    entry,
     hand_computed_case,
     large_agreement,
     make_agreement,
@@ -94,6 +95,24 @@ def test_it_shows_the_hand_computed_figures_on_the_dashboard(personas, agreement
     leverage = page.split('data-figure="leverage"')[1].split("</div>")[0]
     assert "50,0&nbsp;%" in realisation  # Italian numbers, whatever the language
     assert "30,0&nbsp;%" in leverage and "×&nbsp;1,30" in page
+
+
+def test_a_contributor_that_is_not_a_party_has_its_own_line(personas, agreement):
+    entry(agreement, personas.alice, personas.foundation, "PLEDGE", "PRIVATE_DONATIONS", "5000")
+
+    lines = figures.resources(agreement).partners
+
+    assert [line.label for line in lines] == [
+        "Comune di Lecco",
+        "Consorzio Lario",
+        "Cooperativa Arcobaleno",
+        "Fondazione del Lario",
+    ]
+    assert (lines[-1].role, lines[-1].pledged, lines[-1].realisation_rate) == (
+        "",
+        Decimal("5000"),
+        Decimal("0"),
+    )
 
 
 def test_it_says_no_data_on_an_empty_scope(personas, agreement, client_for):
