@@ -147,7 +147,7 @@ def resources(agreement: Agreement, parties=None) -> Resources:
 def _partners(agreement: Agreement, parties) -> list[Line]:
     """Every party's pledged and accepted resources (and any other contributor's)."""
     if parties is None:
-        parties = list(agreement.parties.select_related("organization"))
+        parties = _parties(agreement)
     # One row per contributor, measure and additional flag at year 0 (all years): the key of
     # the roll-up, so no sum is needed; the name comes along for contributors not parties.
     rows = ContributorTotal.objects.filter(
