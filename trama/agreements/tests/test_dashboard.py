@@ -155,7 +155,9 @@ def test_payments_are_the_owning_bodys_actuals(personas, agreement, time_machine
     assert [row.overdue for row in cal.periods] == [False, False, False]
 
 
-def test_indicators_count_accepted_values_and_for_parties_submitted_ones(personas, agreement):
+def test_indicators_count_accepted_values_and_for_parties_submitted_ones(
+    personas, agreement, client_for
+):
     p1, p2, p3 = add_periods(agreement, 3)
     r1 = add_report(p1, Report.State.ACCEPTED, by=personas.tom)
     r2 = add_report(p2, Report.State.SUBMITTED, by=personas.tom)
@@ -176,6 +178,19 @@ def test_indicators_count_accepted_values_and_for_parties_submitted_ones(persona
     (public,) = figures.indicators(agreement, include_submitted=False)
     assert [p.value for p in public.points] == [Decimal("8"), None, None]
     assert public.latest.period == p1
+
+    def line(page, name):
+        points = page.split(f'<polyline class="line-{name}" points="')[1].split('"')[0]
+        return [tuple(float(c) for c in pair.split(",")) for pair in points.split()]
+
+    dashboard = client_for(personas.pat).get(dashboard_url(agreement)).content.decode()
+    public_page = client_for(None).get(public_url(agreement)).content.decode()
+    assert len(line(dashboard, "target")) == 3 and len(line(dashboard, "value")) == 2
+    assert 'class="dot-awaiting"' in dashboard
+    assert len(line(public_page, "value")) == 1 and 'class="dot-awaiting"' not in public_page
+    # Higher values are drawn higher up: 8 (accepted) below 19 (awaiting verification).
+    (_x1, y1), (_x2, y2) = line(dashboard, "value")
+    assert y1 > y2
 
 
 # --- who sees what ------------------------------------------------------------------------
