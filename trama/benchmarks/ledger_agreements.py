@@ -38,6 +38,7 @@ STATES = (Procedure.State.AGREED, Procedure.State.IN_PROGRESS, Procedure.State.C
 MAX_PARTNERS = 40
 PERIODS = 4
 BATCH = 5000
+CHUNK = 2000  # agreements generated at a time
 
 
 def _bulk(model, rows):
@@ -60,145 +61,152 @@ def generate_agreements(*, seed: int, log) -> dict:
     )
     user = get_user_model().objects.order_by("pk").first()
     now = timezone.now()
+    made = {"agreements": 0, "parties": 0}
+    # In chunks: the national size has tens of thousands of agreements and their rows.
     with transaction.atomic():
-        agreements = _bulk(
-            Agreement,
-            [
-                Agreement(
-                    procedure_id=pk,
-                    object=f"Convenzione del procedimento {pk}",
-                    starts_on=opened_on,
-                    ends_on=opened_on + datetime.timedelta(days=730),
-                    signed_at=now,
-                    completed_at=now if state == Procedure.State.COMPLETED else None,
-                    created_by=user,
-                )
-                for pk, _owner, opened_on, state in procedures
-            ],
-        )
-        by_procedure = {a.procedure_id: a for a in agreements}
-        partners = {}
-        rows = (
-            ContributorTotal.objects.filter(
-                level=Level.PROCEDURE,
-                scope_id__in=list(by_procedure),
-                year=0,
-                additional=True,
-                measure__in=[Measure.PLEDGED, Measure.ACCEPTED],
-            )
-            .values_list("scope_id", "contributor_id")
-            .distinct()
-            .order_by("scope_id", "contributor_id")
-        )
-        for scope_id, contributor_id in rows.iterator(chunk_size=BATCH):
-            found = partners.setdefault(scope_id, [])
-            if len(found) < MAX_PARTNERS:
-                found.append(contributor_id)
-        parties = []
-        for pk, owner_id, _opened, _state in procedures:
-            agreement = by_procedure[pk]
-            parties.append(
-                Party(
-                    agreement=agreement,
-                    organization_id=owner_id,
-                    role=Party.Role.PUBLIC_BODY,
-                    representative_name="Sindaco",
-                )
-            )
-            for n, org_id in enumerate(partners.get(pk, [])):
-                parties.append(
-                    Party(
-                        agreement=agreement,
-                        organization_id=org_id,
-                        role=Party.Role.LEAD if n == 0 else Party.Role.PARTNER,
-                        representative_name=f"Legale rappresentante {org_id}",
-                    )
-                )
-        _bulk(Party, parties)
-        periods = _bulk(
-            ReportingPeriod,
-            [
-                ReportingPeriod(
-                    agreement=a,
-                    number=n,
-                    starts_on=a.starts_on + datetime.timedelta(days=180 * (n - 1)),
-                    ends_on=a.starts_on + datetime.timedelta(days=180 * n - 1),
-                    due_on=a.starts_on + datetime.timedelta(days=180 * n + 30),
-                    is_final=n == PERIODS,
-                )
-                for a in agreements
-                for n in range(1, PERIODS + 1)
-            ],
-        )
-        states = {1: Report.State.ACCEPTED, 2: Report.State.ACCEPTED, 3: Report.State.SUBMITTED}
-        reports = _bulk(
-            Report,
-            [
-                Report(
-                    agreement=p.agreement,
-                    period=p,
-                    state=states[p.number],
-                    public_summary=f"Sintesi del periodo {p.number}",
-                    submitted_at=now,
-                )
-                for p in periods
-                if p.number in states
-            ],
-        )
-        _bulk(
-            BeneficiaryCount,
-            [
-                BeneficiaryCount(report=r, group=group, count=rng.randint(0, 40))
-                for r in reports
-                for group in ("Famiglie", "Minori")
-            ],
-        )
-        indicators = _bulk(
-            Indicator,
-            [
-                Indicator(agreement=a, name="Persone accompagnate", unit="persone")
-                for a in agreements
-            ],
-        )
-        indicator_of = {i.agreement_id: i for i in indicators}
-        _bulk(
-            Target,
-            [
-                Target(
-                    indicator=indicator_of[p.agreement_id], period=p, value=Decimal(20 * p.number)
-                )
-                for p in periods
-            ],
-        )
-        _bulk(
-            IndicatorValue,
-            [
-                IndicatorValue(
-                    indicator=indicator_of[r.agreement_id],
-                    report=r,
-                    value=Decimal(rng.randint(5, 30 * r.period.number)),
-                )
-                for r in reports
-            ],
-        )
-        last_period = {p.agreement_id: p for p in periods if p.number == PERIODS}
-        _bulk(
-            Tranche,
-            [
-                tranche
-                for pk, owner_id, _opened, _state in procedures
-                for tranche in _tranches(by_procedure[pk], partners.get(pk), last_period, rng)
-            ],
-        )
+        for start in range(0, len(procedures), CHUNK):
+            chunk = procedures[start : start + CHUNK]
+            agreements, parties = _generate(chunk, user=user, now=now, rng=rng)
+            made["agreements"] += agreements
+            made["parties"] += parties
     with connection.cursor() as cursor:
         for model in (Agreement, Party, ReportingPeriod, Report, Indicator, Target, Tranche):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
         cursor.execute(
             f"ANALYZE {IndicatorValue._meta.db_table}, {BeneficiaryCount._meta.db_table}"
         )
-    seconds = round(time.perf_counter() - started, 2)
-    log(f"  agreements: {len(agreements)} with {len(parties)} parties in {seconds} s")
-    return {"agreements": len(agreements), "parties": len(parties), "seconds": seconds}
+    made["seconds"] = round(time.perf_counter() - started, 2)
+    log(f"  agreements: {made['agreements']} with {made['parties']} parties in {made['seconds']} s")
+    return made
+
+
+def _generate(procedures, *, user, now, rng) -> tuple[int, int]:
+    """The agreements of `procedures` and their rows; returns how many agreements and parties."""
+    agreements = _bulk(
+        Agreement,
+        [
+            Agreement(
+                procedure_id=pk,
+                object=f"Convenzione del procedimento {pk}",
+                starts_on=opened_on,
+                ends_on=opened_on + datetime.timedelta(days=730),
+                signed_at=now,
+                completed_at=now if state == Procedure.State.COMPLETED else None,
+                created_by=user,
+            )
+            for pk, _owner, opened_on, state in procedures
+        ],
+    )
+    by_procedure = {a.procedure_id: a for a in agreements}
+    partners = {}
+    rows = (
+        ContributorTotal.objects.filter(
+            level=Level.PROCEDURE,
+            scope_id__in=list(by_procedure),
+            year=0,
+            additional=True,
+            measure__in=[Measure.PLEDGED, Measure.ACCEPTED],
+        )
+        .values_list("scope_id", "contributor_id")
+        .distinct()
+        .order_by("scope_id", "contributor_id")
+    )
+    for scope_id, contributor_id in rows.iterator(chunk_size=BATCH):
+        found = partners.setdefault(scope_id, [])
+        if len(found) < MAX_PARTNERS:
+            found.append(contributor_id)
+    parties = []
+    for pk, owner_id, _opened, _state in procedures:
+        agreement = by_procedure[pk]
+        parties.append(
+            Party(
+                agreement=agreement,
+                organization_id=owner_id,
+                role=Party.Role.PUBLIC_BODY,
+                representative_name="Sindaco",
+            )
+        )
+        for n, org_id in enumerate(partners.get(pk, [])):
+            parties.append(
+                Party(
+                    agreement=agreement,
+                    organization_id=org_id,
+                    role=Party.Role.LEAD if n == 0 else Party.Role.PARTNER,
+                    representative_name=f"Legale rappresentante {org_id}",
+                )
+            )
+    _bulk(Party, parties)
+    periods = _bulk(
+        ReportingPeriod,
+        [
+            ReportingPeriod(
+                agreement=a,
+                number=n,
+                starts_on=a.starts_on + datetime.timedelta(days=180 * (n - 1)),
+                ends_on=a.starts_on + datetime.timedelta(days=180 * n - 1),
+                due_on=a.starts_on + datetime.timedelta(days=180 * n + 30),
+                is_final=n == PERIODS,
+            )
+            for a in agreements
+            for n in range(1, PERIODS + 1)
+        ],
+    )
+    states = {1: Report.State.ACCEPTED, 2: Report.State.ACCEPTED, 3: Report.State.SUBMITTED}
+    reports = _bulk(
+        Report,
+        [
+            Report(
+                agreement=p.agreement,
+                period=p,
+                state=states[p.number],
+                public_summary=f"Sintesi del periodo {p.number}",
+                submitted_at=now,
+            )
+            for p in periods
+            if p.number in states
+        ],
+    )
+    _bulk(
+        BeneficiaryCount,
+        [
+            BeneficiaryCount(report=r, group=group, count=rng.randint(0, 40))
+            for r in reports
+            for group in ("Famiglie", "Minori")
+        ],
+    )
+    indicators = _bulk(
+        Indicator,
+        [Indicator(agreement=a, name="Persone accompagnate", unit="persone") for a in agreements],
+    )
+    indicator_of = {i.agreement_id: i for i in indicators}
+    _bulk(
+        Target,
+        [
+            Target(indicator=indicator_of[p.agreement_id], period=p, value=Decimal(20 * p.number))
+            for p in periods
+        ],
+    )
+    _bulk(
+        IndicatorValue,
+        [
+            IndicatorValue(
+                indicator=indicator_of[r.agreement_id],
+                report=r,
+                value=Decimal(rng.randint(5, 30 * r.period.number)),
+            )
+            for r in reports
+        ],
+    )
+    last_period = {p.agreement_id: p for p in periods if p.number == PERIODS}
+    _bulk(
+        Tranche,
+        [
+            tranche
+            for pk, owner_id, _opened, _state in procedures
+            for tranche in _tranches(by_procedure[pk], partners.get(pk), last_period, rng)
+        ],
+    )
+    return len(agreements), len(parties)
 
 
 def _tranches(agreement, partners, last_period, rng):
