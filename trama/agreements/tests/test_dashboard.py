@@ -1,5 +1,6 @@
 """The agreement's figures, its parties' dashboard and its public page."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -153,6 +154,10 @@ def test_payments_are_the_owning_bodys_actuals(personas, agreement, time_machine
     assert cal.next_tranche.tranche == after_first
     assert cal.next_report.period == p3  # the second report is submitted: the third is next
     assert [row.overdue for row in cal.periods] == [False, False, False]
+    # Past the third period's due date without its report, it is overdue.
+    later = figures.calendar(agreement, today=p3.due_on + datetime.timedelta(days=1))
+    assert [row.overdue for row in later.periods] == [False, False, True]
+    assert later.next_report.period == p3 and later.next_report.overdue
 
 
 def test_indicators_count_accepted_values_and_for_parties_submitted_ones(
