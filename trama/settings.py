@@ -265,5 +265,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # pyHanko warns, with a traceback, of every certificate it can't trust; Trama checks
+        # signatures without the trusted lists on purpose (lib/signatures.py) and says so.
+        "pyhanko.sign.validation.generic_cms": {"level": "ERROR"},
+    },
 }

@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from trama.lib.refusals import add_refusal, refusal_messages
-from trama.lib.review import Review
+from trama.lib.refusals import refusal_messages
+from trama.lib.review import Review, reviewed
 from trama.organizations.access import funders_of
 from trama.programs.access import OWNER, access_program
 
@@ -155,37 +155,26 @@ def _review_act(request, access, act: Act, run):
         danger=act.danger,
     )
     form = act.form(request.POST if request.method == "POST" else None)
-
-    def page(status=200):
-        return review.page(
-            consequences=_consequences(act, entry),
-            form=form,
-            details="ledger/_entry_review.html",
-            context={"entry": entry, "program": program},
-            status=status,
-        )
-
-    if request.method == "GET":
-        return page()
-    if request.method != "POST":
+    if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    if not form.is_valid():
-        # Nothing acted yet: the page again, with what was typed and why it can't go.
-        return page(status=400)
-    if not review.spend():
-        return review.already_done()
-    try:
-        result = run(entry, form.cleaned_data.get("reason", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-            add_refusal(request, exc, form)
-            return page(status=400)
-        add_refusal(request, exc)
+
+    def then(result):
+        if act is REVERSE:
+            return redirect("ledger:entry", slug=program.slug, entry_id=result.pk)
         return redirect(back)
-    messages.success(request, act.done % words)
-    if act is REVERSE:
-        return redirect("ledger:entry", slug=program.slug, entry_id=result.pk)
-    return redirect(back)
+
+    return reviewed(
+        request,
+        review,
+        form,
+        lambda reason="", **_: run(entry, reason),
+        consequences=_consequences(act, entry),
+        success=act.done % words,
+        details="ledger/_entry_review.html",
+        context={"entry": entry, "program": program},
+        then=then,
+        refused_back=True,
+    )
 
 
 def _decision(request, choices) -> str:

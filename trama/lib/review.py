@@ -21,10 +21,11 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .refusals import attempt
+from .refusals import add_refusal, attempt
 
 SESSION_KEY = "review_tokens"
 TOKEN_FIELD = "review_token"
@@ -97,12 +98,25 @@ class Review:
 
 
 def reviewed(
-    request, review, form, action, *, consequences, success="", details="", context=None, then=None
+    request,
+    review,
+    form,
+    action,
+    *,
+    consequences,
+    success="",
+    details="",
+    context=None,
+    then=None,
+    refused_back=False,
 ):
     """An act behind its review page: GET shows what will happen with the
     act's form; the POST from that page acts once; a refusal shows the page again, as typed.
 
     `form` is bound to the POST (unbound on GET); `action(**cleaned_data)` runs the service.
+    With `refused_back`, a refusal that names no field (the state moved on meanwhile: another
+    officer acted first) goes back to `review.back` with its message instead: the review
+    page would only offer the same act again.
     """
 
     def page(status=200):
@@ -116,6 +130,18 @@ def reviewed(
         return page(400)
     if not review.spend():
         return review.already_done()
+    if refused_back:
+        try:
+            result = action(**form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                add_refusal(request, exc, form)
+                return page(400)
+            add_refusal(request, exc)
+            return redirect(review.back)
+        if success:
+            messages.success(request, success)
+        return then(result) if then else redirect(review.back)
     done = attempt(request, lambda: action(**form.cleaned_data), form=form, success=success)
     if done:
         return then(done.result) if then else redirect(review.back)
