@@ -10,8 +10,11 @@
    rules of `rollups.add` and `state.measure_for`; at the small size it checks them against
    `rebuild.check_rollups()` (the ORM rebuild from raw entries), which is the CI check;
 4. measures, through `figures.compute_figures` (the function pages and API call), figures
-   for random scopes per level, an entry write through `services.record_entry`, lock waits
-   between concurrent writers on one program, and the import of spreadsheet rows;
+   for random scopes per level, the agreement scope through `agreements.figures` (what an
+   agreement's dashboard and public page read; agreements are generated for the platform-run
+   co-design procedures past their ranking), an entry write through
+   `services.record_entry`, lock waits between concurrent writers on one program, and the
+   import of spreadsheet rows;
 5. prints a table and writes `benchmarks/ledger-<size>.json`.
 
 The database helpers are in `database.py`, the data set in `ledger_generation.py`, the
@@ -33,7 +36,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
 
+from trama.agreements.models import Agreement, Party
 from trama.benchmarks import database
+from trama.benchmarks.ledger_agreements import ensure_agreements, measure_agreements
 from trama.benchmarks.ledger_generation import SIZES, check_tax_codes, counts, generate, generated
 from trama.benchmarks.ledger_measurement import (
     explain_figures,
@@ -83,6 +88,11 @@ def table(results: dict) -> str:
         lines.append(
             f"{'figures ' + label:<34}{row['median_ms']:>12.2f}{row['p95_ms']:>12.2f}"
             f"{row['n']:>8}{flag}"
+        )
+    for label, row in results.get("agreements", {}).items():
+        flag = "" if row["p95_ms"] <= TARGET_FIGURES_P95_MS else "  > 50 ms target"
+        lines.append(
+            f"{label:<34}{row['median_ms']:>12.2f}{row['p95_ms']:>12.2f}{row['n']:>8}{flag}"
         )
     if "write" in results:
         write = results["write"]
@@ -164,6 +174,9 @@ def run(
         else:
             log("Generating…")
             results["generation_seconds"] = generate(spec, seed=seed, log=log)
+        made = ensure_agreements(seed=seed, log=log)
+        if made:
+            results["agreements_generated"] = made
         if ranges.span(ranges.BASES[0]) is None:
             log("Materializing the country's rankings over year ranges…")
             started_ranges = time.perf_counter()
@@ -171,6 +184,8 @@ def run(
             results["ranges_seconds"] = round(time.perf_counter() - started_ranges, 1)
             log(f"  ranges: {results['ranges_seconds']} s")
         results["counts"] = counts()
+        results["counts"]["agreements"] = Agreement.objects.count()
+        results["counts"]["agreement_parties"] = Party.objects.count()
         log(f"  counts: {results['counts']}")
         checks = {}
         if spec.check_rebuild:
@@ -182,13 +197,19 @@ def run(
         checks["tax_codes_failing_stdnum"] = check_tax_codes()
         checks["country_has_data"] = compute_figures(Scope.country()).has_data
         results["environment"] = environment()
-        missed = {}
+        missed, missed_agreements = {}, []
         if "figures" in measure:
             log("Measuring figures…")
             results["figures"] = measure_figures(spec, rng, log)
             missed = {
                 k: v for k, v in results["figures"].items() if v["p95_ms"] > TARGET_FIGURES_P95_MS
             }
+            results["agreements"] = measure_agreements(spec, rng, log)
+            missed_agreements = [
+                label
+                for label, row in results["agreements"].items()
+                if row["p95_ms"] > TARGET_FIGURES_P95_MS
+            ]
             results["explain"] = []
             for label in missed:
                 level, _sep, years = label.partition(" ")
@@ -219,6 +240,7 @@ def run(
         results["targets"] = {
             "figures_p95_ms": TARGET_FIGURES_P95_MS,
             "figures_met": not missed if "figures" in results else None,
+            "agreements_met": not missed_agreements if "agreements" in results else None,
             "csv_rows_per_s": TARGET_CSV_ROWS_PER_S,
             "csv_met": csv_import["rows_per_s"] >= TARGET_CSV_ROWS_PER_S if csv_import else None,
         }

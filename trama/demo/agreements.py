@@ -149,9 +149,7 @@ def _table(call, officer, ets_admin, partner_admin, consortium, coop):
             agenda="1. Obiettivi\n2. Risorse\n3. Calendario",
             place="Comune di Lecco, sala consiliare",
         )
-        services.record_table_minutes(
-            meeting, by=officer, minutes=minutes, attendance=attendance
-        )
+        services.record_table_minutes(meeting, by=officer, minutes=minutes, attendance=attendance)
         services.review_minutes(meeting, by=ets_admin, organization=consortium, approve=True)
         services.review_minutes(meeting, by=partner_admin, organization=coop, approve=True)
     second = services.save_project_version(

@@ -148,15 +148,42 @@ def compute_figures(
 ) -> Figures:
     """Public, additional and other public resources, breakdowns, leverage and realisation."""
     check_years(year_from, year_to)
-    figures = Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to)
+    figures = _fill(
+        Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to),
+        _rows(scope, year_from, year_to),
+    )
+    _contributors(figures, scope, basis, year_from, year_to)
+    return figures
+
+
+def compute_bases(
+    scope: Scope, *, year_from: int | None = None, year_to: int | None = None
+) -> tuple[Figures, Figures]:
+    """The figures on both bases (pledges, accepted actuals) from one read of the roll-ups,
+    without the contributor ranking: for a page that sets them side by side per source and
+    category and lists its own contributors (an agreement's dashboard)."""
+    check_years(year_from, year_to)
+    rows = list(_rows(scope, year_from, year_to))
+    return tuple(
+        _fill(Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to), rows)
+        for basis in (Basis.PLEDGED, Basis.ACCEPTED)
+    )
+
+
+def _rows(scope: Scope, year_from, year_to):
     rows = _totals(scope)
     if year_from:
         rows = rows.filter(year__gte=year_from)
     if year_to:
         rows = rows.filter(year__lte=year_to)
-    rows = rows.values("measure", "source", "category", "year").annotate(
+    return rows.values("measure", "source", "category", "year").annotate(
         total=Sum("amount"), count=Sum("entries")
     )
+
+
+def _fill(figures: Figures, rows) -> Figures:
+    """The totals and breakdowns of `figures.basis`, and every measure's sums, from `rows`."""
+    basis = figures.basis
     by_source = defaultdict(lambda: ZERO)
     by_category = defaultdict(lambda: ZERO)
     by_year = defaultdict(lambda: [ZERO, ZERO, ZERO])
@@ -190,7 +217,6 @@ def compute_figures(
     realised, promised = REALISATION
     figures.accepted_additional = additional_per_measure[realised]
     figures.pledged_additional = additional_per_measure[promised]
-    _contributors(figures, scope, basis, year_from, year_to)
     return figures
 
 

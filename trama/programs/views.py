@@ -76,7 +76,10 @@ def program_dashboard(request, slug):
         # Drafts are the owning body's own: the page anyone sees lists the others.
         "procedures": (
             program.procedures.all() if access.is_owner_member else program.procedures.listed()
-        ).order_by("opened_on", "pk"),
+        )
+        # The signed agreement's page is linked from its procedure's row.
+        .select_related("agreement")
+        .order_by("opened_on", "pk"),
         **program_figures(request, program),
     }
     return render(request, "programs/program_dashboard.html", context, status=context.pop("status"))

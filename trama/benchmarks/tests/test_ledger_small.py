@@ -52,6 +52,12 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
     # Every measurement ran and wrote through the services.
     assert set(results["figures"]) >= {"procedure", "program", "region", "country"}
     assert all(row["n"] == bench.SIZES["small"].samples for row in results["figures"].values())
+    # The agreement scope: agreements generated for the platform's co-design procedures,
+    # with parties, and their figures measured through agreements.figures.
+    assert counts["agreements"] > 0 and counts["agreement_parties"] > counts["agreements"]
+    assert set(results["agreements"]) == {"agreement dashboard", "agreement public page"}
+    assert all(row["n"] == bench.SIZES["small"].samples for row in results["agreements"].values())
+    assert all(row["scopes_with_data"] > 0 for row in results["agreements"].values())
     assert results["write"]["n"] == bench.SIZES["small"].writes
     for key in ("single_writer", "same_program", "same_region", "different_regions"):
         assert results["locks"][key]["writes"] > 0 and not results["locks"][key]["errors"]

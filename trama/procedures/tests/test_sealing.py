@@ -78,6 +78,8 @@ ROUTES = {
 }
 
 NOT_ABOUT_PROPOSALS = {
+    "agreements:dashboard": "an agreement follows the ranking; its figures show no proposal",
+    "agreements:public": "an agreement follows the ranking; its figures show no proposal",
     # Acts (POST only) answer with a redirect or an error, never with a proposal's content.
     "organizations:invitation_accept": "POST act: the person accepts their invitation",
     "procedures:call_publish": "review page and act on the call, no proposal",
