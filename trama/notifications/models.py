@@ -18,6 +18,8 @@ class Kind(models.TextChoices):
     EVALUATOR_APPOINTED = "evaluator_appointed", _("You are appointed to an evaluation commission")
     DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested for your proposal")
     OUTCOME_PUBLISHED = "outcome_published", _("The ranking of a call you took part in")
+    # Agreements
+    AGREEMENT_TO_SIGN = "agreement_to_sign", _("An agreement awaits your organisation's signature")
     # Resource ledger
     GRANT_NAMED = "grant_named", _("A grant names your foundation")
     ACTUAL_TO_VERIFY = "actual_to_verify", _("Resources brought to a program await verification")

@@ -40,7 +40,7 @@ from trama.programs.models import Program
 CAP = 5
 # What the task list reads (page-cache scopes, lib/cache.py): a write to any of them renews a
 # person's kept list; otherwise it is kept this long (the "due soon" marks move with time).
-SCOPES = ("accounts", "ledger", "organizations", "procedures", "programs")
+SCOPES = ("accounts", "agreements", "ledger", "organizations", "procedures", "programs")
 KEPT_SECONDS = 60
 
 PState = Proposal.State
