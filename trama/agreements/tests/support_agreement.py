@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from trama.agreements.models import Agreement
 from trama.agreements.services import agreement as drafting
 from trama.agreements.services import plan
 from trama.agreements.services import signing
@@ -152,7 +153,7 @@ def drafted(personas, procedure=None):
     if not hasattr(procedure, "adoption"):
         adopt(personas, procedure)
     fill_plan(personas, procedure)
-    agreement = drafting.draft_agreement(
+    agreement = Agreement.objects.filter(procedure=procedure).first() or drafting.draft_agreement(
         procedure,
         by=personas.alice,
         object="Servizi di accompagnamento all'abitare",

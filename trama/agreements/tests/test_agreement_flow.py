@@ -1,5 +1,6 @@
 """From the table's plan to the agreement in force: issuing, signing, pledges, amendment."""
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from trama.audit.services import chain_for, verify_chain
 from trama.ledger.figures import Basis, Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
 from trama.ledger.rebuild import check_rollups
+from trama.notifications.models import Kind, Notification
 from trama.procedures.models import Procedure
 
 from .support_agreement import drafted, sign_all, signed_copy, table_procedure
@@ -70,16 +72,27 @@ def test_each_body_enters_only_its_own_lines(personas):
         )
 
 
+def test_issuing_renders_the_pdf_once_and_keeps_its_sha256(personas, real_pdf):
+    agreement = drafted(personas)
+
+    version = signing.issue_agreement(agreement, personas.alice)
+
+    with version.pdf.open("rb") as stored:
+        data = stored.read()
+    assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == version.pdf_sha256
+    assert version.content["plan"][0]["amount"] and len(version.content["parties"]) == 3
+    told = set(
+        Notification.objects.filter(kind=Kind.AGREEMENT_TO_SIGN).values_list(
+            "recipient__email", flat=True
+        )
+    )
+    assert told == {"alice@trama.test", "tom@trama.test"}
+
+
 def test_all_signed_brings_the_agreement_into_force_with_the_plan_as_pledges(personas):
     agreement = drafted(personas)
     procedure = agreement.procedure
     version = signing.issue_agreement(agreement, personas.alice)
-
-    assert len(version.pdf_sha256) == 64
-    with version.pdf.open("rb") as stored:
-        import hashlib
-
-        assert hashlib.sha256(stored.read()).hexdigest() == version.pdf_sha256
     sign_all(personas, version)
 
     procedure.refresh_from_db()

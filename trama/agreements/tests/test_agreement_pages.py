@@ -1,0 +1,130 @@
+"""The plan and agreement pages for each persona: reading, drafting, issuing, signing."""
+
+from decimal import Decimal
+
+import pytest
+
+from trama.agreements.models import PlanLine, SignedCopy
+from trama.agreements.services import signing
+from trama.procedures.tests.reviewing import confirm
+
+from .support_agreement import adopt, drafted, sign_all, signed_copy, table_procedure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_plan_is_for_the_table_and_takes_italian_amounts(personas, client_for):
+    procedure = table_procedure(personas)
+    url = f"/procedimenti/{procedure.pk}/tavolo/piano/"
+    for user in (personas.oscar, None, personas.fiona):
+        assert client_for(user).get(url).status_code == 404
+    assert client_for(personas.alice).get(url).status_code == 200
+
+    client = client_for(personas.tom)
+    page = client.get(url)
+    assert "art. 12" in page.content.decode()
+    answer = client.post(
+        f"{url}righe/",
+        {
+            "contributor": personas.coop.pk,
+            "source": "OWN_RESOURCES",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Cofinanziamento",
+            "amount": "12.500,50",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    assert answer.status_code == 200
+    assert PlanLine.objects.get().amount == Decimal("12500.50")
+    html = answer.content.decode()
+    assert 'id="plan-totals"' in html and "12.500,50" in html
+    assert "No data: no public contribution in the plan" in html or "nessun contributo" in html.lower()
+
+
+def test_a_grant_naming_its_own_body_as_funder_is_refused_on_the_page(personas, client_for):
+    procedure = table_procedure(personas)
+    answer = client_for(personas.tom).post(
+        f"/procedimenti/{procedure.pk}/tavolo/piano/righe/",
+        {
+            "contributor": personas.coop.pk,
+            "source": "FOUNDATION_GRANT",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Bando",
+            "amount": "1.000,00",
+            "funder": personas.foundation.pk,
+        },
+    )
+    assert answer.status_code == 200 or answer.status_code == 302
+    answer = client_for(personas.alice).post(
+        f"/procedimenti/{procedure.pk}/tavolo/piano/righe/",
+        {
+            "contributor": personas.coop.pk,
+            "source": "OWN_RESOURCES",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Per conto della coop",
+            "amount": "1.000,00",
+        },
+    )
+    assert answer.status_code == 400
+    assert PlanLine.objects.filter(description="Per conto della coop").count() == 0
+
+
+def test_the_rup_drafts_issues_and_the_parties_sign_on_the_page(personas, client_for):
+    procedure = table_procedure(personas)
+    adopt(personas, procedure)
+    rup = client_for(personas.alice)
+    answer = rup.post(
+        f"/procedimenti/{procedure.pk}/tavolo/convenzione/",
+        {"object": "Abitare", "starts_on": "2026-07-01", "ends_on": "2027-06-30"},
+    )
+    assert answer.status_code == 302
+    agreement = procedure.agreement
+    url = f"/convenzioni/{agreement.pk}/"
+    assert client_for(personas.oscar).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 404
+    rup = client_for(personas.alice)  # one client: each persona signs in in turn
+    answer = rup.post(f"{url}clausole/aggiungi/", {"title": "Foro", "text": "Lecco"})
+    assert answer.status_code == 302 and agreement.clauses.get().title == "Foro"
+    answer = rup.post(f"{url}rate/aggiungi/", {"kind": "ADVANCE", "amount": "1.000,00"})
+    assert answer.status_code == 400  # no payee, no condition: the form says so
+
+    agreement = drafted(personas, procedure)
+    issued = confirm(rup, f"{url}emetti/", {"reason": ""})
+    assert issued.status_code == 302
+    version = signing.pending_version(agreement)
+    assert version.number == 1
+
+    tom = client_for(personas.tom)
+    page = tom.get(url).content.decode()
+    assert 'id="id_sign_file"' in page and "trust chain" in page or "catena" in page
+    coop = agreement.parties.get(organization=personas.coop)
+    refused = tom.post(
+        f"{url}firma/",
+        {"party": coop.pk, "file": signed_copy(version, "coop", content=b"%PDF-1.7 altro")},
+    )
+    assert refused.status_code == 400 and not SignedCopy.objects.exists()
+    signed = tom.post(f"{url}firma/", {"party": coop.pk, "file": signed_copy(version, "coop")})
+    assert signed.status_code == 302 and SignedCopy.objects.count() == 1
+    missing = client_for(personas.alice).get(url).content.decode()
+    assert missing.count('data-testid="missing-signature"') == 2
+
+
+def test_once_signed_the_version_in_force_is_public(personas, client_for):
+    agreement = drafted(personas)
+    version = signing.issue_agreement(agreement, personas.alice)
+    url = f"/convenzioni/{agreement.pk}/"
+    assert client_for(None).get(f"{url}versioni/1/pdf/").status_code == 404
+    sign_all(personas, version)
+
+    visitor = client_for(None)
+    page = visitor.get(url)
+    assert page.status_code == 200 and "Paolo Sala" in page.content.decode()
+    pdf = visitor.get(f"{url}versioni/1/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert visitor.get(f"{url}versioni/1/docx/").status_code == 404
+    docx = client_for(personas.tom).get(f"{url}versioni/1/docx/")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
