@@ -7,6 +7,7 @@ partner, its pledges recorded as at the ranking, the shared project adopted.
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -16,7 +17,7 @@ from trama.agreements.services import agreement as drafting
 from trama.agreements.services import plan
 from trama.agreements.services import signing
 from trama.ledger.services import record_entry
-from trama.lib.tests.signing import make_p7m, signer_identity
+from trama.lib.tests.signing import make_p7m, make_pdf, signer_identity
 from trama.procedures.models import Adoption, Procedure, ProjectVersion, Proposal, ProposalPartner
 from trama.programs.services import create_program
 
@@ -241,3 +242,27 @@ def sign_all(personas, version):
         signing.sign_agreement(
             version, party=parties[org.pk], by=user, upload=signed_copy(version, who)
         )
+
+
+# A fixed PDF for versions issued in API examples: their signed copy is built in advance.
+EXAMPLE_PDF = make_pdf("Convenzione di prova")
+
+
+def issue_with_pdf(agreement, by, pdf: bytes = EXAMPLE_PDF, reason: str = ""):
+    """Issue a version whose PDF is `pdf` (WeasyPrint takes seconds; these tests need bytes)."""
+    with mock.patch.object(signing, "render_pdf", lambda content, issued_at=None: pdf):
+        return signing.issue_agreement(agreement, by, reason=reason)
+
+
+def example_signed_copy() -> bytes:
+    """The coop's representative's .p7m of EXAMPLE_PDF."""
+    key, cert = signer_identity(*REPRESENTATIVES["coop"])
+    return make_p7m(EXAMPLE_PDF, key, cert)
+
+
+def api_examples(personas) -> dict:
+    """An agreement ready to issue and one awaiting signatures of EXAMPLE_PDF."""
+    to_issue = drafted(personas)
+    to_sign = drafted(personas)
+    issue_with_pdf(to_sign, personas.alice)
+    return {"agreement_to_issue": to_issue.pk, "agreement_to_sign": to_sign.pk}

@@ -40,7 +40,7 @@ def test_the_plan_is_for_the_table_and_takes_italian_amounts(personas, client_fo
     assert PlanLine.objects.get().amount == Decimal("12500.50")
     html = answer.content.decode()
     assert 'id="plan-totals"' in html and "12.500,50" in html
-    assert "No data: no public contribution in the plan" in html or "nessun contributo" in html.lower()
+    assert 'data-testid="leverage-no-data"' in html  # no public contribution yet: no leverage
 
 
 def test_a_grant_naming_its_own_body_as_funder_is_refused_on_the_page(personas, client_for):
@@ -100,7 +100,7 @@ def test_the_rup_drafts_issues_and_the_parties_sign_on_the_page(personas, client
 
     tom = client_for(personas.tom)
     page = tom.get(url).content.decode()
-    assert 'id="id_sign_file"' in page and "trust chain" in page or "catena" in page
+    assert 'id="id_sign_file"' in page and 'data-testid="trust-note"' in page
     coop = agreement.parties.get(organization=personas.coop)
     refused = tom.post(
         f"{url}firma/",
