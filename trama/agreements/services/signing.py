@@ -26,6 +26,7 @@ from trama.ledger.models import LedgerEntry, ReferenceRate
 from trama.ledger.services import record_entry, reverse_entry
 from trama.lib.signatures import SignatureError, verify_signed_copy
 from trama.notifications.models import Kind, Notification
+from trama.notifications.services import notify
 from trama.organizations.models import Membership, Organization
 from trama.procedures.models import Adoption, Procedure
 from trama.procedures.services import cancel_procedure
@@ -171,7 +172,7 @@ def _ask_to_sign(agreement, version, procedure, parties=None) -> list:
             party.organization,
             Kind.AGREEMENT_TO_SIGN,
             template="agreements/email/to_sign",
-            context={"procedure": procedure, "version": version, "party": party},
+            context={"procedure": procedure, "version": version, "parties": party.organization.name},
             path=agreement_path(agreement),
         )
     return told
@@ -427,7 +428,8 @@ def start_due_agreements(today: datetime.date | None = None) -> int:
 
 def remind_signatures(now=None) -> int:
     """Remind the administrators of the parties that have not signed a version issued more
-    than a day ago; at most once a day each (a reminder already in their inbox counts)."""
+    than a day ago, each person at most once a day (a request to sign in their inbox since
+    counts). Returns how many people were reminded."""
     now = now or timezone.now()
     since = now - datetime.timedelta(hours=20)
     reminded = 0
@@ -440,22 +442,36 @@ def remind_signatures(now=None) -> int:
         if current_version(version.agreement).pk != version.pk:
             continue
         path = agreement_path(version.agreement)
-        for party in missing_signatures(version):
-            admins = Membership.objects.filter(
-                organization=party.organization, role=Membership.Role.ADMIN
-            ).values_list("user_id", flat=True)
-            if Notification.objects.filter(
-                recipient_id__in=admins,
-                kind=Kind.AGREEMENT_TO_SIGN,
-                path=path,
-                created_at__gte=since,
-            ).exists():
+        missing = missing_signatures(version)
+        recent = set(
+            Notification.objects.filter(
+                kind=Kind.AGREEMENT_TO_SIGN, path=path, created_at__gte=since
+            ).values_list("recipient_id", flat=True)
+        )
+        people, bodies = {}, {}
+        for membership in Membership.objects.filter(
+            organization__in=[p.organization_id for p in missing],
+            role=Membership.Role.ADMIN,
+            user__is_active=True,
+        ).select_related("user", "organization"):
+            if membership.user_id in recent:
                 continue
-            with transaction.atomic():
-                told = _ask_to_sign(
-                    version.agreement, version, version.agreement.procedure, parties=[party]
+            people[membership.user_id] = membership.user
+            bodies.setdefault(membership.user_id, []).append(membership.organization.name)
+        with transaction.atomic():
+            for user_id, user in people.items():
+                notify(
+                    [user],
+                    Kind.AGREEMENT_TO_SIGN,
+                    template="agreements/email/to_sign",
+                    context={
+                        "procedure": version.agreement.procedure,
+                        "version": version,
+                        "parties": ", ".join(bodies[user_id]),
+                    },
+                    path=path,
                 )
-            reminded += bool(told)
+                reminded += 1
     return reminded
 
 
