@@ -196,15 +196,15 @@ def readable(content: dict) -> dict:
         "ends_on": _date(content["ends_on"]),
         "adoption": content["adoption"]
         and {**content["adoption"], "act_date": _date(content["adoption"]["act_date"])},
-        "parties": [{**p, "role_label": roles.get(p["role"], p["role"])} for p in content["parties"]],
+        "parties": [
+            {**p, "role_label": roles.get(p["role"], p["role"])} for p in content["parties"]
+        ],
         "periods": periods,
         "indicators": [
             {
                 **i,
                 "baseline": _dec(i["baseline"]),
-                "targets": [
-                    (p, _dec(i["targets"].get(str(p["id"])))) for p in periods
-                ],
+                "targets": [(p, _dec(i["targets"].get(str(p["id"])))) for p in periods],
             }
             for i in content["indicators"]
         ],
@@ -225,7 +225,16 @@ def readable(content: dict) -> dict:
 
 TEMPLATE = "agreements/pdf/agreement.html"
 # The parts of the document, in order: the PDF shows them all, the reading copy one by one.
-SECTIONS = ("parties", "object", "governance", "calendar", "indicators", "plan", "tranches", "clauses")
+SECTIONS = (
+    "parties",
+    "object",
+    "governance",
+    "calendar",
+    "indicators",
+    "plan",
+    "tranches",
+    "clauses",
+)
 
 
 def render_pdf(content: dict, *, issued_at=None) -> bytes:

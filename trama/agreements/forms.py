@@ -107,9 +107,7 @@ class PartyForm(RepresentativeForm):
     )
     office = forms.CharField(label=_("Office responsible"), max_length=200, required=False)
     official = forms.CharField(label=_("Official responsible"), max_length=200, required=False)
-    selection_method = forms.CharField(
-        label=_("Selection method"), max_length=300, required=False
-    )
+    selection_method = forms.CharField(label=_("Selection method"), max_length=300, required=False)
 
 
 class AddPartyForm(forms.Form):
@@ -118,14 +116,19 @@ class AddPartyForm(forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=[(Party.Role.PARTNER, Party.Role.PARTNER.label), (Party.Role.LEAD, Party.Role.LEAD.label)],
+        choices=[
+            (Party.Role.PARTNER, Party.Role.PARTNER.label),
+            (Party.Role.LEAD, Party.Role.LEAD.label),
+        ],
     )
 
     def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, **kwargs)
         active = agreement.parties.filter(active=True).values("organization")
         self.fields["organization"].queryset = (
-            Organization.objects.filter(kind__in=[Organization.Kind.THIRD_SECTOR, Organization.Kind.OTHER])
+            Organization.objects.filter(
+                kind__in=[Organization.Kind.THIRD_SECTOR, Organization.Kind.OTHER]
+            )
             .exclude(pk__in=active)
             .order_by("name")
         )

@@ -43,9 +43,7 @@ urlpatterns = [
         views.part_remove,
         name="part_remove",
     ),
-    path(
-        "convenzioni/<int:pk>/versioni/<int:number>/pdf/", views.version_pdf, name="version_pdf"
-    ),
+    path("convenzioni/<int:pk>/versioni/<int:number>/pdf/", views.version_pdf, name="version_pdf"),
     path(
         "convenzioni/<int:pk>/versioni/<int:number>/docx/",
         views.version_docx,

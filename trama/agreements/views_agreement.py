@@ -27,8 +27,8 @@ from .forms import (
     AddPartyForm,
     AgreementForm,
     CancelForm,
-    ConfirmForm,
     ClauseForm,
+    ConfirmForm,
     IndicatorForm,
     PartyForm,
     PeriodForm,
@@ -175,9 +175,7 @@ def agreement_context(request, access, failed=None) -> dict:
                 },
                 auto_id="id_main_%s",
             ),
-            forms={
-                part: bad if key == part else _part_form(part, agreement) for part in PARTS
-            },
+            forms={part: bad if key == part else _part_form(part, agreement) for part in PARTS},
             steering=list(agreement.steering_members.select_related("organization")),
             clauses=list(agreement.clauses.all()),
             periods=periods,
@@ -373,16 +371,22 @@ def agreement_issue(request, pk):
             "Everything in the agreement and the table's budget plan is frozen in a new "
             "version; its PDF is generated once and identified by its SHA-256."
         ),
-        _("Every party's administrators are asked, by e-mail and in their notifications, to sign it."),
+        _(
+            "Every party's administrators are asked, by e-mail and in their notifications, to sign it."
+        ),
     ]
     if pending is not None:
         consequences.append(
-            _("Version %(n)s, not yet signed by every party, is replaced: its signatures no longer count.")
+            _(
+                "Version %(n)s, not yet signed by every party, is replaced: its signatures no longer count."
+            )
             % {"n": pending.number}
         )
     if amending:
         consequences.append(
-            _("When every party has signed it, the changed pledges are reversed and entered again in the ledger.")
+            _(
+                "When every party has signed it, the changed pledges are reversed and entered again in the ledger."
+            )
         )
     form = ReasonForm(request.POST or None, auto_id="id_issue_%s")
     return reviewed(
@@ -469,7 +473,10 @@ def agreement_sign(request, pk):
         done = attempt(
             request,
             lambda: signing.sign_agreement(
-                version, party=form.cleaned_data["party"], by=request.user, upload=form.cleaned_data["file"]
+                version,
+                party=form.cleaned_data["party"],
+                by=request.user,
+                upload=form.cleaned_data["file"],
             ),
             form=form,
         )

@@ -41,16 +41,18 @@ class PlanAccess:
 def access_plan(user, pk) -> PlanAccess:
     """The plan of a procedure at the table or later: for its officers and the table's bodies
     (404 for anyone else)."""
-    procedure = (
-        Procedure.objects.select_related("owner", "program").filter(pk=pk).first()
-    )
+    procedure = Procedure.objects.select_related("owner", "program").filter(pk=pk).first()
     if procedure is None or procedure.state not in PLAN_STATES or procedure.ranked_at is None:
         raise Http404(_("No such budget plan."))
     orgs = member_org_ids(user)
     is_officer = procedure.owner_id in orgs
     if not is_officer and not (plan.plan_bodies(procedure) & set(orgs)):
         raise Http404(_("No such budget plan."))
-    editable = frozenset(plan.editable_contributors(procedure, user)) if user.is_authenticated else frozenset()
+    editable = (
+        frozenset(plan.editable_contributors(procedure, user))
+        if user.is_authenticated
+        else frozenset()
+    )
     return PlanAccess(procedure, is_officer, editable)
 
 
@@ -130,6 +132,4 @@ def plan_remove(request, pk, line_id):
     access = access_plan(request.user, pk)
     line = get_object_or_404(PlanLine, pk=line_id, procedure=access.procedure)
     done = attempt(request, lambda: plan.remove_plan_line(line, by=request.user))
-    return _answer(
-        request, access, notice=_("Line removed from the budget plan.") if done else ""
-    )
+    return _answer(request, access, notice=_("Line removed from the budget plan.") if done else "")

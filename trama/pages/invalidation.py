@@ -12,7 +12,15 @@ from django.db.models.signals import post_delete, post_save
 
 from trama.lib.cache import bump
 
-SCOPES = ("accounts", "agreements", "ledger", "organizations", "procedures", "programs", "territories")
+SCOPES = (
+    "accounts",
+    "agreements",
+    "ledger",
+    "organizations",
+    "procedures",
+    "programs",
+    "territories",
+)
 # Saves that change nothing a page shows (a login, an API token's use).
 QUIET_FIELDS = {"last_login", "last_used_at"}
 

@@ -27,6 +27,7 @@ from ..models import (
     Tranche,
 )
 
+
 def drafting_act(procedure) -> str:
     """The act that edits the agreement now: a new version at the table, or an amendment."""
     return "amend_agreement" if who_may(procedure, "amend_agreement") != "" else "issue_agreement"
@@ -66,7 +67,9 @@ def draft_agreement(
     with transaction.atomic():
         procedure = locked(procedure)
         check_actor(procedure, by, RUP)
-        check_act(procedure, "issue_agreement", _("The agreement is drafted at the co-design table."))
+        check_act(
+            procedure, "issue_agreement", _("The agreement is drafted at the co-design table.")
+        )
         if not Adoption.objects.filter(procedure=procedure).exists():
             raise ValidationError(_("The shared project must be adopted before the agreement."))
         if Agreement.objects.filter(procedure=procedure).exists():
@@ -112,7 +115,9 @@ def update_agreement(agreement: Agreement, *, by, **fields) -> Agreement:
             setattr(agreement, name, value.strip() if isinstance(value, str) else value)
         _check_dates(agreement.starts_on, agreement.ends_on)
         agreement.save(update_fields=list(fields))
-        event(agreement.procedure, "agreement.updated", by=by, target=agreement, fields=sorted(fields))
+        event(
+            agreement.procedure, "agreement.updated", by=by, target=agreement, fields=sorted(fields)
+        )
     return agreement
 
 
@@ -231,7 +236,9 @@ def add_clause(agreement: Agreement, *, by, title, text) -> Clause:
     with transaction.atomic():
         agreement = _locked_agreement(agreement, by)
         last = agreement.clauses.aggregate(last=Max("position"))["last"] or 0
-        clause = Clause.objects.create(agreement=agreement, position=last + 1, title=title, text=text)
+        clause = Clause.objects.create(
+            agreement=agreement, position=last + 1, title=title, text=text
+        )
         event(agreement.procedure, "agreement.clause_added", by=by, target=clause)
     return clause
 

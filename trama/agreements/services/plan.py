@@ -90,7 +90,9 @@ def add_plan_line(
         if not description:
             errors["description"] = [_("Describe the resource.")]
         if contributor.pk == procedure.owner_id and source != Source.PUBLIC_OWNER:
-            errors["source"] = [_("The owning body's contribution has source “Owning public body”.")]
+            errors["source"] = [
+                _("The owning body's contribution has source “Owning public body”.")
+            ]
         try:
             row = entry_fields(
                 by=by,

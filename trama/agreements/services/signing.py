@@ -144,9 +144,7 @@ def issue_agreement(agreement: Agreement, by, reason: str = "") -> AgreementVers
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             issued_by=by,
         )
-        version.pdf.save(
-            f"v{number}-{secrets.token_hex(8)}.pdf", ContentFile(pdf), save=False
-        )
+        version.pdf.save(f"v{number}-{secrets.token_hex(8)}.pdf", ContentFile(pdf), save=False)
         try:
             version.save()
             event(
@@ -172,7 +170,11 @@ def _ask_to_sign(agreement, version, procedure, parties=None) -> list:
             party.organization,
             Kind.AGREEMENT_TO_SIGN,
             template="agreements/email/to_sign",
-            context={"procedure": procedure, "version": version, "parties": party.organization.name},
+            context={
+                "procedure": procedure,
+                "version": version,
+                "parties": party.organization.name,
+            },
             path=agreement_path(agreement),
         )
     return told
@@ -232,7 +234,9 @@ def sign_agreement(version: AgreementVersion, *, party: Party, by, upload) -> Si
         and any((s.tax_code or "").upper() == representative for s in signers),
         uploaded_by=by,
     )
-    copy.file.save(f"{secrets.token_hex(16)}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
+    copy.file.save(
+        f"{secrets.token_hex(16)}{PurePath(name).suffix.lower()}", ContentFile(data), save=False
+    )
     try:
         with transaction.atomic():
             procedure = locked(version.agreement.procedure)
@@ -292,7 +296,15 @@ def _current_pledges(agreement) -> dict[str, list[AgreementPledge]]:
 def _signature(item: dict) -> tuple:
     return tuple(
         str(item.get(name) or "")
-        for name in ("amount", "quantity", "unit", "unit_value", "rate", "grant_reference", "description")
+        for name in (
+            "amount",
+            "quantity",
+            "unit",
+            "unit_value",
+            "rate",
+            "grant_reference",
+            "description",
+        )
     )
 
 
@@ -331,9 +343,7 @@ def _come_into_force(version: AgreementVersion, procedure, by) -> None:
         # The proposals' pledges recorded at the ranking: the agreement's plan refines them.
         linked = AgreementPledge.objects.values("entry_id")
         for entry in (
-            LedgerEntry.objects.filter(
-                procedure=procedure, kind="PLEDGE", reverses__isnull=True
-            )
+            LedgerEntry.objects.filter(procedure=procedure, kind="PLEDGE", reverses__isnull=True)
             .exclude(Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))))
             .exclude(pk__in=linked)
             .order_by("pk")
@@ -344,9 +354,12 @@ def _come_into_force(version: AgreementVersion, procedure, by) -> None:
     for item in version.content["plan"]:
         new[item["key"]].append(item)
     orgs = {}
-    rates = {r.pk: r for r in ReferenceRate.objects.filter(
-        pk__in=[i["rate"] for i in version.content["plan"] if i["rate"]]
-    )}
+    rates = {
+        r.pk: r
+        for r in ReferenceRate.objects.filter(
+            pk__in=[i["rate"] for i in version.content["plan"] if i["rate"]]
+        )
+    }
     recorded = reversed_count = 0
     for key in sorted(set(old) | set(new)):
         before = sorted(_entry_signature(p.entry) for p in old.get(key, []))
@@ -409,9 +422,9 @@ def start_due_agreements(today: datetime.date | None = None) -> int:
     """AGREED → IN_PROGRESS on the agreement's start date (the scheduler; idempotent)."""
     today = today or timezone.localdate()
     started = 0
-    due = Agreement.objects.filter(
-        procedure__state=State.AGREED, starts_on__lte=today
-    ).values_list("procedure_id", flat=True)
+    due = Agreement.objects.filter(procedure__state=State.AGREED, starts_on__lte=today).values_list(
+        "procedure_id", flat=True
+    )
     for procedure_id in due:
         with transaction.atomic():
             procedure = locked(Procedure(pk=procedure_id))

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from trama.agreements.models import Agreement
 from trama.agreements.services import agreement as drafting
-from trama.agreements.services import plan
-from trama.agreements.services import signing
+from trama.agreements.services import plan, signing
 from trama.ledger.services import record_entry
 from trama.lib.tests.signing import make_p7m, make_pdf, signer_identity
 from trama.procedures.models import Adoption, Procedure, ProjectVersion, Proposal, ProposalPartner

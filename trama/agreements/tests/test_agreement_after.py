@@ -33,7 +33,9 @@ def test_the_rup_and_the_parties_find_their_agreement_tasks(personas, client):
     assert not of_kind(tasks_of(client, personas.alice), "agreement_to_issue")
     assert len(of_kind(tasks_of(client, personas.tom), "agreement_to_sign")) == 2
     coop = agreement.parties.get(organization=personas.coop)
-    signing.sign_agreement(version, party=coop, by=personas.tom, upload=signed_copy(version, "coop"))
+    signing.sign_agreement(
+        version, party=coop, by=personas.tom, upload=signed_copy(version, "coop")
+    )
     cache.clear()
     [left] = of_kind(tasks_of(client, personas.tom), "agreement_to_sign")
     assert left["group"] == "Consorzio Lario"

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from trama.agreements.models import AgreementPledge, SignedCopy
-from trama.agreements.services import agreement as drafting
 from trama.agreements.services import plan, signing
 from trama.audit.services import chain_for, verify_chain
 from trama.ledger.figures import Basis, Scope, compute_figures
@@ -23,9 +22,9 @@ D = Decimal
 
 
 def _live_pledges(procedure):
-    return LedgerEntry.objects.filter(procedure=procedure, kind="PLEDGE", reverses__isnull=True).exclude(
-        pk__in=LedgerEntry.objects.filter(reverses__isnull=False).values("reverses")
-    )
+    return LedgerEntry.objects.filter(
+        procedure=procedure, kind="PLEDGE", reverses__isnull=True
+    ).exclude(pk__in=LedgerEntry.objects.filter(reverses__isnull=False).values("reverses"))
 
 
 def test_it_refuses_a_grant_whose_funder_is_the_contributor(personas):
