@@ -12,7 +12,7 @@ import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 
-from asn1crypto import algos, cms, keys, tsp
+from asn1crypto import algos, cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -115,6 +115,7 @@ def _signer_info(
     by_key_identifier: bool,
     signing_time: datetime | None,
     message_digest: bytes | None,
+    attested_certificate: x509.Certificate | None,
 ) -> cms.SignerInfo:
     asn1_cert = _asn1_cert(cert)
     hash_class = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}.get(
@@ -136,7 +137,11 @@ def _signer_info(
                         {
                             "certs": [
                                 tsp.ESSCertIDv2(
-                                    {"cert_hash": hashlib.sha256(asn1_cert.dump()).digest()}
+                                    {
+                                        "cert_hash": hashlib.sha256(
+                                            _asn1_cert(attested_certificate or cert).dump()
+                                        ).digest()
+                                    }
                                 )
                             ]
                         }
@@ -213,14 +218,19 @@ def make_p7m(
     by_key_identifier: bool = False,
     signing_time: datetime | None = SIGNING_TIME,
     message_digest: bytes | None = None,
+    attested_certificate: x509.Certificate | None = None,
     detached: bool = False,
     base64_pem: bool = False,
+    ber: bool = False,
 ) -> bytes:
     """A CAdES-BES attached envelope (.p7m, DER) of `content` signed with `key`/`cert`,
     and by each `(key, cert)` of `cosigners` side by side (parallel signatures).
 
     `message_digest` puts a wrong digest in the signed attributes (a swapped content);
-    `base64_pem` writes the envelope as PEM text, as some Italian tools do.
+    `attested_certificate` names another certificate in the signing-certificate attribute;
+    `base64_pem` writes the envelope as PEM text, as some Italian tools do; `ber` writes it
+    as streaming signers do (OpenSSL's -stream among them): BER with indefinite lengths and
+    the content cut into chunks.
     """
     signers = [(key, cert), *cosigners]
     infos = [
@@ -233,6 +243,7 @@ def make_p7m(
             by_key_identifier=by_key_identifier,
             signing_time=signing_time,
             message_digest=message_digest,
+            attested_certificate=attested_certificate,
         )
         for signer_key, signer_cert in signers
     ]
@@ -250,6 +261,8 @@ def make_p7m(
             "signer_infos": infos,
         }
     )
+    if ber:
+        return _streamed_ber(signed_data, content)
     der = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
     if base64_pem:
         text = base64.encodebytes(der)
@@ -257,10 +270,51 @@ def make_p7m(
     return der
 
 
-def make_pades(pdf: bytes, key, cert: x509.Certificate, *, field_name: str = "Firma1") -> bytes:
-    """`pdf` with a PAdES signature by `key`/`cert` added as an incremental update."""
+def _streamed_ber(signed_data: cms.SignedData, content: bytes, chunk: int = 256) -> bytes:
+    end = b"\x00\x00"
+    chunks = b"".join(
+        core.OctetString(content[at : at + chunk]).dump() for at in range(0, len(content), chunk)
+    )
+    encap = (
+        b"\x30\x80"
+        + core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()
+        + b"\xa0\x80\x24\x80"
+        + chunks
+        + end * 3
+    )
+    fields = (
+        signed_data["version"].dump()
+        + signed_data["digest_algorithms"].dump()
+        + encap
+        + signed_data["certificates"].dump()
+        + signed_data["signer_infos"].dump()
+    )
+    return (
+        b"\x30\x80"
+        + core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
+        + b"\xa0\x80\x30\x80"
+        + fields
+        + end * 3
+    )
+
+
+def make_pades(
+    pdf: bytes,
+    key,
+    cert: x509.Certificate,
+    *,
+    field_name: str = "Firma1",
+    visible: bool = False,
+    edit=None,
+) -> bytes:
+    """`pdf` with a PAdES signature by `key`/`cert` added as an incremental update,
+    `visible` as a box on the first page (as most Italian signing tools offer).
+
+    `edit(writer)`, if given, changes the PDF in the same update that adds the signature
+    (pyHanko's IncrementalPdfFileWriter), as a forger would.
+    """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     asn1_cert = _asn1_cert(cert)
@@ -276,6 +330,12 @@ def make_pades(pdf: bytes, key, cert: x509.Certificate, *, field_name: str = "Fi
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    if edit is not None:
+        edit(writer)
+    if visible:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(sig_field_name=field_name, box=(72, 72, 272, 132))
+        )
     out = signers.sign_pdf(
         writer,
         signers.PdfSignatureMetadata(field_name=field_name, subfilter=None),
@@ -294,4 +354,3 @@ def signature_values(p7m: bytes) -> list[bytes]:
     """The raw signature values of a DER envelope's signers, to tamper with in tests."""
     info = cms.ContentInfo.load(p7m)
     return [si["signature"].native for si in info["content"]["signer_infos"]]
-
