@@ -128,3 +128,19 @@ def test_once_signed_the_version_in_force_is_public(personas, client_for):
     assert visitor.get(f"{url}versioni/1/docx/").status_code == 404
     docx = client_for(personas.tom).get(f"{url}versioni/1/docx/")
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
+
+
+def test_the_call_page_leads_to_the_plan_and_the_agreement(personas, client_for):
+    procedure = table_procedure(personas)
+    adopt(personas, procedure)
+    call = procedure.get_absolute_url()
+
+    page = client_for(personas.alice).get(call).content.decode()
+    assert f"/procedimenti/{procedure.pk}/tavolo/piano/" in page
+    assert f"/procedimenti/{procedure.pk}/tavolo/convenzione/" in page
+
+    agreement = drafted(personas, procedure)
+    assert f"/convenzioni/{agreement.pk}/" not in client_for(None).get(call).content.decode()
+    assert f"/convenzioni/{agreement.pk}/" in client_for(personas.alice).get(call).content.decode()
+    sign_all(personas, signing.issue_agreement(agreement, personas.alice))
+    assert f"/convenzioni/{agreement.pk}/" in client_for(None).get(call).content.decode()
