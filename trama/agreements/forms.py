@@ -165,12 +165,18 @@ class IndicatorForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    period = RowChoiceField(label=_("Period"), queryset=None, empty_label=None)
+    """A target for one period; the periods are read once for every indicator's form."""
+
+    period = forms.TypedChoiceField(label=_("Period"), coerce=int)
     value = NumberField(bounds=QUANTITY, label=_("Target"))
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, periods, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = agreement.periods.all()
+        self.periods = {p.pk: p for p in periods}
+        self.fields["period"].choices = [(p.pk, str(p)) for p in periods]
+
+    def clean_period(self):
+        return self.periods[self.cleaned_data["period"]]
 
 
 class TrancheForm(forms.Form):

@@ -163,7 +163,7 @@ def agreement_context(request, access, failed=None) -> dict:
             indicator.target_form = (
                 bad
                 if key == ("target", indicator.pk)
-                else TargetForm(agreement=agreement, auto_id=f"id_target{indicator.pk}_%s")
+                else TargetForm(periods=periods, auto_id=f"id_target{indicator.pk}_%s")
             )
         context.update(
             main_form=bad
@@ -301,7 +301,9 @@ def target_set(request, pk, indicator_id):
     access = access_agreement(request.user, pk, rup=True)
     indicator = get_object_or_404(Indicator, pk=indicator_id, agreement=access.agreement)
     form = TargetForm(
-        request.POST, agreement=access.agreement, auto_id=f"id_target{indicator.pk}_%s"
+        request.POST,
+        periods=list(access.agreement.periods.all()),
+        auto_id=f"id_target{indicator.pk}_%s",
     )
     return _act(
         request,

@@ -265,3 +265,16 @@ def api_examples(personas) -> dict:
     to_sign = drafted(personas)
     issue_with_pdf(to_sign, personas.alice)
     return {"agreement_to_issue": to_issue.pk, "agreement_to_sign": to_sign.pk}
+
+
+def in_force(agreement, version, state=Procedure.State.AGREED):
+    """A shortcut for tests of what follows the signatures (the signing itself is tested on
+    its own): the version in force, the procedure AGREED, without the ledger's pledges."""
+    now = timezone.now()
+    Procedure.objects.filter(pk=agreement.procedure_id).update(state=state)
+    agreement.in_force, agreement.signed_at = version, now
+    agreement.save(update_fields=["in_force", "signed_at"])
+    version.in_force_at = now
+    version.save(update_fields=["in_force_at"])
+    agreement.procedure.refresh_from_db()
+    return agreement

@@ -16,7 +16,7 @@ from trama.notifications.models import Kind, Notification
 from trama.pages.tests.test_tasks import of_kind, tasks_of
 from trama.procedures.models import Procedure
 
-from .support_agreement import adopt, drafted, sign_all, signed_copy, table_procedure
+from .support_agreement import adopt, drafted, in_force, sign_all, signed_copy, table_procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_art_27_publication_is_recorded_once_the_agreement_is_signed(personas):
     lead = agreement.parties.get(organization=personas.consortium)
     with pytest.raises(ValidationError):
         signing.mark_published(lead, by=personas.alice)
-    sign_all(personas, signing.issue_agreement(agreement, personas.alice))
+    in_force(agreement, signing.issue_agreement(agreement, personas.alice))
 
     signing.mark_published(lead, by=personas.alice)
 

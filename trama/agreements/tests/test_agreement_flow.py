@@ -15,7 +15,7 @@ from trama.ledger.rebuild import check_rollups
 from trama.notifications.models import Kind, Notification
 from trama.procedures.models import Procedure
 
-from .support_agreement import drafted, sign_all, signed_copy, table_procedure
+from .support_agreement import drafted, in_force, sign_all, signed_copy, table_procedure
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -173,7 +173,7 @@ def test_the_scheduler_starts_the_agreement_on_its_start_date(personas, time_mac
     import datetime
 
     agreement = drafted(personas)
-    sign_all(personas, signing.issue_agreement(agreement, personas.alice))
+    in_force(agreement, signing.issue_agreement(agreement, personas.alice))
 
     assert signing.start_due_agreements(datetime.date(2026, 6, 30)) == 0
     assert signing.start_due_agreements(datetime.date(2026, 7, 1)) == 1

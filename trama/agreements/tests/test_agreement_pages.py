@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 
 from trama.agreements.models import PlanLine, SignedCopy
-from trama.agreements.services import signing
+from trama.agreements.services import agreement as drafting
+from trama.agreements.services import plan, signing
 from trama.procedures.tests.reviewing import confirm
 
-from .support_agreement import adopt, drafted, sign_all, signed_copy, table_procedure
+from .support_agreement import adopt, drafted, in_force, signed_copy, table_procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_once_signed_the_version_in_force_is_public(personas, client_for):
     version = signing.issue_agreement(agreement, personas.alice)
     url = f"/convenzioni/{agreement.pk}/"
     assert client_for(None).get(f"{url}versioni/1/pdf/").status_code == 404
-    sign_all(personas, version)
+    in_force(agreement, version)
 
     visitor = client_for(None)
     page = visitor.get(url)
@@ -142,5 +143,40 @@ def test_the_call_page_leads_to_the_plan_and_the_agreement(personas, client_for)
     agreement = drafted(personas, procedure)
     assert f"/convenzioni/{agreement.pk}/" not in client_for(None).get(call).content.decode()
     assert f"/convenzioni/{agreement.pk}/" in client_for(personas.alice).get(call).content.decode()
-    sign_all(personas, signing.issue_agreement(agreement, personas.alice))
+    in_force(agreement, signing.issue_agreement(agreement, personas.alice))
     assert f"/convenzioni/{agreement.pk}/" in client_for(None).get(call).content.decode()
+
+
+def test_the_pages_read_a_bounded_number_of_queries(
+    personas, client_for, django_assert_max_num_queries
+):
+    agreement = drafted(personas)
+    signing.issue_agreement(agreement, personas.alice)
+    for n in range(6):  # more rows of every list than the bound could hide
+        drafting.add_clause(agreement, by=personas.alice, title=f"Clausola {n}", text="Testo")
+        drafting.add_indicator(agreement, by=personas.alice, name=f"Indicatore {n}", unit="n.")
+        drafting.add_steering_member(
+            agreement, by=personas.alice, organization=personas.coop, name=f"Membro {n}"
+        )
+        plan.add_plan_line(
+            agreement.procedure,
+            by=personas.tom,
+            contributor=personas.coop,
+            source="PRIVATE_DONATIONS",
+            category="ECONOMIC",
+            year=2027,
+            description=f"Raccolta {n}",
+            amount="100,00",
+        )
+    client = client_for(personas.alice)
+    with django_assert_max_num_queries(AGREEMENT_PAGE_QUERIES):
+        assert client.get(f"/convenzioni/{agreement.pk}/").status_code == 200
+    with django_assert_max_num_queries(PLAN_PAGE_QUERIES):
+        assert (
+            client.get(f"/procedimenti/{agreement.procedure_id}/tavolo/piano/").status_code == 200
+        )
+
+
+# Session, user, the header, the access reads, then a fixed number per part of the page.
+AGREEMENT_PAGE_QUERIES = 30
+PLAN_PAGE_QUERIES = 16
