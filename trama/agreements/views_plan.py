@@ -35,6 +35,7 @@ PLAN_STATES = {
 class PlanAccess:
     procedure: Procedure
     is_officer: bool
+    bodies: frozenset  # the table's bodies (the agreement's active parties once drafted)
     editable: frozenset  # contributors whose lines the user enters and removes
 
 
@@ -46,14 +47,15 @@ def access_plan(user, pk) -> PlanAccess:
         raise Http404(_("No such budget plan."))
     orgs = member_org_ids(user)
     is_officer = procedure.owner_id in orgs
-    if not is_officer and not (plan.plan_bodies(procedure) & set(orgs)):
+    bodies = frozenset(plan.plan_bodies(procedure))
+    if not is_officer and not (bodies & orgs):
         raise Http404(_("No such budget plan."))
     editable = (
-        frozenset(plan.editable_contributors(procedure, user))
+        frozenset(plan.editable_contributors(procedure, user, bodies))
         if user.is_authenticated
         else frozenset()
     )
-    return PlanAccess(procedure, is_officer, editable)
+    return PlanAccess(procedure, is_officer, bodies, editable)
 
 
 def _context(access: PlanAccess, form=None, notice="") -> dict:
@@ -68,12 +70,17 @@ def _context(access: PlanAccess, form=None, notice="") -> dict:
     for line in lines:
         if line.contributor_id != procedure.owner_id:
             bodies.setdefault(line.contributor, []).append(line)
+    removable = set(access.editable)
+    if access.is_officer and plan.plan_open(procedure):
+        # Lines of a body that left the table: the officers clear them.
+        removable |= {line.contributor_id for line in lines} - access.bodies - {procedure.owner_id}
     if form is None and access.editable:
         form = PlanLineForm(
             contributors=set(access.editable), procedure=procedure, auto_id="id_line_%s"
         )
     return {
         "access": access,
+        "removable": removable,
         "procedure": procedure,
         "agreement": Agreement.objects.filter(procedure=procedure).first(),
         "public_lines": public,

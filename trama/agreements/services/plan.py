@@ -40,22 +40,30 @@ def plan_open(procedure) -> bool:
     return who_may(procedure, "edit_plan") != "" or who_may(procedure, "amend_agreement") != ""
 
 
-def editable_contributors(procedure, user) -> set[int]:
-    """The contributors whose lines `user` may add or remove now."""
+def editable_contributors(procedure, user, bodies=None) -> set[int]:
+    """The contributors whose lines `user` may add or remove now (`bodies`: plan_bodies)."""
     if not plan_open(procedure):
         return set()
     orgs = member_org_ids(user)
-    mine = {pk for pk in plan_bodies(procedure) if pk in orgs}
+    bodies = plan_bodies(procedure) if bodies is None else bodies
+    mine = {pk for pk in bodies if pk in orgs}
     if acts_for_public_body(procedure.owner, orgs):
         mine.add(procedure.owner_id)
     return mine
 
 
-def _check_editor(procedure, by, contributor) -> None:
+def _check_editor(procedure, by, contributor, removing=False) -> None:
     if not plan_open(procedure):
         raise ValidationError(
             _("The budget plan is worked on at the co-design table or in an amendment.")
         )
+    if (
+        removing
+        and contributor.pk != procedure.owner_id
+        and contributor.pk not in plan_bodies(procedure)
+        and acts_for_public_body(procedure.owner, member_org_ids(by))
+    ):
+        return  # a body that left the table: the officers clear its lines
     if contributor.pk not in editable_contributors(procedure, by):
         if contributor.pk == procedure.owner_id:
             raise PermissionDenied(
@@ -151,7 +159,7 @@ def remove_plan_line(line: PlanLine, *, by) -> None:
     with transaction.atomic():
         procedure = locked(line.procedure)
         line = PlanLine.objects.select_related("contributor").get(pk=line.pk)
-        _check_editor(procedure, by, line.contributor)
+        _check_editor(procedure, by, line.contributor, removing=True)
         event(
             procedure,
             "plan.line_removed",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from trama.ledger.models import LedgerEntry, ReferenceRate
 from trama.ledger.services import record_entry, reverse_entry
+from trama.ledger.vocabulary import Source
 from trama.lib.signatures import SignatureError, verify_signed_copy
 from trama.notifications.models import Kind, Notification
 from trama.notifications.services import notify
@@ -99,8 +100,18 @@ def issue_problems(agreement: Agreement) -> list[str]:
         problems.append(_("Set the reporting calendar."))
     elif not periods[-1].is_final:
         problems.append(_("The last reporting period must be the final report."))
-    if not agreement.procedure.plan_lines.exists():
+    lines = list(agreement.procedure.plan_lines.all())
+    members = {p.organization_id for p in parties}
+    if not lines:
         problems.append(_("The budget plan is empty."))
+    elif any(line.contributor_id not in members for line in lines):
+        problems.append(_("The budget plan has lines of bodies that are not parties: remove them."))
+    public = sum(
+        (line.amount for line in lines if line.source == Source.PUBLIC_OWNER), Decimal("0")
+    )
+    tranches = sum((t.amount for t in agreement.tranches.all()), Decimal("0"))
+    if tranches > public:
+        problems.append(_("The tranches add up to more than the public contribution in the plan."))
     return problems
 
 

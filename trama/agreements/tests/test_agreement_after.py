@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from trama.agreements.models import Party
 from trama.agreements.services import agreement as drafting
-from trama.agreements.services import signing
+from trama.agreements.services import plan, signing
 from trama.audit.services import chain_for, verify_chain
 from trama.ledger.models import LedgerEntry
 from trama.notifications.models import Kind, Notification
@@ -99,12 +99,11 @@ def test_an_amendment_replaces_a_party_and_nothing_is_amended_after_the_end(pers
     agreement = drafted(personas)
     sign_all(personas, signing.issue_agreement(agreement, personas.alice))
     coop = agreement.parties.get(organization=personas.coop)
-    # The coop's lines go with it (its body removes them); the consortium takes them over.
-    for line in agreement.procedure.plan_lines.filter(contributor=personas.coop):
-        from trama.agreements.services import plan
-
-        plan.remove_plan_line(line, by=personas.tom)
     drafting.withdraw_party(coop, by=personas.alice)
+    with pytest.raises(ValidationError):  # its lines would be pledges of a body not a party
+        signing.issue_agreement(agreement, personas.alice, reason="Recesso della coop")
+    for line in agreement.procedure.plan_lines.filter(contributor=personas.coop):
+        plan.remove_plan_line(line, by=personas.alice)  # the officers clear them
     amendment = signing.issue_agreement(agreement, personas.alice, reason="Recesso della coop")
     assert [p["name"] for p in amendment.content["parties"]] == [
         "Comune di Lecco",
