@@ -10,6 +10,11 @@ urlpatterns = [
     path("procedimenti/<int:pk>/tavolo/piano/", views_plan.plan_page, name="plan"),
     path("procedimenti/<int:pk>/tavolo/piano/righe/", views_plan.plan_add, name="plan_add"),
     path(
+        "procedimenti/<int:pk>/tavolo/piano/anteprima/",
+        views_plan.plan_preview,
+        name="plan_preview",
+    ),
+    path(
         "procedimenti/<int:pk>/tavolo/piano/righe/<int:line_id>/rimuovi/",
         views_plan.plan_remove,
         name="plan_remove",

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -58,7 +59,7 @@ def access_plan(user, pk) -> PlanAccess:
     return PlanAccess(procedure, is_officer, bodies, editable)
 
 
-def _context(access: PlanAccess, form=None, notice="") -> dict:
+def _context(access: PlanAccess, form=None, notice="", pending=None) -> dict:
     procedure = access.procedure
     lines = list(
         PlanLine.objects.filter(procedure=procedure)
@@ -85,7 +86,8 @@ def _context(access: PlanAccess, form=None, notice="") -> dict:
         "agreement": Agreement.objects.filter(procedure=procedure).first(),
         "public_lines": public,
         "body_lines": sorted(bodies.items(), key=lambda item: item[0].name),
-        "figures": plan.plan_figures(procedure, lines),
+        "figures": plan.plan_figures(procedure, [*lines, *([pending] if pending else [])]),
+        "pending": pending,
         "form": form,
         "notice": notice,
     }
@@ -140,3 +142,24 @@ def plan_remove(request, pk, line_id):
     line = get_object_or_404(PlanLine, pk=line_id, procedure=access.procedure)
     done = attempt(request, lambda: plan.remove_plan_line(line, by=request.user))
     return _answer(request, access, notice=_("Line removed from the budget plan.") if done else "")
+
+
+@login_required
+@require_POST
+def plan_preview(request, pk):
+    """htmx, as the add form changes: the totals with the line being typed, if it is valid."""
+    access = access_plan(request.user, pk)
+    form = PlanLineForm(
+        request.POST,
+        contributors=set(access.editable),
+        procedure=access.procedure,
+        auto_id="id_line_%s",
+    )
+    pending = None
+    if form.is_valid():
+        try:
+            pending = plan.check_plan_line(access.procedure, by=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied):
+            pending = None
+    context = _context(access, form, pending=pending)
+    return render(request, "agreements/plan.html#totals", context)

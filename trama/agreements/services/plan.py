@@ -72,7 +72,7 @@ def _check_editor(procedure, by, contributor, removing=False) -> None:
         raise PermissionDenied(_("Each body enters and removes only its own lines."))
 
 
-def add_plan_line(
+def check_plan_line(
     procedure,
     *,
     by,
@@ -89,65 +89,69 @@ def add_plan_line(
     funder=None,
     grant_reference="",
 ) -> PlanLine:
-    """Add a line to the table's budget plan, valid as the ledger pledge it will become."""
+    """The line as it would be added, checked and valued (in kind), not saved."""
     description = (description or "").strip()
+    _check_editor(procedure, by, contributor)
+    errors = {}
+    if not description:
+        errors["description"] = [_("Describe the resource.")]
+    if contributor.pk == procedure.owner_id and source != Source.PUBLIC_OWNER:
+        errors["source"] = [_("The owning body's contribution has source “Owning public body”.")]
+    try:
+        row = entry_fields(
+            by=by,
+            program=procedure.program,
+            kind=Kind.PLEDGE,
+            category=category,
+            source=source,
+            contributor=contributor,
+            year=year,
+            amount=amount,
+            quantity=quantity,
+            unit=unit or "",
+            unit_value=unit_value,
+            rate=rate,
+            procedure=procedure,
+            funder=funder,
+            grant_reference=grant_reference,
+            description=description,
+        )
+    except ValidationError as exc:
+        for field, field_errors in exc.error_dict.items():
+            errors.setdefault(field, field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return PlanLine(
+        procedure=procedure,
+        contributor=contributor,
+        source=row.source,
+        category=row.category,
+        year=row.year,
+        amount=row.amount,
+        funder=row.funder,
+        grant_reference=row.grant_reference,
+        quantity=getattr(row, "quantity", None),
+        unit=getattr(row, "unit", "") or "",
+        unit_value=getattr(row, "unit_value", None),
+        rate=getattr(row, "rate", None),
+        valuation_note=getattr(row, "valuation_note", ""),
+        description=row.description,
+        created_by=by,
+    )
+
+
+def add_plan_line(procedure, *, by, **fields) -> PlanLine:
+    """Add a line to the table's budget plan, valid as the ledger pledge it will become."""
     with transaction.atomic():
         procedure = locked(procedure)
-        _check_editor(procedure, by, contributor)
-        errors = {}
-        if not description:
-            errors["description"] = [_("Describe the resource.")]
-        if contributor.pk == procedure.owner_id and source != Source.PUBLIC_OWNER:
-            errors["source"] = [
-                _("The owning body's contribution has source “Owning public body”.")
-            ]
-        try:
-            row = entry_fields(
-                by=by,
-                program=procedure.program,
-                kind=Kind.PLEDGE,
-                category=category,
-                source=source,
-                contributor=contributor,
-                year=year,
-                amount=amount,
-                quantity=quantity,
-                unit=unit or "",
-                unit_value=unit_value,
-                rate=rate,
-                procedure=procedure,
-                funder=funder,
-                grant_reference=grant_reference,
-                description=description,
-            )
-        except ValidationError as exc:
-            for field, field_errors in exc.error_dict.items():
-                errors.setdefault(field, field_errors)
-        if errors:
-            raise ValidationError(errors)
-        line = PlanLine.objects.create(
-            procedure=procedure,
-            contributor=contributor,
-            source=row.source,
-            category=row.category,
-            year=row.year,
-            amount=row.amount,
-            funder=row.funder,
-            grant_reference=row.grant_reference,
-            quantity=getattr(row, "quantity", None),
-            unit=getattr(row, "unit", "") or "",
-            unit_value=getattr(row, "unit_value", None),
-            rate=getattr(row, "rate", None),
-            valuation_note=getattr(row, "valuation_note", ""),
-            description=row.description,
-            created_by=by,
-        )
+        line = check_plan_line(procedure, by=by, **fields)
+        line.save()
         event(
             procedure,
             "plan.line_added",
             by=by,
             target=line,
-            contributor=contributor.pk,
+            contributor=line.contributor_id,
             source=line.source,
             amount=str(line.amount),
         )

@@ -43,6 +43,23 @@ def test_the_plan_is_for_the_table_and_takes_italian_amounts(personas, client_fo
     assert 'id="plan-totals"' in html and "12.500,50" in html
     assert 'data-testid="leverage-no-data"' in html  # no public contribution yet: no leverage
 
+    # As an officer types the public contribution, the totals show the leverage it would give.
+    preview = client_for(personas.alice).post(
+        f"{url}anteprima/",
+        {
+            "contributor": personas.comune.pk,
+            "source": "PUBLIC_OWNER",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Contributo",
+            "amount": "25.001,00",
+        },
+        headers={"HX-Request": "true"},
+    )
+    html = preview.content.decode()
+    assert 'data-testid="totals-preview"' in html and "50,0" in html  # 12.500,50 / 25.001,00
+    assert PlanLine.objects.count() == 1
+
 
 def test_a_grant_naming_its_own_body_as_funder_is_refused_on_the_page(personas, client_for):
     procedure = table_procedure(personas)

@@ -163,6 +163,7 @@ NOT_ABOUT_PROPOSALS = {
     # The table's plan and the agreement: after the ranking, never a proposal's sealed content.
     "agreements:plan": "the table's budget plan, after the ranking",
     "agreements:plan_add": "POST act on the table's plan",
+    "agreements:plan_preview": "the plan's totals with the line being typed",
     "agreements:plan_remove": "POST act on the table's plan",
     "agreements:new": "form of the RUP after the adoption",
     "agreements:agreement": "the agreement, after the ranking",
