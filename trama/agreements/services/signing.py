@@ -519,15 +519,8 @@ def mark_published(party: Party, *, by) -> Party:
 
 
 def cancel_at_table(agreement: Agreement, *, by, reason: str) -> Procedure:
-    """Before every party has signed, the RUP may cancel the procedure (TABLE → CANCELLED);
-    the proposals' pledges, never realised, are reversed."""
-    with transaction.atomic():
-        procedure = locked(agreement.procedure)
-        if procedure.state != State.TABLE:
-            raise ValidationError(_("Only a procedure at the co-design table is cancelled here."))
-        procedure = cancel_procedure(procedure, by=by, reason=reason)
-        for entry in LedgerEntry.objects.filter(
-            procedure=procedure, kind="PLEDGE", reverses__isnull=True
-        ).exclude(Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk")))):
-            reverse_entry(entry, by=by, reason=_("procedure cancelled"), check_permission=False)
-    return procedure
+    """Before every party has signed, the RUP may cancel the procedure (TABLE → CANCELLED,
+    the procedures' own service: the proposals' pledges, never realised, are reversed)."""
+    if agreement.procedure.state != State.TABLE:
+        raise ValidationError(_("Only a procedure at the co-design table is cancelled here."))
+    return cancel_procedure(agreement.procedure, by=by, reason=reason)
