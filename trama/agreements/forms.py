@@ -111,8 +111,12 @@ class PartyForm(RepresentativeForm):
 
 
 class AddPartyForm(forms.Form):
-    organization = RowChoiceField(
-        label=_("Body"), queryset=Organization.objects.none(), empty_label=None
+    """A body joins by its tax code: the whole register would be too long a list."""
+
+    tax_code = forms.CharField(
+        label=_("Tax code of the body"),
+        max_length=16,
+        help_text=_("The body must be registered on Trama."),
     )
     role = forms.ChoiceField(
         label=_("Role"),
@@ -124,14 +128,18 @@ class AddPartyForm(forms.Form):
 
     def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, **kwargs)
-        active = agreement.parties.filter(active=True).values("organization")
-        self.fields["organization"].queryset = (
-            Organization.objects.filter(
-                kind__in=[Organization.Kind.THIRD_SECTOR, Organization.Kind.OTHER]
-            )
-            .exclude(pk__in=active)
-            .order_by("name")
-        )
+        self.agreement = agreement
+
+    def clean(self):
+        data = super().clean()
+        code = (data.pop("tax_code", "") or "").strip().upper()
+        if code:
+            organization = Organization.objects.filter(tax_code__iexact=code).first()
+            if organization is None:
+                self.add_error("tax_code", _("No body on Trama has this tax code."))
+            else:
+                data["organization"] = organization
+        return data
 
 
 class SteeringForm(forms.Form):

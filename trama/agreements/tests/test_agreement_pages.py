@@ -109,6 +109,8 @@ def test_the_rup_drafts_issues_and_the_parties_sign_on_the_page(personas, client
     assert answer.status_code == 302 and agreement.clauses.get().title == "Foro"
     answer = rup.post(f"{url}rate/aggiungi/", {"kind": "ADVANCE", "amount": "1.000,00"})
     assert answer.status_code == 400  # no payee, no condition: the form says so
+    unknown = rup.post(f"{url}parti/aggiungi/", {"tax_code": "12345678901", "role": "PARTNER"})
+    assert unknown.status_code == 400 and agreement.parties.count() == 3
 
     agreement = drafted(personas, procedure)
     issued = confirm(rup, f"{url}emetti/", {"reason": ""})
