@@ -1,5 +1,7 @@
 """The plan and agreement pages for each persona: reading, drafting, issuing, signing."""
 
+import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -147,7 +149,10 @@ def test_once_signed_the_version_in_force_is_public(personas, client_for):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert visitor.get(f"{url}versioni/1/docx/").status_code == 404
     docx = client_for(personas.tom).get(f"{url}versioni/1/docx/")
-    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert docx.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(docx.content)) as reading_copy:
+        text = reading_copy.read("word/document.xml").decode()
+    assert "Paolo Sala" in text and "Riservatezza" in text
 
 
 def test_the_call_page_leads_to_the_plan_and_the_agreement(personas, client_for):
