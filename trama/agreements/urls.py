@@ -26,6 +26,7 @@ urlpatterns = [
     path("convenzioni/<int:pk>/emetti/", views.agreement_issue, name="issue"),
     path("convenzioni/<int:pk>/annulla/", views.agreement_cancel, name="cancel"),
     path("convenzioni/<int:pk>/firma/", views.agreement_sign, name="sign"),
+    path("convenzioni/<int:pk>/firme/<int:copy_id>/", views.signed_copy_file, name="signed_copy"),
     path("convenzioni/<int:pk>/parti/<int:party_id>/", views.party_edit, name="party"),
     path(
         "convenzioni/<int:pk>/parti/<int:party_id>/recesso/",

@@ -530,3 +530,16 @@ def version_docx(request, pk, number):
     )
     response["Content-Disposition"] = f'attachment; filename="convenzione-{pk}-v{number}.docx"'
     return response
+
+
+def signed_copy_file(request, pk, copy_id):
+    """A party's signed copy as uploaded, for the parties and the officers (to file it)."""
+    access = access_agreement(request.user, pk)
+    if not access.reads_contents:
+        raise Http404(_("No such signed copy."))
+    copy = get_object_or_404(SignedCopy, pk=copy_id, version__agreement=access.agreement)
+    with copy.file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type="application/octet-stream")
+    name = copy.file_name.replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

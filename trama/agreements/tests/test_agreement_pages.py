@@ -131,6 +131,9 @@ def test_the_rup_drafts_issues_and_the_parties_sign_on_the_page(personas, client
     assert refused.status_code == 400 and not SignedCopy.objects.exists()
     signed = tom.post(f"{url}firma/", {"party": coop.pk, "file": signed_copy(version, "coop")})
     assert signed.status_code == 302 and SignedCopy.objects.count() == 1
+    kept = SignedCopy.objects.get()
+    assert tom.get(f"{url}firme/{kept.pk}/").content[:1] == b"0"  # the DER envelope, as sent
+    assert kept.signers[0]["tax_code"] == "SLAPLA80C01E507Z" and kept.signer_is_representative
     missing = client_for(personas.alice).get(url).content.decode()
     assert missing.count('data-testid="missing-signature"') == 2
 

@@ -171,6 +171,7 @@ NOT_ABOUT_PROPOSALS = {
     "agreements:issue": "review page and act of the RUP",
     "agreements:cancel": "review page and act of the RUP",
     "agreements:sign": "POST act of a party",
+    "agreements:signed_copy": "a party's signed copy, for parties and officers",
     "agreements:party": "POST act",
     "agreements:party_withdraw": "POST act of the RUP",
     "agreements:party_published": "review page and act of the RUP",
