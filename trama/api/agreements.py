@@ -22,8 +22,9 @@ from .errors import ApiError, errors
 
 router = Router(tags=["agreements"])
 WRITE = {"auth": TokenAuth(write=True)}
-# A signed copy of a few pages is well under this; base64 makes it a third larger.
-MAX_SIGNED_BASE64 = 40 * 1024 * 1024
+# A request body is at most DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default): a signed copy
+# of about 1.8 MB, in Base64. The agreement's PDF is far smaller; larger copies go by the page.
+MAX_SIGNED_BASE64 = 2_400_000
 
 
 class VersionOut(Schema):
