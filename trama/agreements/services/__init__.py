@@ -1,2 +1,3 @@
-"""The agreement's acts, one service each: `plan` and `agreement` (table budget plan,
-issuing, signing, amending), `reports` and `payments` (co-production, completion)."""
+"""The agreement's acts, one service each: `plan` (the table's budget plan), `agreement`
+(drafting its parts), `signing` (issuing versions, signatures, coming into force, amendments,
+the start, reminders, art. 27), `reports` and `payments` (co-production, completion)."""
