@@ -350,6 +350,15 @@ REMOVABLE = {
 }
 
 
+REMOVED_ACTIONS = {
+    "steering": "agreement.steering_removed",
+    "clause": "agreement.clause_removed",
+    "period": "agreement.period_removed",
+    "indicator": "agreement.indicator_removed",
+    "tranche": "agreement.tranche_removed",
+}
+
+
 def remove_part(agreement: Agreement, *, by, part: str, pk: int) -> None:
     """Take a steering member, clause, period, indicator or tranche out of the draft."""
     model = REMOVABLE[part]
@@ -370,7 +379,7 @@ def remove_part(agreement: Agreement, *, by, part: str, pk: int) -> None:
             item.targets.all().delete()
         if part == "tranche" and hasattr(item, "payment"):
             raise ValidationError(_("This tranche has been paid."))
-        event(agreement.procedure, f"agreement.{part}_removed", by=by, target=item)
+        event(agreement.procedure, REMOVED_ACTIONS[part], by=by, target=item)
         try:
             with transaction.atomic():
                 item.delete()
