@@ -1,20 +1,5 @@
-"""Scheduled jobs of the agreements (django-crontask finds every installed app's tasks.py)."""
+"""Scheduled jobs of the agreements app: crontask imports this module of every app."""
 
-from crontask import cron
-from django.tasks import task
+from .tasks_signing import agreements_signature_reminders, agreements_start
 
-from .services import signing
-
-
-@cron("15 0 * * *")
-@task
-def agreements_start() -> dict:
-    """Start the agreements whose start date has come (AGREED → IN_PROGRESS); idempotent."""
-    return {"started": signing.start_due_agreements()}
-
-
-@cron("0 9 * * *")
-@task
-def agreements_signature_reminders() -> dict:
-    """Remind the parties that have not signed the latest version (once a day at most)."""
-    return {"reminded": signing.remind_signatures()}
+__all__ = ["agreements_signature_reminders", "agreements_start"]
