@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from .agreements import router as agreements_router
 from .errors import STATUSES, install_handlers
 from .ledger import router as ledger_router
 from .organizations import me_router
@@ -124,3 +125,4 @@ api.add_router("", ledger_router)
 api.add_router("", procedures_router)
 api.add_router("", reports_router)
 api.add_router("", table_router)
+api.add_router("", agreements_router)

@@ -606,8 +606,14 @@ def bulk_insert(rows, *, program, by, reason, import_batch) -> None:
 FIELD_NAMES = {f.name for f in LedgerEntry._meta.concrete_fields}
 
 
-def reverse_entry(entry: LedgerEntry, *, by, reason: str) -> LedgerEntry:
-    """Cancel an entry with a new entry of the same amount that points to it."""
+def reverse_entry(
+    entry: LedgerEntry, *, by, reason: str, check_permission: bool = True
+) -> LedgerEntry:
+    """Cancel an entry with a new entry of the same amount that points to it.
+
+    `check_permission=False` is for a service that has checked its own rule (an agreement
+    coming into force replaces the proposals' pledges, whoever signs last).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -616,7 +622,8 @@ def reverse_entry(entry: LedgerEntry, *, by, reason: str) -> LedgerEntry:
     with transaction.atomic():
         entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
         program = _program_with_territory(entry.program_id)
-        check_can_record(by, program, entry.contributor)
+        if check_permission:
+            check_can_record(by, program, entry.contributor)
         if entry.is_reversal:
             raise ValidationError(_("A reversal cannot be reversed."), code="reversal_of_reversal")
         if LedgerEntry.objects.filter(reverses=entry).exists():

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     TABLE_OPENED = "table_opened", _("A co-design table your body takes part in is open")
     MINUTES_TO_APPROVE = "minutes_to_approve", _("Minutes of a meeting your body attended")
     PROJECT_ADOPTED = "project_adopted", _("The shared project of a co-design table is adopted")
+    # Agreements
+    AGREEMENT_TO_SIGN = "agreement_to_sign", _("An agreement awaits your organisation's signature")
     # Resource ledger
     GRANT_NAMED = "grant_named", _("A grant names your foundation")
     ACTUAL_TO_VERIFY = "actual_to_verify", _("Resources brought to a program await verification")

@@ -18,7 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from trama.agreements.models import Agreement, Party, Report, ReportingPeriod, ReportLine
+from trama.agreements.models import (
+    Agreement,
+    AgreementVersion,
+    Party,
+    Report,
+    ReportingPeriod,
+    ReportLine,
+    SignedCopy,
+)
 from trama.ledger.measure import with_events
 from trama.ledger.models import Kind, LedgerEntry, Source, Verification
 from trama.lib.numbers import format_amount
@@ -229,6 +237,97 @@ def draft_proposals(standing: Standing) -> list[Task]:
                 due=proposal.procedure.deadline,
                 since=proposal.created_at,
                 note=note,
+            )
+        )
+    return tasks
+
+
+# --- agreements ------------------------------------------------------------------------------
+
+
+def agreements_to_sign(standing: Standing) -> list[Task]:
+    """The latest version of an agreement that a body the person administers has not signed."""
+    if not standing.admin_ids:
+        return []
+    latest = AgreementVersion.objects.filter(agreement=OuterRef("agreement")).order_by("-number")
+    parties = (
+        Party.objects.filter(
+            organization_id__in=standing.admin_ids,
+            active=True,
+            agreement__procedure__state__in=[State.TABLE, State.AGREED, State.IN_PROGRESS],
+        )
+        .annotate(
+            version_id=Subquery(latest.values("pk")[:1]),
+            version_number=Subquery(latest.values("number")[:1]),
+            issued_at=Subquery(latest.values("issued_at")[:1]),
+            version_in_force_at=Subquery(latest.values("in_force_at")[:1]),
+        )
+        .filter(version_id__isnull=False, version_in_force_at__isnull=True)
+        .annotate(
+            signed=Exists(
+                SignedCopy.objects.filter(party=OuterRef("pk"), version=OuterRef("version_id"))
+            )
+        )
+        .filter(signed=False)
+        .select_related("organization", "agreement__procedure")
+        .order_by("pk")
+    )
+    return [
+        Task(
+            "agreement_to_sign",
+            party.organization,
+            party.agreement.procedure.title,
+            _("Version %(n)s of the agreement awaits your body's digital signature.")
+            % {"n": party.version_number},
+            reverse("agreements:agreement", args=[party.agreement_id]) + "#versions",
+            _("Sign the agreement"),
+            since=party.issued_at,
+        )
+        for party in parties
+    ]
+
+
+def agreements_to_issue(standing: Standing) -> list[Task]:
+    """The RUP's procedures whose shared project is adopted and whose agreement is not issued."""
+    if not standing.public_body_ids:
+        return []
+    procedures = (
+        Procedure.objects.filter(
+            state=State.TABLE,
+            rup=standing.user,
+            owner_id__in=standing.public_body_ids,
+            adoption__isnull=False,
+        )
+        .annotate(
+            has_agreement=Exists(Agreement.objects.filter(procedure=OuterRef("pk"))),
+            issued=Exists(AgreementVersion.objects.filter(agreement__procedure=OuterRef("pk"))),
+        )
+        .filter(issued=False)
+        .select_related("owner", "agreement", "adoption")
+    )
+    tasks = []
+    for procedure in procedures:
+        if procedure.has_agreement:
+            url = reverse("agreements:agreement", args=[procedure.agreement.pk]) + "#draft"
+            cause, action = (
+                _("The agreement is drafted but not issued for signature yet."),
+                _("Complete and issue"),
+            )
+        else:
+            url = reverse("agreements:new", args=[procedure.pk])
+            cause, action = (
+                _("The shared project is adopted: the agreement is to be drafted."),
+                _("Draft the agreement"),
+            )
+        tasks.append(
+            Task(
+                "agreement_to_issue",
+                procedure.owner,
+                procedure.title,
+                cause,
+                url,
+                action,
+                since=procedure.adoption.adopted_at,
             )
         )
     return tasks
@@ -928,6 +1027,8 @@ KINDS = (
     proposals_to_score,
     entries_to_verify,
     grants_to_confirm,
+    agreements_to_sign,
+    agreements_to_issue,
     invitations,
     claims_to_decide,
     bodies_to_verify,

@@ -1,3 +1,4 @@
-"""The agreement's acts, one service each: `plan` and `agreement` (table budget plan,
-issuing, signing, amending), `reports` and `payments` (co-production), `closing`
+"""The agreement's acts, one service each: `plan` (the table's budget plan), `agreement`
+(drafting its parts), `signing` (issuing versions, signatures, coming into force, amendments,
+the start, reminders, art. 27), `reports` and `payments` (co-production), `closing`
 (completion and termination) and `reminders` (reports due and overdue)."""

@@ -4,6 +4,7 @@ import pytest
 from stdnum import luhn
 
 from trama.accounts.services import create_api_token
+from trama.agreements.tests.support_agreement import api_examples
 from trama.ledger.tests import factories
 
 
@@ -80,6 +81,7 @@ def ledger_examples(personas, program):
         "to_verify": record("OWN_RESOURCES", "20.00").pk,
         "to_confirm": record("FOUNDATION_GRANT", "30.00", funder=personas.foundation).pk,
         **_call_examples(personas, program),
+        **api_examples(personas),
     }
 
 

@@ -1,8 +1,11 @@
+import base64
 import re
 from dataclasses import dataclass, replace
 
 import openapi_schema_validator
 from openapi_spec_validator import validate
+
+from trama.agreements.tests.support_agreement import example_signed_copy
 
 from .conftest import tax_code
 
@@ -191,6 +194,23 @@ EXAMPLES = {
             "reasons": "Progetto condiviso dal tavolo",
             "file_name": "atto.pdf",
             "file_base64": "JVBERi0xLjcKJSVFT0YK",
+        },
+    ),
+    # Agreements: one drafted and ready to issue, one awaiting signatures.
+    ("post", "/api/v1/agreements/{agreement_id}/versions"): Example(
+        "/api/v1/agreements/{agreement_to_issue}/versions",
+        persona="alice",
+        scope="write",
+        body={"reason": ""},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/signed-copies"): Example(
+        "/api/v1/agreements/{agreement_to_sign}/signed-copies",
+        persona="tom",
+        scope="write",
+        body={
+            "party": "cooperativa-arcobaleno",
+            "file_name": "convenzione.pdf.p7m",
+            "content_base64": base64.b64encode(example_signed_copy()).decode(),
         },
     ),
 }

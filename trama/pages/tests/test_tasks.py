@@ -261,9 +261,10 @@ def test_funder_and_officer_queues_show_the_first_few_and_count_all(
 
 # Session and user, the header's memberships and unread notifications, the person's standing,
 # then one or two queries per kind of task and the queues: whatever the number of tasks.
-# (20: the co-design table's kinds — minutes to approve, projects to adopt — one query each,
-# and co-production's one query for the agreements in progress the person takes part in.)
-QUERY_BOUND = 20
+# (22: the co-design table's kinds — minutes to approve, projects to adopt — and the
+# agreement's — to sign, to issue — one query each; co-production's one query for the
+# agreements in progress the person takes part in.)
+QUERY_BOUND = 22
 # Session, user, the two-factor check, the header's memberships and unread notifications.
 KEPT_BOUND = 5
 

@@ -5,9 +5,13 @@ from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trama.ledger.models import Kind as LedgerKind
+from trama.ledger.models import LedgerEntry
+from trama.ledger.services import reverse_entry
 from trama.lib.files import sha256_of
 from trama.lib.numbers import AMOUNT, POINTS, clean_number
 from trama.notifications.models import Kind
@@ -348,7 +352,10 @@ def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol
 
 
 def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="") -> Procedure:
-    """Cancel a procedure with a public reason; drafts of proposals stay with their authors."""
+    """Cancel a procedure with a public reason; drafts of proposals stay with their authors.
+
+    At the co-design table, the pledges recorded at the ranking are reversed.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the procedure is cancelled.")})
@@ -357,9 +364,16 @@ def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="
         who = check_transition(procedure, State.CANCELLED)
         check_actor(procedure, by, who)
         was_public = procedure.is_published
+        at_table = procedure.state == State.TABLE
         procedure.state = State.CANCELLED
         procedure.cancel_reason = reason
         procedure.save(update_fields=["state", "cancel_reason"])
+        if at_table:
+            # The selected proposals' pledges will never be realised: they leave the figures.
+            for entry in LedgerEntry.objects.filter(
+                procedure=procedure, kind=LedgerKind.PLEDGE, reverses__isnull=True
+            ).exclude(Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk")))):
+                reverse_entry(entry, by=by, reason=_("procedure cancelled"), check_permission=False)
         if was_public:
             Notice.objects.create(
                 procedure=procedure,

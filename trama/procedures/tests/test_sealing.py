@@ -201,6 +201,28 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:review_minutes": "POST act at the co-design table",
     "api-v1:save_version": "POST act at the co-design table",
     "api-v1:adopt": "POST act at the co-design table",
+    # The table's plan and the agreement: after the ranking, never a proposal's sealed content.
+    "agreements:plan": "the table's budget plan, after the ranking",
+    "agreements:plan_add": "POST act on the table's plan",
+    "agreements:plan_preview": "the plan's totals with the line being typed",
+    "agreements:plan_remove": "POST act on the table's plan",
+    "agreements:new": "form of the RUP after the adoption",
+    "agreements:agreement": "the agreement, after the ranking",
+    "agreements:edit": "POST act of the RUP",
+    "agreements:issue": "review page and act of the RUP",
+    "agreements:cancel": "review page and act of the RUP",
+    "agreements:sign": "POST act of a party",
+    "agreements:signed_copy": "a party's signed copy, for parties and officers",
+    "agreements:party": "POST act",
+    "agreements:party_withdraw": "POST act of the RUP",
+    "agreements:party_published": "review page and act of the RUP",
+    "agreements:target": "POST act of the RUP",
+    "agreements:part_add": "POST act of the RUP",
+    "agreements:part_remove": "POST act of the RUP",
+    "agreements:version_pdf": "the agreement's PDF",
+    "agreements:version_docx": "the agreement's reading copy",
+    "api-v1:issue": "POST act of the RUP",
+    "api-v1:upload_signed_copy": "POST act of a party",
 }
 
 
