@@ -273,5 +273,8 @@ LOGGING = {
         # pyHanko warns, with a traceback, of every certificate it can't trust; Trama checks
         # signatures without the trusted lists on purpose (lib/signatures.py) and says so.
         "pyhanko.sign.validation.generic_cms": {"level": "ERROR"},
+        # WeasyPrint and fontTools narrate every PDF they make at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

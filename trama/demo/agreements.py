@@ -268,7 +268,7 @@ def _agreement(call, officer, ets_admin, partner_admin, consortium, coop, starts
         by=officer,
         kind=Tranche.Kind.ADVANCE,
         payee=consortium,
-        amount="60000",
+        amount=Decimal("60000"),
         due_on=starts_on,
     )
     drafting.add_tranche(
@@ -276,7 +276,7 @@ def _agreement(call, officer, ets_admin, partner_admin, consortium, coop, starts
         by=officer,
         kind=Tranche.Kind.INTERMEDIATE,
         payee=consortium,
-        amount="60000",
+        amount=Decimal("60000"),
         after_period=first,
     )
     drafting.add_tranche(
@@ -284,7 +284,7 @@ def _agreement(call, officer, ets_admin, partner_admin, consortium, coop, starts
         by=officer,
         kind=Tranche.Kind.BALANCE,
         payee=consortium,
-        amount="60000",
+        amount=Decimal("60000"),
         after_period=second,
     )
     version = signing.issue_agreement(agreement, officer)
@@ -372,7 +372,11 @@ def load_agreement_in_progress(officer, ets_admin, partner_admin, evaluator):
     signing.mark_published(lead, by=officer)
     advance = agreement.tranches.get(kind=Tranche.Kind.ADVANCE)
     payments.record_payment(
-        advance, by=officer, paid_on=starts_on, amount="60000", order_number="Mandato 1187/2026"
+        advance,
+        by=officer,
+        paid_on=starts_on,
+        amount=Decimal("60000"),
+        order_number="Mandato 1187/2026",
     )
     report = _report(agreement, first, ets_admin, partner_admin, consortium, coop, housed, 1)
     reports.verify_report(report, by=officer, accept=True)
