@@ -27,7 +27,7 @@ WRITE = {"auth": TokenAuth(write=True)}
 MAX_SIGNED_BASE64 = 2_400_000
 
 
-class VersionOut(Schema):
+class AgreementVersionOut(Schema):
     agreement: int
     number: int
     reason: str
@@ -72,7 +72,7 @@ class SignedCopyIn(InputSchema):
 
 @router.post(
     "/agreements/{agreement_id}/versions",
-    response={201: VersionOut, **errors(400, 401, 403, 404, 422)},
+    response={201: AgreementVersionOut, **errors(400, 401, 403, 404, 422)},
     summary="Issue a version of the agreement",
     **WRITE,
 )

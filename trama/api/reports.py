@@ -75,7 +75,7 @@ class LineDecisionIn(InputSchema):
     reason: Text(300)
 
 
-class VerifyIn(InputSchema):
+class ReportVerifyIn(InputSchema):
     accept: bool
     reason: Text(LONG_TEXT) = ""
     lines: list[LineDecisionIn] = Field(default=[], max_length=1000)
@@ -154,7 +154,7 @@ def submit_report(request, agreement_id: Id, number: PeriodNumber):
     summary="Verify a report",
     **WRITE,
 )
-def verify_report(request, agreement_id: Id, payload: VerifyIn, number: PeriodNumber):
+def verify_report(request, agreement_id: Id, payload: ReportVerifyIn, number: PeriodNumber):
     """The RUP accepts the report (every pending actual of it is accepted) or requests
     changes, naming in `lines` the lines to correct with a reason each (their entries are
     rejected). 409 `already_verified` once decided."""

@@ -28,7 +28,7 @@ WRITE = {"auth": TokenAuth(write=True)}
 MAX_FILE_BASE64 = 28_000_000
 
 
-class VersionOut(Schema):
+class ProjectVersionOut(Schema):
     call: int
     number: int
     summary: str
@@ -43,7 +43,7 @@ class VersionOut(Schema):
 class TableOut(Schema):
     call: int
     state: str
-    project: VersionOut
+    project: ProjectVersionOut
 
 
 class MeetingIn(InputSchema):
@@ -247,7 +247,7 @@ def review_minutes(request, meeting_id: Id, payload: ReviewIn):
 
 @router.post(
     "/calls/{call_id}/project/versions",
-    response={201: VersionOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={201: ProjectVersionOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Save a version of the shared project",
     **WRITE,
 )

@@ -4,10 +4,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
+from trama.agreements.models import Agreement
 from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
+from trama.ledger.rebuild import check_rollups
 from trama.organizations.models import Organization
 from trama.pages.tasks import standing_of, task_groups
 from trama.procedures.models import Clarification, Procedure, ProposalPartner
@@ -48,11 +50,13 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert ProposalPartner.objects.filter(confirmed_at__isnull=True, role="PARTNER").count() == 1
     assert Clarification.objects.filter(answered_at__isnull=True).count() == 1
     # The demo funder sees what its grants are part of: 21 actual grants and the 2018 pledge
-    # await its word, in the Lecco program.
+    # await its word in the Lecco program, and the demo agreement's grant in its own.
     funder = funder_view(Organization.objects.get(name="Fondazione Comunitaria del Lario"))
-    assert [row.program for row in funder.programs] == [program]
+    housing = Program.objects.get(slug="abitare-insieme-lecco")
+    assert [row.program for row in funder.programs] == [housing, program]
     assert funder.grants.additional == Decimal("3574999.98")
-    assert (funder.state(AWAITING).actuals, funder.state(AWAITING).pledges) == (21, 1)
+    # …and the pledges: the 2018 one and the demo agreement's grant.
+    assert (funder.state(AWAITING).actuals, funder.state(AWAITING).pledges) == (21, 2)
     # The evaluator sits on the commission of a closed call with one proposal received: the
     # declaration on conflicts of interest waits for them.
     closed = Procedure.objects.get(state="CLOSED", commission__user__email=EVALUATOR)
@@ -60,6 +64,17 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     evaluator = User.objects.get(email=EVALUATOR)
     kinds = {task.kind for group in task_groups(standing_of(evaluator)) for task in group.tasks}
     assert "declaration" in kinds
+    # A co-design carried through the table and the agreement into co-production: signed by
+    # its three parties, the advance paid, report 1 accepted and report 2 to verify.
+    agreement = Agreement.objects.get(procedure__program=housing)
+    assert agreement.procedure.state == Procedure.State.IN_PROGRESS
+    assert agreement.in_force.signed_copies.count() == 3
+    assert [r.state for r in agreement.reports.order_by("period__number")] == [
+        "ACCEPTED",
+        "SUBMITTED",
+    ]
+    assert agreement.tranches.filter(payment__isnull=False).count() == 1
+    assert check_rollups().ok
 
 
 EVALUATOR = "valutatore@demo.trama.it"
