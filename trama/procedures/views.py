@@ -659,8 +659,19 @@ def _funders() -> list[Organization]:
     return [Organization(pk=pk, name=name, kind=Organization.Kind.FUNDER) for pk, name in rows]
 
 
-def proposal_context(request, access, forms: PageForms, search=None) -> dict:
-    """What the proposal's page shows this user; `forms` carries a failed form as typed."""
+# The page's secondary forms (a plan line, documents, a partner), each behind a link to a
+# page of its own that htmx opens in place: the draft page renders them only when asked —
+# a fragment after an act, a search, or one that failed and comes back as typed.
+LAZY_FORMS = ("line", "files", "partner")
+
+
+def proposal_context(
+    request, access, forms: PageForms, search=None, open_forms: frozenset = frozenset()
+) -> dict:
+    """What the proposal's page shows this user; `forms` carries a failed form as typed.
+
+    `open_forms`: which of LAZY_FORMS to render (the others are links to their own page).
+    """
     proposal = access.proposal
     procedure = proposal.procedure
     context = {
@@ -738,9 +749,40 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             **_documents_context(proposal),
         )
         if access.can_edit:
-            search = search or PartnerSearchForm()
-            query = search.cleaned_data.get("partner_q", "") if search.is_valid() else ""
+            query = ""
+            if search is not None and search.is_valid():
+                query = search.cleaned_data.get("partner_q", "")
+            opened = set(open_forms)
+            if forms.key in LAZY_FORMS:
+                opened.add(forms.key)
+            if query or (search is not None and search.is_bound):
+                opened.add("partner")
+            if "partner" in opened:
+                search = search or PartnerSearchForm()
+                context.update(
+                    search_form=search,
+                    partner_query=query,
+                    candidates=partner_candidates(proposal, query) if query else [],
+                    partner_form=forms.get("partner", PartnerForm),
+                )
+            if "line" in opened:
+                context["line_form"] = forms.get(
+                    "line",
+                    lambda: BudgetLineForm(
+                        proposal=proposal,
+                        partner_bodies=[p.organization for p in by_name],
+                        funders=_funders(),
+                        auto_id="id_line_%s",
+                    ),
+                )
+            if "files" in opened:
+                context["files_form"] = forms.get(
+                    "files", lambda: ProposalFilesForm(auto_id="id_files_%s")
+                )
             context.update(
+                line_form_url=reverse("procedures:proposal_line_form", args=[proposal.pk]),
+                files_form_url=reverse("procedures:proposal_files_form", args=[proposal.pk]),
+                partner_form_url=reverse("procedures:proposal_partner_form", args=[proposal.pk]),
                 draft_form=forms.get(
                     "draft",
                     lambda: ProposalDraftForm(
@@ -753,23 +795,9 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                         initial={"budget_total": proposal.budget_total}, auto_id="id_total_%s"
                     ),
                 ),
-                line_form=forms.get(
-                    "line",
-                    lambda: BudgetLineForm(
-                        proposal=proposal,
-                        partner_bodies=[p.organization for p in by_name],
-                        funders=_funders(),
-                        auto_id="id_line_%s",
-                    ),
-                ),
-                files_form=forms.get("files", lambda: ProposalFilesForm(auto_id="id_files_%s")),
                 replace_failed=(forms.key[1], forms.get(forms.key, None))
                 if isinstance(forms.key, tuple) and forms.key[0] == "replace"
                 else None,
-                search_form=search,
-                partner_query=query,
-                candidates=partner_candidates(proposal, query) if query else [],
-                partner_form=forms.get("partner", PartnerForm),
                 missing=missing_for_submission(
                     proposal,
                     partners=partner_rows,
@@ -794,10 +822,13 @@ def proposal_page(request, access, forms: PageForms | None = None, search=None):
 
 
 def proposal_fragment(request, access, partial: str, forms: PageForms | None = None, notice=""):
-    """For htmx: one part of the draft page (plan or documents) and the checklist beside it."""
+    """For htmx: one part of the draft page (plan or documents) and the checklist beside it.
+
+    The part comes back with its form open: whoever just added a line may add another.
+    """
     forms = forms or PageForms()
     access.proposal.refresh_from_db()  # the service saved its own copy
-    context = proposal_context(request, access, forms)
+    context = proposal_context(request, access, forms, open_forms=frozenset(LAZY_FORMS))
     context["notice"] = notice
     template = "procedures/proposal_detail.html"
     html = render_to_string(f"{template}#{partial}", context, request=request)
@@ -987,6 +1018,50 @@ def proposal_remove_file(request, pk, file_id):
         _("Document removed."),
         partial="documents",
     )
+
+
+_FORM_PAGES = {
+    # which: (partial, the page's title, the page's anchor to go back to)
+    "line": ("line-form", _("Add a resource to the budget plan"), "plan"),
+    "files": ("files-form", _("Attach documents"), "documents"),
+    "partner": ("partner-form", _("Add a partner"), "partners"),
+}
+
+
+def proposal_form(request, pk, which):
+    """One of the draft page's secondary forms: in place for htmx, a page of its own
+    without JavaScript. It posts where the page's form would, and the act answers alike."""
+    access = access_proposal(request.user, pk, edit=True, partnership=True)
+    partial, title, anchor = _FORM_PAGES[which]
+    context = proposal_context(request, access, PageForms(), open_forms=frozenset([which]))
+    if request.htmx:
+        form = context.get({"line": "line_form", "files": "files_form"}.get(which, ""))
+        if form is not None:
+            # The first field takes the focus: the person asked for this form.
+            first = next(iter(form.fields.values()))
+            first.widget.attrs["autofocus"] = True
+        return render(request, f"procedures/proposal_detail.html#{partial}", context)
+    context.update(partial=f"procedures/proposal_detail.html#{partial}", title=title)
+    context["back_url"] = _proposal_url(access.proposal, anchor)
+    return render(request, "procedures/proposal_form.html", context)
+
+
+@login_required
+@require_GET
+def proposal_line_form(request, pk):
+    return proposal_form(request, pk, "line")
+
+
+@login_required
+@require_GET
+def proposal_files_form(request, pk):
+    return proposal_form(request, pk, "files")
+
+
+@login_required
+@require_GET
+def proposal_partner_form(request, pk):
+    return proposal_form(request, pk, "partner")
 
 
 @login_required
