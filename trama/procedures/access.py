@@ -311,7 +311,9 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
     """
     # get(), not first(): first() sorts by the model's ordering, which joins the program.
     try:
-        proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
+        # With the partnership read below, the lead body comes from it (one join less).
+        related = ("procedure",) if partnership else ("procedure__owner", "lead")
+        proposal = Proposal.objects.select_related(*related).get(pk=pk)
     except Proposal.DoesNotExist:
         proposal = None
     if proposal is None:
@@ -320,6 +322,9 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
     if partnership:
         # The page shows the whole partnership: read it once, and find the user's body in it.
         rows = partnership_rows(proposal, user)
+        for row in rows:
+            if row.organization_id == proposal.lead_id:
+                proposal.lead = row.organization
         partner, membership = _first_reading(
             sorted(rows, key=lambda p: (p.role, p.pk)), user, proposal
         )

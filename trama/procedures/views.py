@@ -632,8 +632,26 @@ def proposal_detail(request, pk):
     return proposal_page(request, access, search=search)
 
 
-def _plan_context(proposal) -> dict:
-    lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
+def _plan_context(proposal, partner_bodies=None) -> dict:
+    """The plan's lines with their bodies. `partner_bodies`: the partnership's bodies, when
+    the page has read them: each line's contributor is one of them (a partner leaves with its
+    lines), and its funder one of the funders kept in the cache; then the lines are read
+    alone, and only a body found in neither is read with them."""
+    if partner_bodies is None:
+        lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
+    else:
+        lines = list(proposal.budget_lines.order_by("pk"))
+        bodies = {org.pk: org for org in partner_bodies}
+        if any(line.funder_id is not None for line in lines):
+            bodies.update((org.pk, org) for org in _funders() if org.pk not in bodies)
+        wanted = {line.contributor_id for line in lines} | {line.funder_id for line in lines}
+        missing = wanted - bodies.keys() - {None}
+        if missing:
+            bodies.update(Organization.objects.in_bulk(missing))
+        for line in lines:
+            line.contributor = bodies[line.contributor_id]
+            if line.funder_id is not None:
+                line.funder = bodies[line.funder_id]
     return {
         "lines": lines,
         "lines_total": sum((line.amount for line in lines), Decimal("0")),
@@ -709,7 +727,10 @@ def proposal_context(
                 "criterion__position", "criterion_id"
             )
         )
-        plan = _plan_context(proposal)
+        by_name = access.partnership
+        if by_name is None:
+            by_name = partnership_rows(proposal, request.user)
+        plan = _plan_context(proposal, [p.organization for p in by_name])
         open_draft = access.proposal.state == Proposal.State.DRAFT and procedure.is_open()
         pledged = {}
         for line in plan["lines"]:
@@ -717,9 +738,6 @@ def proposal_context(
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
         # Read by body name, the order of the plan form's list of partners; shown by role.
-        by_name = access.partnership
-        if by_name is None:
-            by_name = partnership_rows(proposal, request.user)
         partner_rows = sorted(by_name, key=lambda p: p.pk)
         partner_rows.sort(key=lambda p: p.role, reverse=True)  # the models order: -role, pk
         for partner in partner_rows:
