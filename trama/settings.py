@@ -136,14 +136,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The frame of every page (base.html: the head's links, the account menu, the navigation,
-# the footer) is the same for each language and, where it shows them, the person and the
-# section: each process keeps it rendered, in its own memory, under exactly what it shows.
-CACHES["templates"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "templates",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
 
 # --- API (django-ninja) ---
 # Requests per personal token, and per client IP address for requests without one; the

@@ -273,14 +273,18 @@ def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | Non
     return _first_reading(rows, user, proposal)
 
 
-def partnership_rows(proposal, user) -> list[ProposalPartner]:
+def partnership_rows(proposal, user, *, with_proposal: bool = False) -> list[ProposalPartner]:
     """The whole partnership with its bodies, in one query, by body name. Each row carries
     whether anyone administers the body on Trama (`has_admin`, as partners_without_admin
-    asks) and the user's membership in it (`membership_*`, None where they have none)."""
+    asks) and the user's membership in it (`membership_*`, None where they have none).
+
+    `proposal` may be a primary key: with `with_proposal`, the rows bring the proposal and
+    its procedure along (one Proposal for them all), sparing the page a query of its own."""
     memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
-    rows = proposal.partners.select_related("organization").annotate(
-        has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN))
-    )
+    related = ("organization", "proposal__procedure") if with_proposal else ("organization",)
+    pk = proposal if isinstance(proposal, int) else proposal.pk
+    rows = ProposalPartner.objects.filter(proposal_id=pk).select_related(*related)
+    rows = rows.annotate(has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN)))
     if user is not None and user.is_authenticated:
         rows = rows.annotate(
             mine=FilteredRelation(
@@ -296,7 +300,12 @@ def partnership_rows(proposal, user) -> list[ProposalPartner]:
             membership_role=Value(None, CharField()),
             membership_created_at=Value(None, DateTimeField()),
         )
-    return list(rows.order_by("organization__name", "organization_id"))
+    rows = list(rows.order_by("organization__name", "organization_id"))
+    if with_proposal and rows:
+        proposal = rows[0].proposal
+        for row in rows:
+            row.proposal = proposal
+    return rows
 
 
 def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) -> ProposalAccess:
@@ -309,22 +318,22 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
     declared no conflict (`ProcedureAccess.reads_proposals`). Drafts never leave the
     partnership.
     """
-    # get(), not first(): first() sorts by the model's ordering, which joins the program.
-    try:
-        # With the partnership read below, the lead body comes from it (one join less).
-        related = ("procedure",) if partnership else ("procedure__owner", "lead")
-        proposal = Proposal.objects.select_related(*related).get(pk=pk)
-    except Proposal.DoesNotExist:
-        proposal = None
-    if proposal is None:
-        raise Http404(_("No such proposal."))
-    rows = None
+    rows = proposal = None
     if partnership:
-        # The page shows the whole partnership: read it once, and find the user's body in it.
-        rows = partnership_rows(proposal, user)
+        # The page shows the whole partnership: read it once, with the proposal and its
+        # procedure, and find the user's body in it; the lead body is one of its rows.
+        rows = partnership_rows(pk, user, with_proposal=True)
+        proposal = rows[0].proposal if rows else None
         for row in rows:
-            if row.organization_id == proposal.lead_id:
+            if proposal is not None and row.organization_id == proposal.lead_id:
                 proposal.lead = row.organization
+    if proposal is None:
+        # get(), not first(): first() sorts by the model's ordering, which joins the program.
+        try:
+            proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
+        except Proposal.DoesNotExist:
+            raise Http404(_("No such proposal.")) from None
+    if partnership:
         partner, membership = _first_reading(
             sorted(rows, key=lambda p: (p.role, p.pk)), user, proposal
         )

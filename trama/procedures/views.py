@@ -59,7 +59,16 @@ from .forms import (
     call_rows,
     with_added_row,
 )
-from .models import BudgetLine, Procedure, Proposal, ProposalFile, ProposalPartner, Receipt
+from .models import (
+    BudgetLine,
+    Criterion,
+    Procedure,
+    Proposal,
+    ProposalFile,
+    ProposalPartner,
+    ProposalSection,
+    Receipt,
+)
 from .moments import next_public_moment
 from .pdf import receipt_pdf
 from .services.proposals import missing_for_submission, partner_candidates, partners_without_admin
@@ -663,6 +672,38 @@ def _documents_context(proposal) -> dict:
 
 
 FUNDERS_SECONDS = 600
+CRITERIA_SECONDS = 600
+
+
+def _sections(proposal) -> list[ProposalSection]:
+    """The proposal's sections with their criteria, in the criteria's order. The call's
+    criteria are kept in the shared cache under the version of the procedures' scope (any
+    write to a call or a proposal renews it); the sections are read alone."""
+    key = f"trama:criteria:{proposal.procedure_id}:{cache_versions(('procedures',))}"
+    rows = cache.get(key)
+    if rows is None:
+        criteria = Criterion.objects.filter(procedure_id=proposal.procedure_id)
+        rows = list(criteria.values_list("pk", "position", "title", "description", "max_points"))
+        cache.set(key, rows, CRITERIA_SECONDS)
+    criteria = {
+        pk: Criterion(
+            pk=pk,
+            procedure_id=proposal.procedure_id,
+            position=position,
+            title=title,
+            description=description,
+            max_points=max_points,
+        )
+        for pk, position, title, description, max_points in rows
+    }
+    sections = list(proposal.sections.order_by())
+    missing = {s.criterion_id for s in sections} - criteria.keys()
+    if missing:  # a criterion of another call: never, but then read as it is
+        criteria.update(Criterion.objects.in_bulk(missing))
+    for section in sections:
+        section.criterion = criteria[section.criterion_id]
+    sections.sort(key=lambda s: (s.criterion.position, s.criterion_id))
+    return sections
 
 
 def _funders() -> list[Organization]:
@@ -722,11 +763,7 @@ def proposal_context(
             )
             for item in requests
         ]
-        sections = list(
-            proposal.sections.select_related("criterion").order_by(
-                "criterion__position", "criterion_id"
-            )
-        )
+        sections = _sections(proposal)
         by_name = access.partnership
         if by_name is None:
             by_name = partnership_rows(proposal, request.user)
