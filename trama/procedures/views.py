@@ -1095,6 +1095,7 @@ def proposal_form(request, pk, which):
             # The first field takes the focus: the person asked for this form.
             first = next(iter(form.fields.values()))
             first.widget.attrs["autofocus"] = True
+        context["autofocus"] = True  # the partner search, written out in the template
         return render(request, f"procedures/proposal_detail.html#{partial}", context)
     context.update(partial=f"procedures/proposal_detail.html#{partial}", title=title)
     context["back_url"] = _proposal_url(access.proposal, anchor)

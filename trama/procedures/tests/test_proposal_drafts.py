@@ -273,8 +273,9 @@ def test_it_opens_the_plan_documents_and_partner_forms_on_demand(bodies, call, d
         assert "<html" not in in_place and f'<div id="{which}-form">' in in_place
         assert field in in_place and f'action="{act}"' in in_place
     # The first field of the plan form takes the focus when it opens in place.
-    in_place = tom.get(reverse("procedures:proposal_line_form", args=[draft.pk]), **HTMX)
-    assert "autofocus" in in_place.content.decode()
+    for form_name, _act, field in forms.values():
+        in_place = tom.get(reverse(f"procedures:{form_name}", args=[draft.pk]), **HTMX)
+        assert "autofocus" in in_place.content.decode()
     # Only the lead's administrators open them: a partner's member can't, an outsider doesn't
     # know the draft exists.
     services.invite_partner(draft, by=bodies.tom, organization=bodies.coop)
@@ -299,3 +300,31 @@ def test_a_refused_line_comes_back_open_with_its_reason(bodies, call, draft, cli
     shown = response.content.decode()
     assert response.status_code == 400 and 'value="Ore di educatore"' in shown
     assert "<html" not in shown and 'id="id_line_year_error"' in shown
+
+
+def test_the_partnership_sql_reads_what_the_orm_reads(bodies, call, draft):
+    """The draft page reads its partnership through SQL written once (access.py): the same
+    rows, bodies, memberships and proposal as the ORM's query, for members and others."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from trama.procedures.access import _partnership_with_proposal, partnership_rows
+
+    services.invite_partner(draft, by=bodies.tom, organization=bodies.coop)
+    services.invite_partner(draft, by=bodies.tom, organization=bodies.aps)
+    fields = ("pk", "role", "confirmed_at", "has_admin", "membership_id", "membership_role")
+    fields += ("membership_created_at",)
+    for user in (bodies.tom, bodies.pat, bodies.oscar, AnonymousUser()):
+        orm = partnership_rows(draft.pk, user, with_proposal=True)
+        sql = _partnership_with_proposal(draft.pk, user)
+        assert len(orm) == len(sql) == 3
+        for a, b in zip(orm, sql, strict=True):
+            assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+            assert a.organization.__dict__.keys() >= {"name", "slug"}
+            assert {k: v for k, v in a.organization.__dict__.items() if k != "_state"} == {
+                k: v for k, v in b.organization.__dict__.items() if k != "_state"
+            }
+            for x, y in ((a.proposal, b.proposal), (a.proposal.procedure, b.proposal.procedure)):
+                assert {k: v for k, v in x.__dict__.items() if k != "_state"} == {
+                    k: v for k, v in y.__dict__.items() if k != "_state"
+                }
+    assert _partnership_with_proposal(draft.pk + 1000, bodies.tom) == []
