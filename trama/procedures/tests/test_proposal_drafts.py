@@ -272,8 +272,8 @@ def test_it_opens_the_plan_documents_and_partner_forms_on_demand(bodies, call, d
         in_place = tom.get(url, **HTMX).content.decode()
         assert "<html" not in in_place and f'<div id="{which}-form">' in in_place
         assert field in in_place and f'action="{act}"' in in_place
-    # The first field of the plan form takes the focus when it opens in place.
-    for form_name, _act, field in forms.values():
+    # The first field of each form takes the focus when it opens in place.
+    for form_name, _act, _field in forms.values():
         in_place = tom.get(reverse(f"procedures:{form_name}", args=[draft.pk]), **HTMX)
         assert "autofocus" in in_place.content.decode()
     # Only the lead's administrators open them: a partner's member can't, an outsider doesn't
