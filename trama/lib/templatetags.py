@@ -4,9 +4,12 @@ Amounts and quantities are shown the Italian way in every language, the way peop
 them back into the forms: ``{{ entry.amount|amount }}`` → ``150.000,00 €``.
 """
 
+import threading
+from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -128,3 +131,49 @@ def field_html(field):
             field.as_widget(),
         )
     return format_html("{}  {}{}</div>", control, help_text, errors_html)
+
+
+# --- frames: markup kept rendered, in this process, under exactly what it shows ----------
+
+FRAMES = 2000
+_frames: OrderedDict = OrderedDict()
+_frames_lock = threading.Lock()
+
+
+class FrameNode(template.Node):
+    def __init__(self, nodelist, name, vary_on):
+        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
+
+    def render(self, context):
+        key = (
+            self.name,
+            translation.get_language(),
+            *(str(value.resolve(context)) for value in self.vary_on),
+        )
+        html = _frames.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            with _frames_lock:
+                _frames[key] = html
+                while len(_frames) > FRAMES:
+                    _frames.popitem(last=False)
+        return html
+
+
+@register.tag
+def frame(parser, token):
+    """``{% frame "name" value… %}…{% endframe %}``: the markup inside, rendered once per
+    language and combination of the values, then kept in this process's memory.
+
+    For the frame of every page (base.html), the same on every request: whatever the markup
+    shows must be among the values (a person's name, the section of the site), and it must
+    hold nothing that changes from one request to the next (no CSRF token, no query string).
+    A deploy, which restarts the processes, starts afresh.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% frame %} needs a name")
+    nodelist = parser.parse(("endframe",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    return FrameNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])

@@ -17,8 +17,10 @@ body.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import (
     CharField,
     DateTimeField,
@@ -35,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trama.organizations.access import is_member
-from trama.organizations.models import Membership
+from trama.organizations.models import Membership, Organization
 
 from . import workflow
 from .models import CommissionMember, Declaration, Procedure, Proposal, ProposalPartner
@@ -326,14 +328,18 @@ def partner_of(user, proposal) -> tuple[ProposalPartner | None, Membership | Non
     return _first_reading(rows, user, proposal)
 
 
-def partnership_rows(proposal, user) -> list[ProposalPartner]:
+def partnership_rows(proposal, user, *, with_proposal: bool = False) -> list[ProposalPartner]:
     """The whole partnership with its bodies, in one query, by body name. Each row carries
     whether anyone administers the body on Trama (`has_admin`, as partners_without_admin
-    asks) and the user's membership in it (`membership_*`, None where they have none)."""
+    asks) and the user's membership in it (`membership_*`, None where they have none).
+
+    `proposal` may be a primary key: with `with_proposal`, the rows bring the proposal and
+    its procedure along (one Proposal for them all), sparing the page a query of its own."""
     memberships = Membership.objects.filter(organization=OuterRef("organization_id"))
-    rows = proposal.partners.select_related("organization").annotate(
-        has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN))
-    )
+    related = ("organization", "proposal__procedure") if with_proposal else ("organization",)
+    pk = proposal if isinstance(proposal, int) else proposal.pk
+    rows = ProposalPartner.objects.filter(proposal_id=pk).select_related(*related)
+    rows = rows.annotate(has_admin=Exists(memberships.filter(role=Membership.Role.ADMIN)))
     if user is not None and user.is_authenticated:
         rows = rows.annotate(
             mine=FilteredRelation(
@@ -349,7 +355,77 @@ def partnership_rows(proposal, user) -> list[ProposalPartner]:
             membership_role=Value(None, CharField()),
             membership_created_at=Value(None, DateTimeField()),
         )
-    return list(rows.order_by("organization__name", "organization_id"))
+    rows = list(rows.order_by("organization__name", "organization_id"))
+    if with_proposal and rows:
+        proposal = rows[0].proposal
+        for row in rows:
+            row.proposal = proposal
+    return rows
+
+
+def _columns(alias: str, model) -> tuple[str, list[str]]:
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    return (
+        ", ".join(f"{alias}.{quote(f.column)}" for f in fields),
+        [f.attname for f in fields],
+    )
+
+
+@cache
+def _partnership_sql() -> tuple[str, list, list, list, list]:
+    """The SQL of `partnership_rows(pk, user, with_proposal=True)`, written once: the ORM
+    spends more time building that query (a filtered relation, a subquery, three joins)
+    than PostgreSQL spends answering it, and the draft page asks it on every request.
+    `test_the_partnership_sql_reads_what_the_orm_reads` holds the two to the same rows."""
+    table = connection.ops.quote_name
+    partner_cols, partner_names = _columns("pp", ProposalPartner)
+    org_cols, org_names = _columns("o", Organization)
+    proposal_cols, proposal_names = _columns("p", Proposal)
+    procedure_cols, procedure_names = _columns("pr", Procedure)
+    membership = table(Membership._meta.db_table)
+    # Names from the models' metadata only; every value is a parameter.
+    sql = (
+        f"SELECT {partner_cols}, {org_cols}, {proposal_cols}, {procedure_cols}, "  # noqa: S608
+        f"EXISTS(SELECT 1 FROM {membership} a WHERE a.organization_id = pp.organization_id "
+        "AND a.role = %s), m.id, m.role, m.created_at "
+        f"FROM {table(ProposalPartner._meta.db_table)} pp "
+        f"JOIN {table(Organization._meta.db_table)} o ON o.id = pp.organization_id "
+        f"JOIN {table(Proposal._meta.db_table)} p ON p.id = pp.proposal_id "
+        f"JOIN {table(Procedure._meta.db_table)} pr ON pr.id = p.procedure_id "
+        f"LEFT JOIN {membership} m ON m.organization_id = pp.organization_id AND m.user_id = %s "
+        "WHERE pp.proposal_id = %s ORDER BY o.name ASC, pp.organization_id ASC"
+    )
+    return sql, partner_names, org_names, proposal_names, procedure_names
+
+
+def _partnership_with_proposal(pk, user) -> list[ProposalPartner]:
+    """`partnership_rows(pk, user, with_proposal=True)`, through the SQL above."""
+    sql, partner_names, org_names, proposal_names, procedure_names = _partnership_sql()
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Membership.Role.ADMIN.value, user_id, pk])
+        found = cursor.fetchall()
+    rows, proposal = [], None
+    db = connection.alias
+    ends = [len(partner_names)]
+    for names in (org_names, proposal_names, procedure_names):
+        ends.append(ends[-1] + len(names))
+    for values in found:
+        row = ProposalPartner.from_db(db, partner_names, values[: ends[0]])
+        organization = Organization.from_db(db, org_names, values[ends[0] : ends[1]])
+        ProposalPartner.organization.field.set_cached_value(row, organization)
+        if proposal is None:
+            proposal = Proposal.from_db(db, proposal_names, values[ends[1] : ends[2]])
+            procedure = Procedure.from_db(db, procedure_names, values[ends[2] : ends[3]])
+            Proposal.procedure.field.set_cached_value(proposal, procedure)
+        ProposalPartner.proposal.field.set_cached_value(row, proposal)
+        has_admin, membership_id, role, created_at = values[ends[3] :]
+        row.has_admin = has_admin
+        row.membership_id, row.membership_role = membership_id, role
+        row.membership_created_at = created_at
+        rows.append(row)
+    return rows
 
 
 def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) -> ProposalAccess:
@@ -363,17 +439,22 @@ def access_proposal(user, pk, *, edit: bool = False, partnership: bool = False) 
     open a selected proposal opens to it: the table bodies' members and the officers.
     Drafts never leave the partnership.
     """
-    # get(), not first(): first() sorts by the model's ordering, which joins the program.
-    try:
-        proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
-    except Proposal.DoesNotExist:
-        proposal = None
-    if proposal is None:
-        raise Http404(_("No such proposal."))
-    rows = None
+    rows = proposal = None
     if partnership:
-        # The page shows the whole partnership: read it once, and find the user's body in it.
-        rows = partnership_rows(proposal, user)
+        # The page shows the whole partnership: read it once, with the proposal and its
+        # procedure, and find the user's body in it; the lead body is one of its rows.
+        rows = _partnership_with_proposal(pk, user)
+        proposal = rows[0].proposal if rows else None
+        for row in rows:
+            if proposal is not None and row.organization_id == proposal.lead_id:
+                proposal.lead = row.organization
+    if proposal is None:
+        # get(), not first(): first() sorts by the model's ordering, which joins the program.
+        try:
+            proposal = Proposal.objects.select_related("procedure__owner", "lead").get(pk=pk)
+        except Proposal.DoesNotExist:
+            raise Http404(_("No such proposal.")) from None
+    if partnership:
         partner, membership = _first_reading(
             sorted(rows, key=lambda p: (p.role, p.pk)), user, proposal
         )

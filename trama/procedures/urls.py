@@ -53,6 +53,11 @@ urlpatterns = [
     ),
     path("proposte/<int:pk>/modifica/", views.proposal_update, name="proposal_update"),
     path("proposte/<int:pk>/piano/", views.proposal_add_line, name="proposal_add_line"),
+    path(
+        "proposte/<int:pk>/piano/nuova-risorsa/",
+        views.proposal_line_form,
+        name="proposal_line_form",
+    ),
     path("proposte/<int:pk>/piano/totale/", views.proposal_total, name="proposal_total"),
     path(
         "proposte/<int:pk>/piano/<int:line_id>/togli/",
@@ -60,6 +65,11 @@ urlpatterns = [
         name="proposal_remove_line",
     ),
     path("proposte/<int:pk>/documenti/", views.proposal_attach, name="proposal_attach"),
+    path(
+        "proposte/<int:pk>/documenti/allega/",
+        views.proposal_files_form,
+        name="proposal_files_form",
+    ),
     path(
         "proposte/<int:pk>/documenti/<int:file_id>/sostituisci/",
         views.proposal_replace_file,
@@ -71,6 +81,11 @@ urlpatterns = [
         name="proposal_remove_file",
     ),
     path("proposte/<int:pk>/partner/", views.proposal_invite, name="proposal_invite"),
+    path(
+        "proposte/<int:pk>/partner/aggiungi/",
+        views.proposal_partner_form,
+        name="proposal_partner_form",
+    ),
     path(
         "proposte/<int:pk>/partner/cerca/",
         views.proposal_partner_search,

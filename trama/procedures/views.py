@@ -65,7 +65,16 @@ from .forms import (
     call_rows,
     with_added_row,
 )
-from .models import BudgetLine, Procedure, Proposal, ProposalFile, ProposalPartner, Receipt
+from .models import (
+    BudgetLine,
+    Criterion,
+    Procedure,
+    Proposal,
+    ProposalFile,
+    ProposalPartner,
+    ProposalSection,
+    Receipt,
+)
 from .moments import next_public_moment
 from .pdf import receipt_pdf
 from .services.proposals import missing_for_submission, partner_candidates, partners_without_admin
@@ -640,8 +649,26 @@ def proposal_detail(request, pk):
     return proposal_page(request, access, search=search)
 
 
-def _plan_context(proposal) -> dict:
-    lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
+def _plan_context(proposal, partner_bodies=None) -> dict:
+    """The plan's lines with their bodies. `partner_bodies`: the partnership's bodies, when
+    the page has read them: each line's contributor is one of them (a partner leaves with its
+    lines), and its funder one of the funders kept in the cache; then the lines are read
+    alone, and only a body found in neither is read with them."""
+    if partner_bodies is None:
+        lines = list(proposal.budget_lines.select_related("contributor", "funder").order_by("pk"))
+    else:
+        lines = list(proposal.budget_lines.order_by("pk"))
+        bodies = {org.pk: org for org in partner_bodies}
+        if any(line.funder_id is not None for line in lines):
+            bodies.update((org.pk, org) for org in _funders() if org.pk not in bodies)
+        wanted = {line.contributor_id for line in lines} | {line.funder_id for line in lines}
+        missing = wanted - bodies.keys() - {None}
+        if missing:
+            bodies.update(Organization.objects.in_bulk(missing))
+        for line in lines:
+            line.contributor = bodies[line.contributor_id]
+            if line.funder_id is not None:
+                line.funder = bodies[line.funder_id]
     return {
         "lines": lines,
         "lines_total": sum((line.amount for line in lines), Decimal("0")),
@@ -653,6 +680,38 @@ def _documents_context(proposal) -> dict:
 
 
 FUNDERS_SECONDS = 600
+CRITERIA_SECONDS = 600
+
+
+def _sections(proposal) -> list[ProposalSection]:
+    """The proposal's sections with their criteria, in the criteria's order. The call's
+    criteria are kept in the shared cache under the version of the procedures' scope (any
+    write to a call or a proposal renews it); the sections are read alone."""
+    key = f"trama:criteria:{proposal.procedure_id}:{cache_versions(('procedures',))}"
+    rows = cache.get(key)
+    if rows is None:
+        criteria = Criterion.objects.filter(procedure_id=proposal.procedure_id)
+        rows = list(criteria.values_list("pk", "position", "title", "description", "max_points"))
+        cache.set(key, rows, CRITERIA_SECONDS)
+    criteria = {
+        pk: Criterion(
+            pk=pk,
+            procedure_id=proposal.procedure_id,
+            position=position,
+            title=title,
+            description=description,
+            max_points=max_points,
+        )
+        for pk, position, title, description, max_points in rows
+    }
+    sections = list(proposal.sections.order_by())
+    missing = {s.criterion_id for s in sections} - criteria.keys()
+    if missing:  # a criterion of another call: never, but then read as it is
+        criteria.update(Criterion.objects.in_bulk(missing))
+    for section in sections:
+        section.criterion = criteria[section.criterion_id]
+    sections.sort(key=lambda s: (s.criterion.position, s.criterion_id))
+    return sections
 
 
 def _funders() -> list[Organization]:
@@ -667,8 +726,19 @@ def _funders() -> list[Organization]:
     return [Organization(pk=pk, name=name, kind=Organization.Kind.FUNDER) for pk, name in rows]
 
 
-def proposal_context(request, access, forms: PageForms, search=None) -> dict:
-    """What the proposal's page shows this user; `forms` carries a failed form as typed."""
+# The page's secondary forms (a plan line, documents, a partner), each behind a link to a
+# page of its own that htmx opens in place: the draft page renders them only when asked —
+# a fragment after an act, a search, or one that failed and comes back as typed.
+LAZY_FORMS = ("line", "files", "partner")
+
+
+def proposal_context(
+    request, access, forms: PageForms, search=None, open_forms: frozenset = frozenset()
+) -> dict:
+    """What the proposal's page shows this user; `forms` carries a failed form as typed.
+
+    `open_forms`: which of LAZY_FORMS to render (the others are links to their own page).
+    """
     proposal = access.proposal
     procedure = proposal.procedure
     context = {
@@ -701,12 +771,11 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             )
             for item in requests
         ]
-        sections = list(
-            proposal.sections.select_related("criterion").order_by(
-                "criterion__position", "criterion_id"
-            )
-        )
-        plan = _plan_context(proposal)
+        sections = _sections(proposal)
+        by_name = access.partnership
+        if by_name is None:
+            by_name = partnership_rows(proposal, request.user)
+        plan = _plan_context(proposal, [p.organization for p in by_name])
         open_draft = access.proposal.state == Proposal.State.DRAFT and procedure.is_open()
         pledged = {}
         for line in plan["lines"]:
@@ -714,9 +783,6 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             pledged[line.contributor_id] = (count + 1, total + line.amount)
         partners = []
         # Read by body name, the order of the plan form's list of partners; shown by role.
-        by_name = access.partnership
-        if by_name is None:
-            by_name = partnership_rows(proposal, request.user)
         partner_rows = sorted(by_name, key=lambda p: p.pk)
         partner_rows.sort(key=lambda p: p.role, reverse=True)  # the models order: -role, pk
         for partner in partner_rows:
@@ -746,9 +812,40 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
             **_documents_context(proposal),
         )
         if access.can_edit:
-            search = search or PartnerSearchForm()
-            query = search.cleaned_data.get("partner_q", "") if search.is_valid() else ""
+            query = ""
+            if search is not None and search.is_valid():
+                query = search.cleaned_data.get("partner_q", "")
+            opened = set(open_forms)
+            if forms.key in LAZY_FORMS:
+                opened.add(forms.key)
+            if query or (search is not None and search.is_bound):
+                opened.add("partner")
+            if "partner" in opened:
+                search = search or PartnerSearchForm()
+                context.update(
+                    search_form=search,
+                    partner_query=query,
+                    candidates=partner_candidates(proposal, query) if query else [],
+                    partner_form=forms.get("partner", PartnerForm),
+                )
+            if "line" in opened:
+                context["line_form"] = forms.get(
+                    "line",
+                    lambda: BudgetLineForm(
+                        proposal=proposal,
+                        partner_bodies=[p.organization for p in by_name],
+                        funders=_funders(),
+                        auto_id="id_line_%s",
+                    ),
+                )
+            if "files" in opened:
+                context["files_form"] = forms.get(
+                    "files", lambda: ProposalFilesForm(auto_id="id_files_%s")
+                )
             context.update(
+                line_form_url=reverse("procedures:proposal_line_form", args=[proposal.pk]),
+                files_form_url=reverse("procedures:proposal_files_form", args=[proposal.pk]),
+                partner_form_url=reverse("procedures:proposal_partner_form", args=[proposal.pk]),
                 draft_form=forms.get(
                     "draft",
                     lambda: ProposalDraftForm(
@@ -761,23 +858,9 @@ def proposal_context(request, access, forms: PageForms, search=None) -> dict:
                         initial={"budget_total": proposal.budget_total}, auto_id="id_total_%s"
                     ),
                 ),
-                line_form=forms.get(
-                    "line",
-                    lambda: BudgetLineForm(
-                        proposal=proposal,
-                        partner_bodies=[p.organization for p in by_name],
-                        funders=_funders(),
-                        auto_id="id_line_%s",
-                    ),
-                ),
-                files_form=forms.get("files", lambda: ProposalFilesForm(auto_id="id_files_%s")),
                 replace_failed=(forms.key[1], forms.get(forms.key, None))
                 if isinstance(forms.key, tuple) and forms.key[0] == "replace"
                 else None,
-                search_form=search,
-                partner_query=query,
-                candidates=partner_candidates(proposal, query) if query else [],
-                partner_form=forms.get("partner", PartnerForm),
                 missing=missing_for_submission(
                     proposal,
                     partners=partner_rows,
@@ -804,10 +887,13 @@ def proposal_page(request, access, forms: PageForms | None = None, search=None):
 
 
 def proposal_fragment(request, access, partial: str, forms: PageForms | None = None, notice=""):
-    """For htmx: one part of the draft page (plan or documents) and the checklist beside it."""
+    """For htmx: one part of the draft page (plan or documents) and the checklist beside it.
+
+    The part comes back with its form open: whoever just added a line may add another.
+    """
     forms = forms or PageForms()
     access.proposal.refresh_from_db()  # the service saved its own copy
-    context = proposal_context(request, access, forms)
+    context = proposal_context(request, access, forms, open_forms=frozenset(LAZY_FORMS))
     context["notice"] = notice
     template = "procedures/proposal_detail.html"
     html = render_to_string(f"{template}#{partial}", context, request=request)
@@ -997,6 +1083,51 @@ def proposal_remove_file(request, pk, file_id):
         _("Document removed."),
         partial="documents",
     )
+
+
+_FORM_PAGES = {
+    # which: (partial, the page's title, the page's anchor to go back to)
+    "line": ("line-form", _("Add a resource to the budget plan"), "plan"),
+    "files": ("files-form", _("Attach documents"), "documents"),
+    "partner": ("partner-form", _("Add a partner"), "partners"),
+}
+
+
+def proposal_form(request, pk, which):
+    """One of the draft page's secondary forms: in place for htmx, a page of its own
+    without JavaScript. It posts where the page's form would, and the act answers alike."""
+    access = access_proposal(request.user, pk, edit=True, partnership=True)
+    partial, title, anchor = _FORM_PAGES[which]
+    context = proposal_context(request, access, PageForms(), open_forms=frozenset([which]))
+    if request.htmx:
+        form = context.get({"line": "line_form", "files": "files_form"}.get(which, ""))
+        if form is not None:
+            # The first field takes the focus: the person asked for this form.
+            first = next(iter(form.fields.values()))
+            first.widget.attrs["autofocus"] = True
+        context["autofocus"] = True  # the partner search, written out in the template
+        return render(request, f"procedures/proposal_detail.html#{partial}", context)
+    context.update(partial=f"procedures/proposal_detail.html#{partial}", title=title)
+    context["back_url"] = _proposal_url(access.proposal, anchor)
+    return render(request, "procedures/proposal_form.html", context)
+
+
+@login_required
+@require_GET
+def proposal_line_form(request, pk):
+    return proposal_form(request, pk, "line")
+
+
+@login_required
+@require_GET
+def proposal_files_form(request, pk):
+    return proposal_form(request, pk, "files")
+
+
+@login_required
+@require_GET
+def proposal_partner_form(request, pk):
+    return proposal_form(request, pk, "partner")
 
 
 @login_required

@@ -179,6 +179,20 @@ def test_the_header_switches_the_active_organisation(personas, client_for):
     assert client.session["active_org"] == personas.coop.pk
 
 
+def test_the_header_shows_the_bodies_as_they_are_now(personas, client_for):
+    """The header's bodies are kept between pages, yet a change shows on the next one."""
+    client = client_for(personas.tom)
+    option = f'<option value="{personas.coop.pk}"'
+    assert option in client.get("/enti/").content.decode()
+    personas.coop.name = "Cooperativa Arcobaleno Nuova"
+    personas.coop.save()
+    assert "Cooperativa Arcobaleno Nuova</option>" in client.get("/enti/").content.decode()
+    Membership.objects.filter(user=personas.tom, organization=personas.coop).delete()
+    assert option not in client.get("/enti/").content.decode()
+    Membership.objects.create(user=personas.tom, organization=personas.coop, role="MEMBER")
+    assert option in client.get("/enti/").content.decode()
+
+
 def test_the_switch_does_not_redirect_off_site(personas, client_for):
     response = client_for(personas.tom).post(
         reverse("organizations:switch"),

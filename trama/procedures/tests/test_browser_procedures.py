@@ -16,6 +16,7 @@ from trama.conftest import make_org, make_user
 from trama.pages.tests import test_browser_journeys as journeys
 from trama.pages.tests.test_browser_journeys import assert_accessible, screenshot, sign_in, visit
 from trama.procedures.models import Procedure
+from trama.procedures.tests.test_browser_proposals import open_form
 from trama.programs.services import create_program
 
 pytestmark = pytest.mark.browser
@@ -62,9 +63,11 @@ def write_and_submit(page, call, lead, title, form, year, *, hours):
     page.locator("#id_total_budget_total").fill(total)
     page.get_by_role("button", name="Salva il totale").click()
     expect(page.get_by_text("Totale del piano economico salvato.")).to_be_visible()
+    open_form(page, "files")
     page.locator("#id_files_files").set_input_files(str(form))
     page.get_by_role("button", name="Allega i documenti").click()
     expect(page.get_by_test_id("document")).to_have_count(1)
+    open_form(page, "line")
     page.locator("#id_line_contributor").select_option(str(lead.pk))
     page.locator("#id_line_source").select_option("OWN_RESOURCES")
     page.locator("#id_line_category").select_option("PROFESSIONAL")

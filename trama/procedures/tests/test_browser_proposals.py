@@ -75,7 +75,17 @@ def people(territories, settings, tmp_path):
     return {"call": call, "consortium": consortium, "coop": coop, "year": year}
 
 
+def open_form(page, which):
+    """Open one of the draft page's secondary forms (line, files, partner): a link where it
+    is closed, which htmx turns into the form in place."""
+    link = page.locator(f"p#{which}-form > a")
+    if link.count():
+        link.click()
+    expect(page.locator(f"div#{which}-form form").first).to_be_visible()
+
+
 def add_line(page, lead, year, description, amount):
+    open_form(page, "line")
     page.locator("#id_line_contributor").select_option(str(lead.pk))
     page.locator("#id_line_year").fill(str(year))
     page.locator("#id_line_description").fill(description)
@@ -110,6 +120,7 @@ def test_a_draft_keeps_every_piece_of_work_and_is_submitted_once(new_page, peopl
     expect(tom.locator("#autosave-status")).to_contain_text(re.compile(r"Salvato alle \d\d:\d\d"))
 
     # The document is kept on the draft, shown with its name and size.
+    open_form(tom, "files")
     tom.locator("#id_files_files").set_input_files(str(form))
     tom.get_by_role("button", name="Allega i documenti").click()
     expect(tom.get_by_test_id("document")).to_contain_text("domanda firmata.pdf")
@@ -140,6 +151,7 @@ def test_a_draft_keeps_every_piece_of_work_and_is_submitted_once(new_page, peopl
     expect(tom.get_by_test_id("plan-line")).to_have_count(1)
 
     # A partner found by name, picked among the results.
+    open_form(tom, "partner")
     tom.locator("#id_partner_q").fill("arcobal")
     expect(tom.locator("#partner-results")).to_contain_text("Cooperativa Arcobaleno")
     tom.get_by_role("button", name="Aggiungi al partenariato").click()

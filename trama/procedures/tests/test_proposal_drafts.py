@@ -192,15 +192,21 @@ def test_the_draft_page_reads_in_bounded_queries(
         services.attach_file(draft, by=bodies.tom, upload=pdf(f"doc{n}.pdf"))
     client = client_for(bodies.tom)
     # Session, user, 2FA check; proposal, partnership (with access); sections, plan, documents;
-    # the header's bodies and notifications; the funders the plan form lists.
-    with django_assert_max_num_queries(11):
+    # the header's bodies and notifications. The plan form is a link to its own page.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("procedures:proposal", args=[draft.pk]))
     page = response.content.decode()
     assert response.status_code == 200 and "Voce 11" in page
-    # The plan form lists the partner bodies by name; the partnership is in its own order.
+    # The plan form lists the partner bodies by name (and the funders, read once and kept).
+    with django_assert_max_num_queries(11):
+        form_page = client.get(reverse("procedures:proposal_line_form", args=[draft.pk]))
+    form_page = form_page.content.decode()
     by_name = Organization.objects.filter(pk__in=[bodies.consortium.pk, bodies.coop.pk])
-    options = [page.index(f'<option value="{pk}"') for pk in by_name.values_list("pk", flat=True)]
-    assert options == sorted(options)
+    options = [
+        form_page.index(f'<option value="{pk}"') for pk in by_name.values_list("pk", flat=True)
+    ]
+    assert len(options) == 2 and options == sorted(options)
+    # The partnership is in its own order.
     shown = [
         page.index(f"<strong>{escape(p.organization.name)}</strong> —")
         for p in draft.partners.select_related("organization")
@@ -210,7 +216,7 @@ def test_the_draft_page_reads_in_bounded_queries(
 
 def test_it_lists_the_funders_as_they_are_now(bodies, call, draft, client_for):
     """The plan form's funders are kept between visits: a change to a body shows at once."""
-    page = reverse("procedures:proposal", args=[draft.pk])
+    page = reverse("procedures:proposal_line_form", args=[draft.pk])
     client = client_for(bodies.tom)
     option = f'<option value="{bodies.foundation.pk}">'
     assert f"{option}Fondazione del Lario</option>" in client.get(page).content.decode()
@@ -241,3 +247,84 @@ def test_autosave_and_search_stay_sealed_to_a_newcomer(bodies, call, client_for,
     copy.refresh_from_db()
     assert copy.title == proposal.title
     assert not copy.sections.filter(text__startswith="X").exists()
+
+
+def test_it_opens_the_plan_documents_and_partner_forms_on_demand(bodies, call, draft, client_for):
+    """The draft page links each secondary form; without JavaScript the link is a page of its
+    own with the form, posting where the page's own would; with htmx it opens in place."""
+    tom = client_for(bodies.tom)
+    page = tom.get(reverse("procedures:proposal", args=[draft.pk])).content.decode()
+    forms = {
+        "line": ("proposal_line_form", "proposal_add_line", 'id="id_line_description"'),
+        "files": ("proposal_files_form", "proposal_attach", 'id="id_files_files"'),
+        "partner": ("proposal_partner_form", "proposal_invite", 'id="id_partner_q"'),
+    }
+    for which, (form_name, act_name, field) in forms.items():
+        url = reverse(f"procedures:{form_name}", args=[draft.pk])
+        act = reverse(f"procedures:{act_name}", args=[draft.pk])
+        assert f'<p id="{which}-form"><a' in page and f'href="{url}"' in page
+        assert field not in page
+        alone = tom.get(url)
+        shown = alone.content.decode()
+        assert alone.status_code == 200 and "<h1>" in shown and field in shown
+        assert f'action="{act}"' in shown
+        assert f'href="{reverse("procedures:proposal", args=[draft.pk])}#' in shown  # way back
+        in_place = tom.get(url, **HTMX).content.decode()
+        assert "<html" not in in_place and f'<div id="{which}-form">' in in_place
+        assert field in in_place and f'action="{act}"' in in_place
+    # The first field of each form takes the focus when it opens in place.
+    for form_name, _act, _field in forms.values():
+        in_place = tom.get(reverse(f"procedures:{form_name}", args=[draft.pk]), **HTMX)
+        assert "autofocus" in in_place.content.decode()
+    # Only the lead's administrators open them: a partner's member can't, an outsider doesn't
+    # know the draft exists.
+    services.invite_partner(draft, by=bodies.tom, organization=bodies.coop)
+    for form_name, _act, _field in forms.values():
+        url = reverse(f"procedures:{form_name}", args=[draft.pk])
+        assert client_for(bodies.pat).get(url).status_code == 403
+        assert client_for(bodies.oscar).get(url).status_code == 404
+
+
+def test_a_refused_line_comes_back_open_with_its_reason(bodies, call, draft, client_for):
+    """Without JavaScript a refused line shows the whole page again, its form open as typed;
+    with htmx the plan comes back with the form open."""
+    tom = client_for(bodies.tom)
+    url = reverse("procedures:proposal_add_line", args=[draft.pk])
+    data = {"contributor": bodies.consortium.pk, "source": "OWN_RESOURCES"}
+    data |= {"category": "ECONOMIC", "year": "1900", "description": "Ore di educatore"}
+    response = tom.post(url, data)
+    shown = response.content.decode()
+    assert response.status_code == 400 and 'id="id_line_year_error"' in shown
+    assert 'value="Ore di educatore"' in shown
+    response = tom.post(url, data, **HTMX)
+    shown = response.content.decode()
+    assert response.status_code == 400 and 'value="Ore di educatore"' in shown
+    assert "<html" not in shown and 'id="id_line_year_error"' in shown
+
+
+def test_the_partnership_sql_reads_what_the_orm_reads(bodies, call, draft):
+    """The draft page reads its partnership through SQL written once (access.py): the same
+    rows, bodies, memberships and proposal as the ORM's query, for members and others."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from trama.procedures.access import _partnership_with_proposal, partnership_rows
+
+    services.invite_partner(draft, by=bodies.tom, organization=bodies.coop)
+    services.invite_partner(draft, by=bodies.tom, organization=bodies.aps)
+    fields = ("pk", "role", "confirmed_at", "has_admin", "membership_id", "membership_role")
+    fields += ("membership_created_at",)
+    for user in (bodies.tom, bodies.pat, bodies.oscar, AnonymousUser()):
+        orm = partnership_rows(draft.pk, user, with_proposal=True)
+        sql = _partnership_with_proposal(draft.pk, user)
+        assert len(orm) == len(sql) == 3
+        for a, b in zip(orm, sql, strict=True):
+            assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+            assert a.organization.__dict__.keys() >= {"name", "slug"}
+            assert {k: v for k, v in a.organization.__dict__.items() if k != "_state"} == {
+                k: v for k, v in b.organization.__dict__.items() if k != "_state"
+            }
+            for x, y in ((a.proposal, b.proposal), (a.proposal.procedure, b.proposal.procedure)):
+                assert {k: v for k, v in x.__dict__.items() if k != "_state"} == {
+                    k: v for k, v in y.__dict__.items() if k != "_state"
+                }
+    assert _partnership_with_proposal(draft.pk + 1000, bodies.tom) == []

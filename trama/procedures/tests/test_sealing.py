@@ -53,6 +53,10 @@ ROUTES = {
     "procedures:proposal_withdraw": {"pk": "proposal"},
     "procedures:proposal_confirm": {"pk": "proposal"},
     "procedures:proposal_partner_search": {"pk": "proposal"},
+    # The draft page's secondary forms, each on a page of its own (or in place, with htmx).
+    "procedures:proposal_line_form": {"pk": "proposal"},
+    "procedures:proposal_files_form": {"pk": "proposal"},
+    "procedures:proposal_partner_form": {"pk": "proposal"},
     "procedures:receipt_json": {"pk": "proposal"},
     "procedures:minutes": {"pk": "call"},
     # The co-design table: after the ranking only (404, or back to the call, before it).
