@@ -33,7 +33,16 @@ from django.utils.translation import gettext_lazy as _
 # A .p7m signed again and again is a few layers deep; far more is a crafted file.
 MAX_LAYERS = 8
 # What the parsers raise on a damaged or crafted file (pyHanko adds its own PdfError).
-_PARSING_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
+# pyHanko checks some of its input with `assert`: a damaged PDF may raise AssertionError.
+_PARSING_ERRORS = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    AssertionError,
+)
 
 _HASHES = {
     "sha256": hashes.SHA256,

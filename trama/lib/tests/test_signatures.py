@@ -245,7 +245,10 @@ def test_it_refuses_what_is_no_signed_file_as_malformed(data):
 _MARIAS_ENVELOPE = make_p7m(AGREEMENT, *signer_identity("Maria Rossi", "RSSMRA80A41F205X"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the same 100 damaged envelopes on every run, so that CI is repeatable.
+@settings(
+    max_examples=100, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_it_refuses_any_damaged_p7m_with_one_of_its_codes(data):
     envelope = bytearray(_MARIAS_ENVELOPE)
