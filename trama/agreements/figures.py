@@ -26,6 +26,7 @@ from trama.ledger.vocabulary import Category, Source
 from trama.lib.cache import bump
 from trama.organizations.models import Organization
 
+from .beneficiaries import group_label
 from .models import (
     Agreement,
     BeneficiaryCount,
@@ -389,7 +390,7 @@ def beneficiaries(reports: list[Report], *, public: bool) -> list[Beneficiaries]
     found = defaultdict(list)
     for row in BeneficiaryCount.objects.filter(report__in=reports):
         shown = None if public and row.count < BeneficiaryCount.PUBLIC_MINIMUM else row.count
-        found[row.report_id].append((row.group, shown))
+        found[row.report_id].append((group_label(row.group), shown))
     return [Beneficiaries(report, found[report.pk]) for report in reports if found[report.pk]]
 
 

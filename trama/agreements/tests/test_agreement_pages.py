@@ -148,6 +148,8 @@ def test_once_signed_the_version_in_force_is_public(personas, client_for):
     visitor = client_for(None)
     page = visitor.get(url)
     assert page.status_code == 200 and "Paolo Sala" in page.content.decode()
+    # A representative's tax code is a person's: for the parties and the public body only.
+    assert "SLAPLA80C01E507Z" not in page.content.decode()
     pdf = visitor.get(f"{url}versioni/1/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert visitor.get(f"{url}versioni/1/docx/").status_code == 404
@@ -156,6 +158,7 @@ def test_once_signed_the_version_in_force_is_public(personas, client_for):
     with zipfile.ZipFile(io.BytesIO(docx.content)) as reading_copy:
         text = reading_copy.read("word/document.xml").decode()
     assert "Paolo Sala" in text and "Riservatezza" in text
+    assert "SLAPLA80C01E507Z" in client_for(personas.tom).get(url).content.decode()
 
 
 def test_the_call_page_leads_to_the_plan_and_the_agreement(personas, client_for):
