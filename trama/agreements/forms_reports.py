@@ -183,14 +183,18 @@ class VerifyForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(
+        label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     amount = AmountField(label=_("Amount (€)"), help_text=_("E.g. 15.000,00."))
     order_number = forms.CharField(label=_("Payment order number"), max_length=80)
 
 
 class CloseForm(forms.Form):
     act_number = forms.CharField(label=_("Act number"), max_length=80)
-    act_date = forms.DateField(label=_("Act date"), widget=forms.DateInput(attrs={"type": "date"}))
+    act_date = forms.DateField(
+        label=_("Act date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reasons = forms.CharField(
         label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
@@ -204,5 +208,7 @@ class TerminateForm(forms.Form):
     )
     act_number = forms.CharField(label=_("Act number"), max_length=80, required=False)
     act_date = forms.DateField(
-        label=_("Act date"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label=_("Act date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
     )

@@ -23,7 +23,9 @@ def _text(label, rows=3, **kwargs):
 
 class CallFilterForm(forms.Form):
     deadline_before = forms.DateField(
-        label=_("Deadline by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Deadline by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = forms.ChoiceField(
@@ -569,10 +571,14 @@ class HistoricalProcedureForm(forms.Form):
         help_text=_("The number of the act that opened it, if any."),
     )
     opened_on = forms.DateField(
-        label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Opened on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     closed_on = forms.DateField(
-        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Closed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
