@@ -111,8 +111,11 @@ def agreement_context(request, access, failed=None) -> dict:
     parties = list(agreement.parties.select_related("organization").order_by("role", "pk"))
     admin_of = _admin_orgs(request.user, parties)
     copies = {}
-    if pending is not None:
-        for copy in SignedCopy.objects.filter(version=pending).select_related("party"):
+    # The signatures of the version awaiting them or, once every party has signed, of the
+    # version in force: who signed it stays visible, with each signed copy.
+    signed_version = pending or in_force
+    if signed_version is not None:
+        for copy in SignedCopy.objects.filter(version=signed_version).select_related("party"):
             copies[copy.party_id] = copy
     to_sign = [
         p for p in parties if p.active and p.organization_id in admin_of and p.pk not in copies
@@ -120,6 +123,7 @@ def agreement_context(request, access, failed=None) -> dict:
     context.update(
         versions=versions,
         pending=pending,
+        signed_version=signed_version,
         parties=parties,
         signatures=[(p, copies.get(p.pk)) for p in parties if p.active],
         missing=[p for p in parties if p.active and p.pk not in copies] if pending else [],

@@ -290,6 +290,9 @@ def test_from_the_ranking_to_the_completed_agreement(new_page, people, tmp_path)
     call.refresh_from_db()
     assert call.state == Procedure.State.AGREED
     rollups_match()
+    # Who signed stays on the agreement's page once it is in force.
+    visit(tom, reverse("agreements:agreement", args=[agreement.pk]))
+    expect(tom.get_by_test_id("signatures")).to_contain_text("Laura Conti (CNTLRA75B41E507Y)")
     # The scheduler starts it on its date.
     assert signing.start_due_agreements() == 1
     dashboard_url = reverse("agreements:dashboard", args=[agreement.pk])
