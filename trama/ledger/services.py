@@ -669,7 +669,9 @@ def _move(entry: LedgerEntry, program, old: str, new: str) -> None:
         )
 
 
-def verify_entry(entry: LedgerEntry, *, by, accept: bool, reason: str = "") -> Verification:
+def verify_entry(
+    entry: LedgerEntry, *, by, accept: bool, reason: str = "", tell: bool = True
+) -> Verification:
     """The owning public body accepts or rejects an actual; the first decision stands."""
     reason = (reason or "").strip()
     if not accept and not reason:
@@ -720,7 +722,9 @@ def verify_entry(entry: LedgerEntry, *, by, accept: bool, reason: str = "") -> V
             target=entry,
             data={"status": verification.status, "reason": reason},
         )
-        if not accept:
+        # `tell=False`: the caller tells the contributor itself, in its own words (a report's
+        # changes requested name the report and what to do in it).
+        if not accept and tell:
             notify.tell_rejected(entry, program, verification)
     return verification
 

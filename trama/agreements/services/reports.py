@@ -492,7 +492,7 @@ def verify_report(
                             )
                         }
                     )
-                verify_entry(line.entry, by=by, accept=False, reason=line_reason)
+                verify_entry(line.entry, by=by, accept=False, reason=line_reason, tell=False)
                 line.change_reason = line_reason[:300]
                 line.save(update_fields=["change_reason"])
             report.state = RState.CHANGES_REQUESTED

@@ -136,6 +136,8 @@ def test_requested_changes_reject_the_named_lines_and_corrections_come_with_resu
         Notification.objects.filter(kind=Kind.REPORT_CHANGES).values_list("recipient", flat=True)
     )
     assert {personas.tom.pk, personas.pat.pk} <= told
+    # Told once, by the report's notice: not again by the ledger's own about the rejection.
+    assert not Notification.objects.filter(kind=Kind.ENTRY_REJECTED).exists()
 
     reports.add_report_line(
         report,
