@@ -684,6 +684,9 @@ def entries_to_verify(standing: Standing) -> list[Batch]:
             reversal__isnull=True,
             program__owner_id__in=standing.public_body_ids,
         )
+        # A report's actuals are verified with their report ("report to verify"), not
+        # one by one: the same work is not offered twice.
+        .exclude(pk__in=ReportLine.objects.filter(entry__isnull=False).values("entry_id"))
     ).filter(verification_status=Verification.Status.PENDING)
     counts = _counts(pending, "program_id")
     if not counts:

@@ -421,6 +421,8 @@ def test_the_task_lists_show_reports_due_to_verify_and_lines_to_correct(personas
     reports.submit_report(report, by=personas.tom)
     assert "report_to_verify" in kinds(personas.alice)
     assert "report_to_verify" not in kinds(personas.eve)  # the RUP's own
+    # Its actuals are verified with the report, not offered again one by one.
+    assert "verify" not in kinds(personas.alice)
     line = report.lines.get(contributor=personas.coop)
     reports.verify_report(report, by=personas.alice, accept=False, lines={line.pk: "Ricevuta"})
     assert "lines_to_correct" in kinds(personas.pat)
