@@ -912,11 +912,13 @@ def reports_due(standing: Standing, agreements) -> list[Task]:
             agreement__parties__organization_id__in=standing.member_ids,
             agreement__parties__role=Party.Role.LEAD,
             agreement__parties__active=True,
-            due_on__lte=horizon,
         )
+        # Due soon or overdue, or sent back by the RUP (whatever its date).
+        .filter(Q(due_on__lte=horizon) | Q(report__state=Report.State.CHANGES_REQUESTED))
         .exclude(report__state__in=[Report.State.SUBMITTED, Report.State.ACCEPTED])
         .annotate(
             lead_id=F("agreement__parties__organization_id"),
+            report_state=F("report__state"),
         )
         .select_related("agreement__procedure")
         .order_by("due_on", "pk")
@@ -926,7 +928,14 @@ def reports_due(standing: Standing, agreements) -> list[Task]:
     for period in periods:
         procedure = period.agreement.procedure
         due = _end_of_day(period.due_on)
-        if due < standing.now:
+        action = _("Prepare the report")
+        if period.report_state == Report.State.CHANGES_REQUESTED:
+            cause = _(
+                "The procedure manager asked for changes to report %(n)s: once the corrected "
+                "lines are in, submit it again."
+            )
+            action = _("Correct and submit again")
+        elif due < standing.now:
             cause = _("Report %(n)s is overdue: it was due on %(date)s.")
         else:
             cause = _("Report %(n)s is due on %(date)s.")
@@ -937,7 +946,7 @@ def reports_due(standing: Standing, agreements) -> list[Task]:
                 procedure.title,
                 cause % {"n": period.number, "date": period.due_on.strftime("%d/%m/%Y")},
                 reverse("agreements:report", args=[period.agreement_id, period.number]),
-                _("Prepare the report"),
+                action,
                 due=due,
             )
         )

@@ -427,6 +427,13 @@ def test_the_task_lists_show_reports_due_to_verify_and_lines_to_correct(personas
     reports.verify_report(report, by=personas.alice, accept=False, lines={line.pk: "Ricevuta"})
     assert "lines_to_correct" in kinds(personas.pat)
     assert "report_to_verify" not in kinds(personas.alice)
+    # The lead's task says what is asked now: correct, then submit again.
+    asked = [
+        t.action
+        for t in coproduction_tasks(standing_of(personas.tom))
+        if t.kind == "report_due" and t.url.endswith(f"/rendiconti/{report.period.number}/")
+    ]
+    assert asked == ["Correct and submit again"]
 
 
 def test_the_scheduler_finds_the_reminders_job(personas, co):
