@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,8 @@ from django.utils.translation import gettext_lazy as _
 MAX_LAYERS = 8
 # What the parsers raise on a damaged or crafted file (pyHanko adds its own PdfError).
 # pyHanko checks some of its input with `assert`: a damaged PDF may raise AssertionError.
+logger = logging.getLogger(__name__)
+
 _PARSING_ERRORS = (
     ValueError,
     KeyError,
@@ -106,9 +109,18 @@ def verify_signed_copy(data: bytes, expected_pdf: bytes) -> list[Signer]:
     """
     if not data:
         raise SignatureError("malformed", detail="empty file")
-    if data.lstrip()[:5] == b"%PDF-":
-        return _verify_pdf(data, expected_pdf)
-    return _verify_p7m(data, expected_pdf)
+    try:
+        if data.lstrip()[:5] == b"%PDF-":
+            return _verify_pdf(data, expected_pdf)
+        return _verify_p7m(data, expected_pdf)
+    except SignatureError:
+        raise
+    except Exception as exc:
+        # The file comes from outside and the parsers below (asn1crypto, pyHanko) raise
+        # whatever their code meets in a damaged file (assertions, decimal errors…): at
+        # this boundary any such failure is a damaged file, told as such, never a 500.
+        logger.info("signed copy refused as malformed: %r", exc)
+        raise SignatureError("malformed", detail=f"{type(exc).__name__}: {exc}") from None
 
 
 # --- CAdES ------------------------------------------------------------------------------
