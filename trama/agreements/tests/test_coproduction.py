@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from trama.agreements.models import Payment, Report
 from trama.agreements.services import closing, payments, reminders, reports
@@ -428,11 +428,12 @@ def test_the_task_lists_show_reports_due_to_verify_and_lines_to_correct(personas
     assert "lines_to_correct" in kinds(personas.pat)
     assert "report_to_verify" not in kinds(personas.alice)
     # The lead's task says what is asked now: correct, then submit again.
-    asked = [
-        t.action
-        for t in coproduction_tasks(standing_of(personas.tom))
-        if t.kind == "report_due" and t.url.endswith(f"/rendiconti/{report.period.number}/")
-    ]
+    with translation.override("en"):
+        asked = [
+            t.action
+            for t in coproduction_tasks(standing_of(personas.tom))
+            if t.kind == "report_due" and t.url.endswith(f"/rendiconti/{report.period.number}/")
+        ]
     assert asked == ["Correct and submit again"]
 
 
