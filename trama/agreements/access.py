@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from trama.organizations.access import member_org_ids
+from trama.organizations.access import acts_for_public_body, member_org_ids
 from trama.procedures import workflow
 from trama.procedures.access import table_bodies
 from trama.procedures.models import Procedure
@@ -68,7 +68,7 @@ def access_agreement(user, pk, *, officer: bool = False, rup: bool = False) -> A
         raise Http404(_("No such agreement."))
     procedure = agreement.procedure
     orgs = member_org_ids(user)
-    is_officer = procedure.owner_id in orgs and procedure.owner.can_act_as_public_body
+    is_officer = acts_for_public_body(procedure.owner, orgs)
     parties = [p for p in agreement.parties.all() if p.organization_id in orgs]
     party_ids = frozenset(p.organization_id for p in parties)
     if agreement.signed_at is None and not (is_officer or party_ids):
