@@ -81,7 +81,11 @@ def open_form(page, which):
     link = page.locator(f"p#{which}-form > a")
     if link.count():
         link.click()
-    expect(page.locator(f"div#{which}-form form").first).to_be_visible()
+    form = page.locator(f"div#{which}-form")
+    expect(form.locator("form").first).to_be_visible()
+    # htmx binds the new form's own triggers (the search as you type) when it settles, a
+    # moment after the form shows; a user can't type that fast, a test can.
+    expect(form).not_to_have_class(re.compile(r"\bhtmx-added\b"))
 
 
 def add_line(page, lead, year, description, amount):
