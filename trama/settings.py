@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "trama.programs",
     "trama.procedures",
     "trama.agreements",
+    "trama.partnerships",
     "trama.ledger",
     "trama.api",
     "trama.pages",

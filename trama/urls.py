@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("trama.ledger.urls")),
     path("", include("trama.procedures.urls")),
     path("", include("trama.agreements.urls")),
+    path("", include("trama.partnerships.urls")),
     path("", include("trama.accounts.urls")),
     path("", include("trama.notifications.urls")),
     path("account/", include("allauth.urls")),

@@ -7,6 +7,7 @@ from django.db import transaction
 from trama.demo.agreements import load_agreement_in_progress
 from trama.demo.calls import load_call_in_evaluation, load_open_call, load_waiting_work
 from trama.demo.ledger import load_lecco_program
+from trama.demo.partnerships import load_lecco_partnerships
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
 from trama.territories.forms import find_municipality
@@ -244,6 +245,11 @@ def load_demo() -> list[tuple[str, str, str]]:
                 )
         load_lecco_program(
             User.objects.get(email="rup@demo.trama.it"), User.objects.get(email="ets@demo.trama.it")
+        )
+        load_lecco_partnerships(
+            User.objects.get(email="rup@demo.trama.it"),
+            User.objects.get(email="ets@demo.trama.it"),
+            staff,
         )
         call = load_open_call(User.objects.get(email="rup@demo.trama.it"))
         load_waiting_work(User.objects.get(email="ets@demo.trama.it"), call)

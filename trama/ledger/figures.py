@@ -38,10 +38,23 @@ class Basis:
 class Scope:
     level: str
     id: int = 0
+    # Several scopes of one level read as one (a municipality's or an ambito's public
+    # bodies: Level.OWNER with their ids); `id` is then unused.
+    ids: tuple = ()
 
     @classmethod
     def country(cls):
         return cls(Level.COUNTRY, 0)
+
+    @classmethod
+    def union(cls, level: str, ids):
+        return cls(level, 0, tuple(sorted(set(ids))))
+
+    def filter(self, rows):
+        """`rows` (LedgerTotal or ContributorTotal) narrowed to this scope."""
+        if self.ids:
+            return rows.filter(level=self.level, scope_id__in=self.ids)
+        return rows.filter(level=self.level, scope_id=self.id)
 
 
 @dataclass
@@ -136,7 +149,7 @@ def check_years(year_from: int | None, year_to: int | None) -> None:
 def _totals(scope: Scope):
     if scope.level == Level.COUNTRY:
         return LedgerTotal.objects.filter(level=Level.REGION)
-    return LedgerTotal.objects.filter(level=scope.level, scope_id=scope.id)
+    return scope.filter(LedgerTotal.objects.all())
 
 
 def compute_figures(
@@ -231,10 +244,11 @@ def _contributors(figures: Figures, scope: Scope, basis, year_from, year_to) -> 
     """The 20 largest contributors of additional resources, and the rest as 'others'."""
     if scope.level == Level.CONTRIBUTOR:
         return
-    rows = ContributorTotal.objects.filter(
-        level=scope.level, scope_id=scope.id, measure=basis, additional=True
-    )
-    if year_from or year_to:
+    rows = scope.filter(ContributorTotal.objects.filter(measure=basis, additional=True))
+    if scope.ids:
+        # A contributor has a row in each of the scopes: summed at read time (few scopes).
+        top, count = _summed_over_years(rows, year_from, year_to)
+    elif year_from or year_to:
         years = [row[0] for row in figures.by_year]
         ranked = None
         if scope.level in WIDE_LEVELS and years:

@@ -179,6 +179,13 @@ class LedgerEntry(AppendOnlyModel):
         related_name="reversal",
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # An institutional partnership's own resources are partly public money: the public
+    # members' total share on the first day of the entry's year, frozen here when the
+    # entry is recorded (organizations.shares). The roll-ups count that part as other
+    # public resources and the rest as the entity's own (additional) resources.
+    public_share = models.DecimalField(
+        _("public members' share (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     external_id = models.CharField(_("external id"), max_length=80, blank=True)
     import_batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"

@@ -35,6 +35,7 @@ def _raw():
             "reverses_id",
             "measure",
             "funder_id",
+            "public_share",
         )
     )
     for (
@@ -51,6 +52,7 @@ def _raw():
         reverses_id,
         measure,
         funder_id,
+        public_share,
     ) in entries.iterator(chunk_size=5000):
         place = rollups.Place(
             program_id,
@@ -63,6 +65,7 @@ def _raw():
             category,
             year,
             funder_id,
+            public_share,
         )
         rollups.add(totals, by_contributor, place, measure, -amount if reverses_id else amount, 1)
     return totals, by_contributor

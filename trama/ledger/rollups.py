@@ -7,14 +7,16 @@ same key function serves the rebuild from raw entries, so both cannot drift apar
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import connection
 
 from . import ranges
 from .models import ContributorTotal, LedgerTotal, Level
-from .vocabulary import ADDITIONAL_SOURCES
+from .vocabulary import ADDITIONAL_SOURCES, Source
+
+CENT = Decimal("0.01")
 
 TOTAL_KEY = ["level", "scope_id", "measure", "source", "category", "year"]
 CONTRIBUTOR_KEY = ["level", "scope_id", "measure", "additional", "year", "contributor_id"]
@@ -34,6 +36,7 @@ class Place:
     category: str
     year: int
     funder_id: int | None = None
+    public_share: Decimal | None = None
 
     @classmethod
     def of(cls, entry, program):
@@ -49,6 +52,7 @@ class Place:
             entry.category,
             entry.year,
             entry.funder_id,
+            getattr(entry, "public_share", None),
         )
 
     def scopes(self) -> list[tuple[str, int]]:
@@ -65,9 +69,29 @@ class Place:
         return scopes
 
 
+def parts(place: Place, amount):
+    """Where an amount counts: an institutional partnership's own resources split by the
+    public members' share frozen on the entry — that part is other public money, the rest
+    the entity's own (additional) resources. Rounded the same way for a reversal, so one
+    cancels the other to the cent."""
+    share = place.public_share
+    if place.source != Source.OWN_RESOURCES or share is None or share <= 0:
+        return [(place, amount)]
+    public_place = replace(place, source=Source.OTHER_PUBLIC, public_share=None)
+    if share >= 100:
+        return [(public_place, amount)]
+    public = (amount * share / 100).quantize(CENT)
+    return [(public_place, public), (replace(place, public_share=None), amount - public)]
+
+
 def add(totals: dict, by_contributor: dict, place: Place, measure: str, amount, count) -> None:
     """Add one signed amount to the roll-up rows of every scope of a place."""
     measure = str(measure)
+    split = parts(place, amount)
+    if len(split) > 1 or split[0][0] is not place:
+        for part, part_amount in split:
+            add(totals, by_contributor, part, measure, part_amount, count)
+        return
     for level, scope_id in [*place.scopes(), (Level.CONTRIBUTOR, place.contributor_id)]:
         key = (str(level), scope_id, measure, place.source, place.category, place.year)
         totals[key][0] += amount

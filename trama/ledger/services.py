@@ -1,3 +1,4 @@
+import datetime
 import secrets
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +20,7 @@ from trama.organizations.access import (
     speaks_for_funder,
 )
 from trama.organizations.models import Organization
+from trama.organizations.shares import public_share_on
 from trama.programs.models import Program
 
 from . import notify, rollups
@@ -194,6 +196,7 @@ def entry_fields(
     description="",
     external_id="",
     import_batch=None,
+    public_shares=None,
 ) -> "_Row":
     """The checked fields of a new entry: the rules of record_entry without the database."""
     try:
@@ -239,7 +242,24 @@ def entry_fields(
     # The rules read plain attributes: no model instance is needed to check a row.
     row = _Row(fields)
     check_entry(row, program)
+    row.public_share = split_share(source, contributor, year, public_shares)
     return row
+
+
+def split_share(source, contributor, year, cache=None) -> Decimal | None:
+    """The public members' share of an entity's own resources in a year (README, "Own
+    resources of an institutional partnership"), or None where nothing is split: the
+    entity's share table on 1 January of the entry's year, read once per entity and year
+    when `cache` (a dict) is given."""
+    if source != Source.OWN_RESOURCES or contributor is None:
+        return None
+    key = (contributor.pk, year)
+    if cache is not None and key in cache:
+        return cache[key]
+    share = public_share_on(contributor.pk, datetime.date(year, 1, 1))
+    if cache is not None:
+        cache[key] = share
+    return share
 
 
 def check_pledge(
@@ -447,10 +467,14 @@ def record_entries(*, by, program, rows, import_batch=None) -> int:
     program = _program_with_territory(program.pk)
     if not acts_for_public_body(program.owner, member_org_ids(by)):
         raise PermissionDenied(_("Only a public body verified by the platform staff can do this."))
-    checked, errors = [], []
+    checked, errors, shares = [], [], {}
     for index, row in enumerate(rows):
         try:
-            checked.append(entry_fields(by=by, program=program, import_batch=import_batch, **row))
+            checked.append(
+                entry_fields(
+                    by=by, program=program, import_batch=import_batch, public_shares=shares, **row
+                )
+            )
         except ValidationError as exc:
             errors.append((index, exc))
     if errors:
@@ -502,6 +526,7 @@ ENTRY_COLUMNS = [
     "import_batch_id",
     "recorded_by_id",
     "recorded_at",
+    "public_share",
 ]
 VERIFICATION_COLUMNS = [
     "entry_id",
@@ -583,6 +608,7 @@ def bulk_insert(rows, *, program, by, reason, import_batch) -> None:
                         batch_id,
                         by.pk,
                         now,
+                        row.__dict__.get("public_share"),
                     )
                 )
         with raw.copy(
@@ -646,6 +672,7 @@ def reverse_entry(
             rate=entry.rate,
             valuation_note=entry.valuation_note,
             description=entry.description,
+            public_share=entry.public_share,
             reverses=entry,
             reason=reason[:300],
             recorded_by=by,

@@ -298,3 +298,84 @@ class OrganizationClaim(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.organization} ({self.status})"
+
+
+class ShareAct(models.Model):
+    """A dated act that sets the whole table of an entity's member bodies and their shares.
+
+    An institutional partnership (a social enterprise, a participation foundation, a
+    consortium, a company with public participation) is an organisation whose members hold
+    shares. Each act — the constitution, an admission, an exit, a transfer, a capital
+    increase — sets the full table, which sums to 100 %; the table in force at a date is
+    that of the latest act up to that date. A wrong act is never edited: a later act of
+    kind ANNULMENT names it, and it stops counting (`shares.table_on`).
+    """
+
+    class Kind(models.TextChoices):
+        CONSTITUTION = "CONSTITUTION", _("Constitution")
+        ADMISSION = "ADMISSION", _("Admission of members")
+        EXIT = "EXIT", _("Exit of members")
+        TRANSFER = "TRANSFER", _("Transfer of shares")
+        CAPITAL_INCREASE = "CAPITAL_INCREASE", _("Capital increase")
+        ANNULMENT = "ANNULMENT", _("Annulment of an act")
+
+    entity = models.ForeignKey(
+        Organization, verbose_name=_("entity"), on_delete=models.PROTECT, related_name="share_acts"
+    )
+    kind = models.CharField(_("kind of act"), max_length=16, choices=Kind)
+    date = models.DateField(_("date of the act"))
+    reference = models.CharField(
+        _("reference"), max_length=150, blank=True, help_text=_("Deed, resolution or register.")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    annuls = models.OneToOneField(
+        "self",
+        verbose_name=_("annuls"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="annulled_by",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share act")
+        verbose_name_plural = _("share acts")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="ANNULMENT", annuls__isnull=False)
+                | (~Q(kind="ANNULMENT") & Q(annuls__isnull=True)),
+                name="share_act_annulment_names_an_act",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.date:%d/%m/%Y})"
+
+
+class Shareholding(models.Model):
+    """One member body's share in the table an act sets."""
+
+    act = models.ForeignKey(ShareAct, on_delete=models.PROTECT, related_name="holdings")
+    member = models.ForeignKey(
+        Organization, verbose_name=_("member"), on_delete=models.PROTECT, related_name="holdings"
+    )
+    share = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("shareholding")
+        verbose_name_plural = _("shareholdings")
+        ordering = ["-share", "member__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["act", "member"], name="shareholding_once_per_act"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=100), name="shareholding_share_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.share} %"

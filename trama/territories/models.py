@@ -42,6 +42,9 @@ class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=150, db_index=True)
     cadastral_code = models.CharField(_("cadastral code"), max_length=4, blank=True)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities")
+    # Resident population on 1 January of `population_year` (ISTAT; load_population).
+    population = models.PositiveIntegerField(_("resident population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
 
     objects = MunicipalityQuerySet.as_manager()
 

@@ -35,6 +35,7 @@ from trama.procedures.services.base import check_actor, event, locked
 from trama.procedures.services.notify import notify_admins
 from trama.procedures.workflow import CLOCK, RUP, check_act, check_transition
 
+from .. import signals
 from ..content import render_pdf, snapshot
 from ..models import (
     Agreement,
@@ -410,6 +411,8 @@ def _come_into_force(version: AgreementVersion, procedure, by) -> None:
             )
             AgreementPledge.objects.create(version=version, key=key, entry=entry)
             recorded += 1
+    if first:
+        signals.agreement_signed.send(sender=Agreement, agreement=agreement, by=by)
     event(
         procedure,
         "agreement.in_force",

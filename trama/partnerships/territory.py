@@ -1,0 +1,404 @@
+"""Territories told and compared: a municipality, an ambito, a province, a region or a
+program, its story in order and its figures beside others'.
+
+A territory is named by a key, `<kind>:<code>`: `municipality:097042` and
+`province:097` and `region:03` (ISTAT codes), `ambito:<slug>` (the ambito's organisation,
+whose territory is its member municipalities) and `program:<slug>`. Its public bodies are
+those located in it (an ambito counts itself too); its programs are theirs. Its resources
+are read from the ledger's roll-ups (no scan of raw entries): the province and region
+levels directly, a municipality or an ambito as the union of its public bodies' rows.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from trama.agreements.models import Agreement
+from trama.ledger.figures import ZERO, Basis, Figures, Scope, compute_figures
+from trama.ledger.models import LedgerTotal, Level
+from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Source
+from trama.organizations.models import Organization
+from trama.procedures.models import Procedure
+from trama.programs.models import Program
+from trama.territories.models import Municipality, Province, Region
+
+from .models import Partnership
+from .network import network_of, new_members_per_procedure
+
+KINDS = {
+    "municipality": gettext_lazy("Municipality"),
+    "ambito": gettext_lazy("Social district (ambito)"),
+    "province": gettext_lazy("Province"),
+    "region": gettext_lazy("Region"),
+    "program": gettext_lazy("Program"),
+}
+MAX_COMPARED = 6
+
+
+@dataclass(frozen=True)
+class Territory:
+    key: str
+    kind: str
+    name: str
+    scope: Scope
+    program_ids: tuple
+    owner_ids: tuple
+    population: int | None
+    population_year: int | None
+
+    @property
+    def kind_label(self):
+        return KINDS[self.kind]
+
+
+def _unknown(key):
+    return ValidationError(
+        _("There is no territory “%(key)s” on Trama.") % {"key": key}, code="unknown_territory"
+    )
+
+
+def _population(municipalities) -> tuple[int | None, int | None]:
+    """The sum of the municipalities' residents, if every one of them is known."""
+    row = municipalities.aggregate(
+        total=Sum("population"),
+        missing=Count("pk", filter=Q(population__isnull=True)),
+        count=Count("pk"),
+        year=Max("population_year"),
+    )
+    if not row["count"] or row["missing"]:
+        return None, None
+    return row["total"], row["year"]
+
+
+def _owners_in(municipality_filter) -> list[int]:
+    return list(
+        Organization.objects.filter(
+            kind=Organization.Kind.PUBLIC_BODY, **municipality_filter
+        ).values_list("pk", flat=True)
+    )
+
+
+def resolve(key: str) -> Territory:
+    """The territory a key names; ValidationError (code unknown_territory) if none."""
+    kind, _sep, code = (key or "").partition(":")
+    kind, code = kind.strip().lower(), code.strip()
+    if kind not in KINDS or not code:
+        raise _unknown(key)
+    if kind == "program":
+        program = Program.objects.select_related("owner__municipality").filter(slug=code).first()
+        if program is None:
+            raise _unknown(key)
+        population = _population(Municipality.objects.filter(pk=program.owner.municipality_id))
+        return Territory(
+            key,
+            kind,
+            program.title,
+            Scope(Level.PROGRAM, program.pk),
+            (program.pk,),
+            (program.owner_id,),
+            *population,
+        )
+    if kind == "region":
+        region = Region.objects.filter(istat_code=code).first()
+        if region is None:
+            raise _unknown(key)
+        scope = Scope(Level.REGION, region.pk)
+        municipalities = Municipality.objects.filter(province__region=region)
+        owners = _owners_in({"municipality__province__region": region})
+        name = region.name
+    elif kind == "province":
+        province = Province.objects.filter(istat_code=code).first()
+        if province is None:
+            raise _unknown(key)
+        scope = Scope(Level.PROVINCE, province.pk)
+        municipalities = Municipality.objects.filter(province=province)
+        owners = _owners_in({"municipality__province": province})
+        name = str(province)
+    elif kind == "municipality":
+        municipality = Municipality.objects.select_related("province").filter(istat_code=code)
+        municipality = municipality.first()
+        if municipality is None:
+            raise _unknown(key)
+        municipalities = Municipality.objects.filter(pk=municipality.pk)
+        owners = _owners_in({"municipality": municipality})
+        scope = Scope.union(Level.OWNER, owners)
+        name = str(municipality)
+    else:  # ambito
+        ambito = Organization.objects.filter(
+            slug=code,
+            kind=Organization.Kind.PUBLIC_BODY,
+            public_body_type=Organization.PublicBodyType.AMBITO,
+        ).first()
+        if ambito is None:
+            raise _unknown(key)
+        municipalities = ambito.member_municipalities.all()
+        owners = sorted({ambito.pk, *_owners_in({"municipality__in": municipalities.values("pk")})})
+        scope = Scope.union(Level.OWNER, owners)
+        name = ambito.name
+    program_ids = tuple(
+        Program.objects.filter(owner_id__in=owners).order_by("pk").values_list("pk", flat=True)
+    )
+    return Territory(
+        key, kind, name, scope, program_ids, tuple(owners), *_population(municipalities)
+    )
+
+
+def resolve_many(keys) -> list[Territory]:
+    """Two to six distinct territories, in the order given."""
+    keys = list(dict.fromkeys(k.strip() for k in keys if k and k.strip()))
+    if len(keys) < 2:
+        raise ValidationError(
+            _("Choose at least two territories to compare."), code="too_few_territories"
+        )
+    if len(keys) > MAX_COMPARED:
+        raise ValidationError(
+            _("Compare at most %(n)s territories at a time.") % {"n": MAX_COMPARED},
+            code="too_many_territories",
+        )
+    return [resolve(key) for key in keys]
+
+
+# --- the story in order -------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    day: datetime.date
+    kind: str  # program, call, agreement, partnership, institution, tender
+    label: str
+    title: str
+    url: str
+    network: int = 0
+    public: Decimal = ZERO
+    additional: Decimal = ZERO
+    has_data: bool = False
+
+    @property
+    def leverage(self) -> Decimal | None:
+        if self.public <= 0:
+            return None
+        return (self.additional * 100 / self.public).quantize(Decimal("0.000001"))
+
+
+@dataclass
+class Timeline:
+    territory: Territory
+    steps: list[Step] = field(default_factory=list)
+    basis: str = Basis.ACCEPTED
+
+
+def _cumulative_by_year(scope: Scope, basis: str) -> dict[int, tuple[Decimal, Decimal]]:
+    """For each year with data: (public, additional) summed over every year up to it."""
+    rows = (
+        scope.filter(LedgerTotal.objects.filter(measure=basis))
+        .exclude(year=0)
+        .values("year", "source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    per_year = defaultdict(lambda: [ZERO, ZERO])
+    for row in rows:
+        amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+        if row["source"] == Source.PUBLIC_OWNER:
+            per_year[row["year"]][0] += amount
+        elif row["source"] in ADDITIONAL_SOURCES:
+            per_year[row["year"]][1] += amount
+    result, public, additional = {}, ZERO, ZERO
+    for year in sorted(per_year):
+        public += per_year[year][0]
+        additional += per_year[year][1]
+        result[year] = (public, additional)
+    return result
+
+
+def _partnerships_of(territory: Territory):
+    return list(
+        Partnership.objects.filter(
+            Q(program_id__in=territory.program_ids) | Q(owner_id__in=territory.owner_ids)
+        )
+        .select_related("entity", "grew_from")
+        .order_by("formed_on", "pk")
+    )
+
+
+def timeline(territory: Territory, *, basis: str = Basis.ACCEPTED) -> Timeline:
+    """Programs, calls, agreements and partnerships in order, each with the network's size
+    and the resources brought up to its year."""
+    programs = list(Program.objects.filter(pk__in=territory.program_ids))
+    steps = [
+        Step(
+            datetime.date(p.start_year, 1, 1),
+            "program",
+            _("Program"),
+            p.title,
+            p.get_absolute_url(),
+        )
+        for p in programs
+    ]
+    procedures = (
+        Procedure.objects.filter(program_id__in=territory.program_ids)
+        .listed()
+        .exclude(state=Procedure.State.CANCELLED)
+        .select_related("program")
+    )
+    for procedure in procedures:
+        day = procedure.opened_on or timezone.localdate(procedure.published_at)
+        kind = "tender" if procedure.kind == Procedure.Kind.DUAL_PURPOSE_TENDER else "call"
+        steps.append(
+            Step(
+                day, kind, procedure.get_kind_display(), procedure.title, _procedure_url(procedure)
+            )
+        )
+    for agreement in Agreement.objects.filter(
+        procedure__program_id__in=territory.program_ids, signed_at__isnull=False
+    ).select_related("procedure"):
+        steps.append(
+            Step(
+                timezone.localdate(agreement.signed_at),
+                "agreement",
+                _("Agreement signed"),
+                agreement.procedure.title,
+                _procedure_url(agreement.procedure),
+            )
+        )
+    for partnership in _partnerships_of(territory):
+        institutional = partnership.is_institutional
+        label = (
+            _("From contract to institution")
+            if institutional and partnership.grew_from_id
+            else _("Institutional partnership")
+            if institutional
+            else _("Contractual partnership")
+        )
+        steps.append(
+            Step(
+                partnership.formed_on,
+                "institution" if institutional else "partnership",
+                label,
+                partnership.name,
+                partnership.get_absolute_url(),
+            )
+        )
+    order = {"program": 0, "partnership": 1, "call": 2, "tender": 3, "agreement": 4}
+    steps.sort(key=lambda s: (s.day, order.get(s.kind, 5), s.title))
+    network = network_of(territory.program_ids)
+    cumulative = _cumulative_by_year(territory.scope, basis)
+    years = sorted(cumulative)
+    for step in steps:
+        step.network = network.size_on(step.day)
+        upto = [y for y in years if y <= step.day.year]
+        if upto:
+            step.public, step.additional = cumulative[upto[-1]]
+            step.has_data = True
+    return Timeline(territory, steps, basis)
+
+
+def _procedure_url(procedure) -> str:
+    if procedure.origin == Procedure.Origin.HISTORICAL:
+        return procedure.program.get_absolute_url()
+    return procedure.get_absolute_url()
+
+
+# --- side by side ---------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    territory: Territory
+    figures: Figures
+    calls: int
+    agreements: int
+    partners: int
+    # (call title, year, Third-Sector bodies, of which new to the network)
+    newcomers: list = field(default_factory=list)
+
+    def per_inhabitant(self, amount: Decimal) -> Decimal | None:
+        if not self.territory.population:
+            return None
+        return (amount / self.territory.population).quantize(Decimal("0.01"))
+
+    @property
+    def public_per_inhabitant(self):
+        return self.per_inhabitant(self.figures.public)
+
+    @property
+    def additional_per_inhabitant(self):
+        return self.per_inhabitant(self.figures.additional)
+
+    @property
+    def newcomer_share(self) -> Decimal | None:
+        """Of the Third-Sector bodies taking part in the calls, the share new to the network."""
+        taking_part = sum(n for _t, _y, n, _new in self.newcomers)
+        if not taking_part:
+            return None
+        new = sum(new for _t, _y, _n, new in self.newcomers)
+        return (Decimal(new) * 100 / taking_part).quantize(Decimal("0.1"))
+
+
+def compare(
+    territories: list[Territory],
+    *,
+    basis: str = Basis.ACCEPTED,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> list[Comparison]:
+    """Each territory's figures, exactly as its own page computes them."""
+    results = []
+    for territory in territories:
+        figures = compute_figures(
+            territory.scope, basis=basis, year_from=year_from, year_to=year_to
+        )
+        procedures = (
+            Procedure.objects.filter(program_id__in=territory.program_ids)
+            .listed()
+            .exclude(state=Procedure.State.CANCELLED)
+            .exclude(kind=Procedure.Kind.DUAL_PURPOSE_TENDER)
+        )
+        titles = {p.pk: (p.title, (p.opened_on.year if p.opened_on else None)) for p in procedures}
+        newcomers = [
+            (*titles[pk], taking_part, new)
+            for pk, (taking_part, new) in new_members_per_procedure(territory.program_ids).items()
+            if pk in titles
+        ]
+        results.append(
+            Comparison(
+                territory,
+                figures,
+                calls=len(titles),
+                agreements=Agreement.objects.filter(
+                    procedure__program_id__in=territory.program_ids, signed_at__isnull=False
+                ).count(),
+                partners=len(network_of(territory.program_ids).members),
+                newcomers=newcomers,
+            )
+        )
+    return results
+
+
+def region_leverage(basis: str = Basis.ACCEPTED) -> dict[str, Decimal | None]:
+    """Every region's leverage (A / P, %), by ISTAT code, from one read of the roll-ups."""
+    rows = (
+        LedgerTotal.objects.filter(level=Level.REGION, measure=basis)
+        .values("scope_id", "source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    public, additional = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for row in rows:
+        if row["source"] == Source.PUBLIC_OWNER:
+            public[row["scope_id"]] += row["total"]
+        elif row["source"] in ADDITIONAL_SOURCES:
+            additional[row["scope_id"]] += row["total"]
+    result = {}
+    for pk, code in Region.objects.values_list("pk", "istat_code"):
+        result[code] = (
+            (additional[pk] * 100 / public[pk]).quantize(Decimal("0.1")) if public[pk] > 0 else None
+        )
+    return result
