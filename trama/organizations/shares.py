@@ -25,6 +25,12 @@ from trama.audit.services import chain_for, record_event
 from .access import is_admin
 from .models import Organization, ShareAct, Shareholding
 
+
+def _refuse(field: str, message, code: str) -> ValidationError:
+    """A refusal naming the field it is about, with its stable code (pages and API)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 HUNDRED = Decimal("100.00")
 CENT = Decimal("0.01")
 
@@ -144,43 +150,35 @@ def _share(value) -> Decimal:
 
 def _check_holdings(entity, holdings) -> list[tuple[Organization, Decimal]]:
     if not holdings:
-        raise ValidationError(
-            {"holdings": _("Name the members and their shares.")}, code="no_members"
-        )
+        raise _refuse("holdings", _("Name the members and their shares."), "no_members")
     rows, seen = [], set()
     for member, share in holdings:
         if not isinstance(member, Organization) or member.pk is None:
-            raise ValidationError(
-                {
-                    "holdings": _(
-                        "Every member must be an organisation on Trama: invite it to "
-                        "register first."
-                    )
-                },
-                code="member_not_on_trama",
+            raise _refuse(
+                "holdings",
+                _("Every member must be an organisation on Trama: invite it to register first."),
+                "member_not_on_trama",
             )
         if member.pk == entity.pk:
-            raise ValidationError(
-                {"holdings": _("An entity cannot be a member of itself.")}, code="self_member"
-            )
+            raise _refuse("holdings", _("An entity cannot be a member of itself."), "self_member")
         if member.pk in seen:
-            raise ValidationError(
-                {"holdings": _("%(member)s is named twice.") % {"member": member.name}},
-                code="member_twice",
+            raise _refuse(
+                "holdings",
+                _("%(member)s is named twice.") % {"member": member.name},
+                "member_twice",
             )
         seen.add(member.pk)
         try:
             rows.append((member, _share(share)))
         except ValidationError as error:
-            raise ValidationError({"holdings": error.messages}, code=error.code) from None
+            raise _refuse("holdings", error.messages[0], error.code) from None
     total = sum((share for _member, share in rows), Decimal("0.00"))
     if total != HUNDRED:
-        raise ValidationError(
-            {
-                "holdings": _("The shares add up to %(total)s %%: they must add up to 100 %%.")
-                % {"total": formats.number_format(total, 2, use_l10n=True)}
-            },
-            code="shares_not_100",
+        raise _refuse(
+            "holdings",
+            _("The shares add up to %(total)s %%: they must add up to 100 %%.")
+            % {"total": formats.number_format(total, 2, use_l10n=True)},
+            "shares_not_100",
         )
     return rows
 
@@ -190,53 +188,46 @@ def _check_order(kind, date, acts, rows) -> None:
     follow from its kind (admissions add, exits remove, a body that left comes back only by
     an admission)."""
     if date > timezone.localdate():
-        raise ValidationError({"date": _("An act cannot be dated in the future.")}, code="future")
+        raise _refuse("date", _("An act cannot be dated in the future."), "future")
     constitution = next((a for a in acts if a.kind == ShareAct.Kind.CONSTITUTION), None)
     if constitution is None and kind != ShareAct.Kind.CONSTITUTION:
-        raise ValidationError(
-            {"kind": _("Record the constitution first: it sets the founding members' shares.")},
-            code="not_constituted",
+        raise _refuse(
+            "kind",
+            _("Record the constitution first: it sets the founding members' shares."),
+            "not_constituted",
         )
     if constitution is not None and kind == ShareAct.Kind.CONSTITUTION:
-        raise ValidationError(
-            {
-                "kind": _("The entity was already constituted on %(date)s.")
-                % {"date": _day(constitution.date)}
-            },
-            code="already_constituted",
+        raise _refuse(
+            "kind",
+            _("The entity was already constituted on %(date)s.")
+            % {"date": _day(constitution.date)},
+            "already_constituted",
         )
     if constitution is not None and date < constitution.date:
-        raise ValidationError(
-            {
-                "date": _(
-                    "The entity did not exist yet on %(date)s: it was constituted on %(start)s."
-                )
-                % {"date": _day(date), "start": _day(constitution.date)}
-            },
-            code="before_constitution",
+        raise _refuse(
+            "date",
+            _("The entity did not exist yet on %(date)s: it was constituted on %(start)s.")
+            % {"date": _day(date), "start": _day(constitution.date)},
+            "before_constitution",
         )
     if acts and date < acts[-1].date:
-        raise ValidationError(
-            {
-                "date": _(
-                    "The last act in force is dated %(last)s: an act cannot be recorded "
-                    "before it. Annul the later acts first if history must change."
-                )
-                % {"last": _day(acts[-1].date)}
-            },
-            code="before_last_act",
+        raise _refuse(
+            "date",
+            _(
+                "The last act in force is dated %(last)s: an act cannot be recorded "
+                "before it. Annul the later acts first if history must change."
+            )
+            % {"last": _day(acts[-1].date)},
+            "before_last_act",
         )
     before = _table(acts[-1] if acts else None)
     now = {member.pk for member, _share in rows}
     added, removed = now - before.members, before.members - now
     if kind == ShareAct.Kind.ADMISSION and not added:
-        raise ValidationError(
-            {"holdings": _("An admission adds at least one member.")}, code="admits_nobody"
-        )
+        raise _refuse("holdings", _("An admission adds at least one member."), "admits_nobody")
     if kind == ShareAct.Kind.EXIT and (not removed or added):
-        raise ValidationError(
-            {"holdings": _("An exit removes at least one member and admits none.")},
-            code="exit_members",
+        raise _refuse(
+            "holdings", _("An exit removes at least one member and admits none."), "exit_members"
         )
     if kind not in (ShareAct.Kind.ADMISSION, ShareAct.Kind.CONSTITUTION) and added:
         left = {}
@@ -246,15 +237,11 @@ def _check_order(kind, date, acts, rows) -> None:
                 left[pk] = later.date
         for member, _share in rows:
             if member.pk in left and member.pk in added:
-                raise ValidationError(
-                    {
-                        "holdings": _(
-                            "%(member)s left the entity on %(date)s: record its return as "
-                            "an admission."
-                        )
-                        % {"member": member.name, "date": _day(left[member.pk])}
-                    },
-                    code="member_left",
+                raise _refuse(
+                    "holdings",
+                    _("%(member)s left the entity on %(date)s: record its return as an admission.")
+                    % {"member": member.name, "date": _day(left[member.pk])},
+                    "member_left",
                 )
 
 
@@ -267,9 +254,9 @@ def record_act(
     """
     _check_may_record(by, entity)
     if kind not in ShareAct.Kind.values or kind == ShareAct.Kind.ANNULMENT:
-        raise ValidationError({"kind": _("Choose the kind of act.")}, code="invalid_kind")
+        raise _refuse("kind", _("Choose the kind of act."), "invalid_kind")
     if not isinstance(date, datetime.date):
-        raise ValidationError({"date": _("Give the date of the act.")}, code="required")
+        raise _refuse("date", _("Give the date of the act."), "required")
     rows = _check_holdings(entity, holdings)
     with transaction.atomic():
         # One writer per entity at a time: two acts recorded together are ordered.
@@ -310,7 +297,7 @@ def annul_act(*, by, act: ShareAct, reason: str) -> ShareAct:
     _check_may_record(by, entity)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the act is annulled.")}, code="required")
+        raise _refuse("reason", _("Say why the act is annulled."), "required")
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=entity.pk).first()
         acts = acts_in_force(entity)

@@ -2,9 +2,10 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from trama.audit.services import chain_for, record_event
@@ -20,6 +21,11 @@ from trama.organizations.shares import acts_in_force
 from trama.programs.models import Program
 
 from .models import Coordinator, Partnership
+
+
+def _refuse(field: str, message, code: str) -> ValidationError:
+    """A refusal naming the field it is about, with its stable code (pages and API)."""
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def can_manage(user, partnership: Partnership) -> bool:
@@ -43,20 +49,22 @@ def check_can_manage(user, partnership: Partnership) -> None:
 def _name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("Give the partnership a name.")}, code="required")
+        raise _refuse("name", _("Give the partnership a name."), "required")
     return name[:200]
 
 
 def _date(value, field="formed_on") -> datetime.date:
     if not isinstance(value, datetime.date):
-        raise ValidationError({field: _("Give the date.")}, code="required")
+        raise _refuse(field, _("Give the date."), "required")
     if value > timezone.localdate():
-        raise ValidationError({field: _("The date cannot be in the future.")}, code="future")
+        raise _refuse(field, _("The date cannot be in the future."), "future")
     return value
 
 
 def contractual_name(program: Program) -> str:
-    return _("Partnership of “%(program)s”") % {"program": program.title}
+    """The name Trama gives a program's partnership: stored, so in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Partnership of “%(program)s”") % {"program": program.title}
 
 
 def on_agreement_signed(sender, agreement, by, **kwargs) -> None:
@@ -97,12 +105,10 @@ def record_contractual(
         Program.objects.select_for_update().filter(pk=program.pk).first()
         existing = Partnership.objects.filter(program=program).first()
         if existing is not None:
-            raise ValidationError(
-                {
-                    "program": _("The program already has its partnership: %(name)s.")
-                    % {"name": existing.name}
-                },
-                code="program_has_partnership",
+            raise _refuse(
+                "program",
+                _("The program already has its partnership: %(name)s.") % {"name": existing.name},
+                "program_has_partnership",
             )
         partnership = Partnership.objects.create(
             kind=Partnership.Kind.CONTRACTUAL,
@@ -141,32 +147,31 @@ def record_institutional(
     """
     check_acts_for_public_body(by, owner)
     if not isinstance(entity, Organization) or entity.pk is None:
-        raise ValidationError(
-            {"entity": _("The entity must be an organisation on Trama: register it first.")},
-            code="entity_not_on_trama",
+        raise _refuse(
+            "entity",
+            _("The entity must be an organisation on Trama: register it first."),
+            "entity_not_on_trama",
         )
     if entity.is_public_body:
-        raise ValidationError(
-            {
-                "entity": _(
-                    "%(entity)s is a public body: an institutional partnership is an entity "
-                    "whose members are public and Third-Sector bodies."
-                )
-                % {"entity": entity.name}
-            },
-            code="entity_is_public",
+        raise _refuse(
+            "entity",
+            _(
+                "%(entity)s is a public body: an institutional partnership is an entity "
+                "whose members are public and Third-Sector bodies."
+            )
+            % {"entity": entity.name},
+            "entity_is_public",
         )
     if formed_on is None:
         constitution = next(iter(acts_in_force(entity)), None)
         if constitution is None:
-            raise ValidationError(
-                {
-                    "formed_on": _(
-                        "Give the date the entity was created, or record its constitution "
-                        "and members' shares first."
-                    )
-                },
-                code="required",
+            raise _refuse(
+                "formed_on",
+                _(
+                    "Give the date the entity was created, or record its constitution "
+                    "and members' shares first."
+                ),
+                "required",
             )
         formed_on = constitution.date
     formed_on = _date(formed_on)
@@ -175,38 +180,36 @@ def record_institutional(
         if grew_from is not None:
             grew_from = Partnership.objects.select_for_update().get(pk=grew_from.pk)
             if grew_from.kind != Partnership.Kind.CONTRACTUAL:
-                raise ValidationError(
-                    {"grew_from": _("An institution grows from a contractual partnership.")},
-                    code="grew_from_not_contractual",
+                raise _refuse(
+                    "grew_from",
+                    _("An institution grows from a contractual partnership."),
+                    "grew_from_not_contractual",
                 )
             claimed = Partnership.objects.filter(grew_from=grew_from).first()
             if claimed is not None:
-                raise ValidationError(
-                    {
-                        "grew_from": _("%(from)s already grew into %(into)s.")
-                        % {"from": grew_from.name, "into": claimed.name}
-                    },
-                    code="grew_from_claimed",
+                raise _refuse(
+                    "grew_from",
+                    _("%(from)s already grew into %(into)s.")
+                    % {"from": grew_from.name, "into": claimed.name},
+                    "grew_from_claimed",
                 )
             if grew_from.formed_on > formed_on:
-                raise ValidationError(
-                    {
-                        "grew_from": _(
-                            "%(from)s was formed after the entity was created: it cannot be "
-                            "what the entity grew from."
-                        )
-                        % {"from": grew_from.name}
-                    },
-                    code="grew_from_later",
+                raise _refuse(
+                    "grew_from",
+                    _(
+                        "%(from)s was formed after the entity was created: it cannot be "
+                        "what the entity grew from."
+                    )
+                    % {"from": grew_from.name},
+                    "grew_from_later",
                 )
         existing = Partnership.objects.filter(entity=entity).first()
         if existing is not None:
-            raise ValidationError(
-                {
-                    "entity": _("%(entity)s is already recorded as %(partnership)s.")
-                    % {"entity": entity.name, "partnership": existing.name}
-                },
-                code="entity_recorded",
+            raise _refuse(
+                "entity",
+                _("%(entity)s is already recorded as %(partnership)s.")
+                % {"entity": entity.name, "partnership": existing.name},
+                "entity_recorded",
             )
         try:
             with transaction.atomic():
@@ -265,11 +268,9 @@ def add_coordinator(
     check_can_manage(by, partnership)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("Give the coordinator's name.")}, code="required")
+        raise _refuse("name", _("Give the coordinator's name."), "required")
     if organization is None:
-        raise ValidationError(
-            {"organization": _("Say which body the coordinator works for.")}, code="required"
-        )
+        raise _refuse("organization", _("Say which body the coordinator works for."), "required")
     return Coordinator.objects.create(
         partnership=partnership,
         name=name[:150],

@@ -219,10 +219,15 @@ def _cumulative_by_year(scope: Scope, basis: str) -> dict[int, tuple[Decimal, De
 
 
 def _partnerships_of(territory: Territory):
+    """The contractual partnerships of the territory's programs, the institutions that grew
+    from them and, for a place, the institutions its public bodies recorded."""
+    mine = Q(program_id__in=territory.program_ids) | Q(
+        grew_from__program_id__in=territory.program_ids
+    )
+    if territory.kind != "program":
+        mine |= Q(kind=Partnership.Kind.INSTITUTIONAL, owner_id__in=territory.owner_ids)
     return list(
-        Partnership.objects.filter(
-            Q(program_id__in=territory.program_ids) | Q(owner_id__in=territory.owner_ids)
-        )
+        Partnership.objects.filter(mine)
         .select_related("entity", "grew_from")
         .order_by("formed_on", "pk")
     )

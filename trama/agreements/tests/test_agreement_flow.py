@@ -110,6 +110,14 @@ def test_all_signed_brings_the_agreement_into_force_with_the_plan_as_pledges(per
     assert figures.additional == D("22250.00")
     assert check_rollups().ok
     assert verify_chain(chain_for(procedure)).ok
+    # The program's first signed agreement forms its contractual partnership: the two
+    # Third-Sector parties are its network from the day of signing (the Comune is the
+    # administration it works with, not a member).
+    partnership = Partnership.objects.get(program=procedure.program)
+    assert partnership.kind == "CONTRACTUAL" and partnership.origin == "AGREEMENT"
+    assert partnership.formed_on == timezone.localdate(agreement.signed_at)
+    members = network_of([procedure.program_id]).members
+    assert {m.organization for m in members} == {personas.consortium, personas.coop}
 
     # An amendment: the consortium brings more; only its pledge is reversed and re-entered.
     line = procedure.plan_lines.get(contributor=personas.consortium)
@@ -137,6 +145,7 @@ def test_all_signed_brings_the_agreement_into_force_with_the_plan_as_pledges(per
     )
     assert check_rollups().ok
     assert verify_chain(chain_for(procedure)).ok
+    assert Partnership.objects.filter(program=procedure.program).count() == 1
 
 
 def test_a_copy_of_another_document_is_refused_and_nothing_is_kept(personas):

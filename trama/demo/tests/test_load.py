@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,9 @@ from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
 from trama.ledger.rebuild import check_rollups
 from trama.organizations.models import Organization
+from trama.organizations.shares import table_on
+from trama.partnerships.models import Partnership
+from trama.partnerships.territory import resolve, timeline
 from trama.pages.tasks import standing_of, task_groups
 from trama.procedures.models import Clarification, Procedure, ProposalPartner
 from trama.programs.models import Program
@@ -25,7 +29,7 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     entries = LedgerEntry.objects.count()
     load_demo()
     assert LedgerEntry.objects.count() == entries
-    assert Organization.objects.count() == 12
+    assert Organization.objects.count() == 13
 
     program = Program.objects.get(slug="welfare-comunitario-ambito-di-lecco")
     figures = compute_figures(Scope(Level.PROGRAM, program.pk))
@@ -41,7 +45,7 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     assert figures.pledged_additional == Decimal("1560000.00")
     assert figures.realisation_rate == Decimal("576.923077")
     # The network grows from the first call to the third.
-    calls = program.procedures.order_by("opened_on")
+    calls = program.procedures.filter(kind="CO_DESIGN").order_by("opened_on")
     sizes = [len(compute_figures(Scope(Level.PROCEDURE, c.pk)).by_contributor) for c in calls]
     assert sizes == [1, 4, 6]
     # Work waiting for the demo accounts: one actual to verify.
@@ -75,6 +79,36 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     ]
     assert agreement.tranches.filter(payment__isnull=False).count() == 1
     assert check_rollups().ok
+    _the_lecco_path(program)
+
+
+def _the_lecco_path(program):
+    """The seed's story, told by the program's timeline: three calls, the network growing
+    from one consortium to six bodies, the tender for the private partners, and the social
+    enterprise of December 2018 with private members at 51 %, after 9 M€ (+22 %)."""
+    story = timeline(resolve(f"program:{program.slug}"))
+    rows = [
+        (s.day.isoformat(), s.kind, s.network, s.public, s.additional, s.leverage)
+        for s in story.steps
+    ]
+    m = Decimal
+    assert rows == [
+        ("2006-01-01", "program", 0, m("0"), m("0"), None),
+        ("2006-03-01", "call", 1, m("0"), m("0"), None),
+        ("2006-09-01", "partnership", 1, m("0"), m("0"), None),
+        # 2008–2010: 3 × 4.1 M public; grants 300+400+450 k and own 150+200+220 k.
+        ("2010-03-01", "call", 4, m("12300000.00"), m("1720000.00"), m("13.983740")),
+        # 2008–2014: 7 × 4.1 M; grants 3.5 M and own resources 1.75 M.
+        ("2014-03-01", "call", 6, m("28700000.00"), m("5250000.00"), m("18.292683")),
+        ("2018-03-01", "tender", 6, m("41000000.00"), m("9000000.00"), m("21.951220")),
+        ("2018-12-14", "institution", 6, m("41000000.00"), m("9000000.00"), m("21.951220")),
+    ]
+    assert [s.has_data for s in story.steps] == [False] * 3 + [True] * 4
+    institution = Partnership.objects.get(kind="INSTITUTIONAL")
+    assert institution.grew_from.program == program
+    table = table_on(institution.entity, datetime.date(2018, 12, 31))
+    assert (table.public_share, table.private_share) == (m("49.00"), m("51.00"))
+    assert table_on(institution.entity, datetime.date(2018, 12, 13)).act is None
 
 
 EVALUATOR = "valutatore@demo.trama.it"
