@@ -169,6 +169,7 @@ def partnership_detail(request, slug):
 @require_POST
 def partnership_edit(request, slug):
     partnership = get_object_or_404(Partnership, slug=slug)
+    services.check_can_manage(request.user, partnership)
     form = PartnershipForm(request.POST)
     if form.is_valid() and attempt(
         request,
@@ -188,6 +189,7 @@ def partnership_edit(request, slug):
 @require_POST
 def coordinator_add(request, slug):
     partnership = get_object_or_404(Partnership, slug=slug)
+    services.check_can_manage(request.user, partnership)
     form = _coordinator_form(partnership, request.POST)
     if form.is_valid() and attempt(
         request,
@@ -207,6 +209,7 @@ def coordinator_add(request, slug):
 @require_POST
 def coordinator_remove(request, slug, pk):
     coordinator = get_object_or_404(Coordinator, pk=pk, partnership__slug=slug)
+    services.check_can_manage(request.user, coordinator.partnership)
     attempt(
         request,
         lambda: services.remove_coordinator(coordinator, by=request.user),

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from trama.conftest import make_org
 from trama.ledger import services as ledger
-from trama.ledger.figures import Scope, compute_figures
+from trama.ledger.figures import compute_figures
 from trama.ledger.models import Level
 from trama.partnerships import services
 from trama.partnerships.territory import compare, resolve, resolve_many, timeline
