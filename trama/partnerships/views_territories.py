@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from trama.ledger.charts import bar_width
 from trama.ledger.exports import csv_stream, xlsx_file
-from trama.ledger.figures import Basis
+from trama.ledger.figures import ZERO, Basis
 from trama.ledger.models import Category, Source
 from trama.lib.numbers import format_number
 from trama.organizations.models import Organization
@@ -100,6 +100,7 @@ def territory_index(request):
             "view_box": _map()["viewBox"],
             "map_source": _map()["source"],
             "basis": basis,
+            "basis_label": Basis.LABELS[basis],
             "query": query,
             "results": _search(query),
             "shades": SHADES,
@@ -194,23 +195,30 @@ def _timeline_csv(story) -> StreamingHttpResponse:
 
 
 def _table(results, basis) -> list[list]:
-    """The comparison as rows of cells: the same for the page, CSV and XLSX."""
-    header = [_("Figure"), *[r.territory.name for r in results]]
-    rows = [header]
+    """The comparison as rows of cells: the same for the page, CSV and XLSX. A figure of a
+    territory with nothing recorded is None ("no data"), never a zero."""
+
+    def money(result, value):
+        return value if result.figures.has_data else None
+
+    rows = [[_("Figure"), *[r.territory.name for r in results]]]
     rows.append([_("Kind"), *[str(r.territory.kind_label) for r in results]])
     rows.append([_("Basis"), *[str(Basis.LABELS[basis]) for _r in results]])
-    rows.append([_("Public resources (€)"), *[r.figures.public for r in results]])
-    rows.append([_("Other public funds (€)"), *[r.figures.other_public for r in results]])
-    rows.append([_("Additional resources (€)"), *[r.figures.additional for r in results]])
+    rows.append([_("Public resources (€)"), *[money(r, r.figures.public) for r in results]])
+    rows.append([_("Other public funds (€)"), *[money(r, r.figures.other_public) for r in results]])
+    rows.append([_("Additional resources (€)"), *[money(r, r.figures.additional) for r in results]])
     for code in (Source.FOUNDATION_GRANT, Source.OWN_RESOURCES, Source.PRIVATE_DONATIONS):
         rows.append(
-            [f"— {Source(code).label} (€)", *[r.figures.by_source.get(code, 0) for r in results]]
+            [
+                f"— {Source(code).label} (€)",
+                *[money(r, r.figures.by_source.get(code, ZERO)) for r in results],
+            ]
         )
     for code in Category.values:
         rows.append(
             [
                 f"— {Category(code).label} (€)",
-                *[r.figures.by_category.get(code, 0) for r in results],
+                *[money(r, r.figures.by_category.get(code, ZERO)) for r in results],
             ]
         )
     rows.append([_("Leverage (%)"), *[r.figures.leverage for r in results]])

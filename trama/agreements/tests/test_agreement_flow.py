@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from trama.agreements.models import AgreementPledge, SignedCopy
 from trama.agreements.services import plan, signing
@@ -13,6 +14,8 @@ from trama.ledger.figures import Basis, Scope, compute_figures
 from trama.ledger.models import LedgerEntry, Level
 from trama.ledger.rebuild import check_rollups
 from trama.notifications.models import Kind, Notification
+from trama.partnerships.models import Partnership
+from trama.partnerships.network import network_of
 from trama.procedures.models import Procedure
 
 from .support_agreement import drafted, in_force, sign_all, signed_copy, table_procedure

@@ -13,9 +13,9 @@ from trama.ledger.models import LedgerEntry, Level
 from trama.ledger.rebuild import check_rollups
 from trama.organizations.models import Organization
 from trama.organizations.shares import table_on
+from trama.pages.tasks import standing_of, task_groups
 from trama.partnerships.models import Partnership
 from trama.partnerships.territory import resolve, timeline
-from trama.pages.tasks import standing_of, task_groups
 from trama.procedures.models import Clarification, Procedure, ProposalPartner
 from trama.programs.models import Program
 
