@@ -192,3 +192,29 @@ def test_an_institution_grows_from_one_contractual_partnership_only(personas, pr
         )
     assert refused.value.error_dict["entity"][0].code == "entity_is_public"
     assert Partnership.objects.count() == 2
+
+
+def test_the_admin_shows_partnerships_and_share_acts_and_changes_nothing(
+    client_for, personas, program, entity
+):
+    personas.sam.is_superuser = True
+    personas.sam.save(update_fields=["is_superuser"])
+    staff = client_for(personas.sam)
+    act = record_act(
+        by=personas.tom,
+        entity=entity,
+        kind="CONSTITUTION",
+        date=datetime.date(2018, 12, 14),
+        holdings=[(personas.comune, D("49")), (personas.consortium, D("51"))],
+    )
+    partnership = services.record_contractual(
+        by=personas.alice, program=program, formed_on=datetime.date(2016, 9, 1)
+    )
+    for name, obj in (("partnership", partnership), ("shareact", act)):
+        app = "partnerships" if name == "partnership" else "organizations"
+        changelist = reverse(f"admin:{app}_{name}_changelist")
+        assert staff.get(changelist, {"q": "Lario"}).status_code == 200
+        change = staff.get(reverse(f"admin:{app}_{name}_change", args=[obj.pk]))
+        assert change.status_code == 200
+        assert 'name="_save"' not in change.content.decode()  # shown, never edited here
+        assert staff.get(reverse(f"admin:{app}_{name}_add")).status_code == 403
