@@ -78,7 +78,7 @@ def load_lecco_partnerships(officer, ets_admin, staff):
         by=officer,
         program=program,
         title="Gara a doppio oggetto: scelta dei soci privati dell'impresa sociale",
-        kind="DUAL_PURPOSE_TENDER",
+        kind="DUAL_TENDER",
         opened_on=datetime.date(2018, 3, 1),
         closed_on=datetime.date(2018, 6, 29),
         reference="Gara 2018",

@@ -116,14 +116,12 @@ def _detail_context(request, partnership, **forms):
             "became": Partnership.objects.filter(grew_from=partnership).first(),
             "program_ids": program_ids,
         }
+    signed = Q(procedure__program_id__in=context["program_ids"])
+    if institutional:
+        # An institution's agreements are those it is party to.
+        signed = Q(parties__organization=partnership.entity_id)
     context["agreements"] = list(
-        Agreement.objects.filter(
-            Q(procedure__program_id__in=context["program_ids"])
-            | Q(parties__organization=partnership.entity_id)
-            if institutional
-            else Q(procedure__program_id__in=context["program_ids"])
-        )
-        .filter(signed_at__isnull=False)
+        Agreement.objects.filter(signed, signed_at__isnull=False)
         .select_related("procedure")
         .distinct()
         .order_by("signed_at")
@@ -144,15 +142,18 @@ def _detail_context(request, partnership, **forms):
 
 
 def _coordinator_form(partnership, data=None):
-    bodies = Organization.objects.filter(
-        Q(pk=partnership.owner_id)
-        | Q(pk__in=[m.organization.pk for m in network_of([partnership.program_id]).members])
-        if partnership.program_id
-        else Q(pk=partnership.owner_id)
-        | Q(pk=partnership.entity_id)
-        | Q(holdings__act__entity=partnership.entity_id)
-    ).distinct()
-    return CoordinatorForm(data, bodies=bodies.order_by("name"), auto_id="id_coord_%s")
+    """Coordinators work for the public body, a member of the network or of the entity."""
+    if partnership.program_id:
+        members = [m.organization.pk for m in network_of([partnership.program_id]).members]
+        bodies = Q(pk=partnership.owner_id) | Q(pk__in=members)
+    else:
+        bodies = (
+            Q(pk=partnership.owner_id)
+            | Q(pk=partnership.entity_id)
+            | Q(holdings__act__entity=partnership.entity_id)
+        )
+    queryset = Organization.objects.filter(bodies).distinct().order_by("name")
+    return CoordinatorForm(data, bodies=queryset, auto_id="id_coord_%s")
 
 
 @require_GET
@@ -280,6 +281,9 @@ def _shares_context(entity, act_form=None, holdings=None, annul_form=None):
             for h in current.holdings
         ]
         holdings = HoldingFormSet(initial=initial or None, prefix="holdings")
+        # Each member's name under its tax code, so the table reads as people know it.
+        for form, holding in zip(holdings.forms, current.holdings, strict=False):
+            form.fields["member"].help_text = holding.member.name
     return {
         "entity": entity,
         "acts": acts,
@@ -287,7 +291,12 @@ def _shares_context(entity, act_form=None, holdings=None, annul_form=None):
             "date", "pk"
         ),
         "current": current,
-        "act_form": act_form or ShareActForm(auto_id="id_act_%s"),
+        # After the constitution, the usual act is a transfer.
+        "act_form": act_form
+        or ShareActForm(
+            initial={"kind": ShareAct.Kind.TRANSFER if acts else ShareAct.Kind.CONSTITUTION},
+            auto_id="id_act_%s",
+        ),
         "holdings": holdings,
         "annul_form": annul_form or AnnulForm(auto_id="id_annul_%s"),
         "institution": Partnership.objects.filter(entity=entity).first(),

@@ -52,7 +52,7 @@ class Procedure(models.Model):
         # The selection of an institutional partnership's private members: recorded from
         # history, never run on Trama.
         DUAL_PURPOSE_TENDER = (
-            "DUAL_PURPOSE_TENDER",
+            "DUAL_TENDER",
             _("Dual-purpose tender (gara a doppio oggetto)"),
         )
 
@@ -89,7 +89,7 @@ class Procedure(models.Model):
         related_name="procedures",
     )
     title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CO_DESIGN)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.CO_DESIGN)
     origin = models.CharField(_("origin"), max_length=12, choices=Origin, default=Origin.PLATFORM)
     state = models.CharField(_("state"), max_length=24, choices=State, default=State.DRAFT)
     reference = models.CharField(_("reference number"), max_length=80, blank=True)
