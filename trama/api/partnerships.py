@@ -272,7 +272,9 @@ def _detail(partnership: Partnership) -> dict:
 
 
 class PartnershipFilters(Schema):
-    kind: Partnership.Kind | None = None
+    # A Literal, not Partnership.Kind: an enum is a component named after its class, and
+    # the ledger's entry Kind already has that name.
+    kind: Literal["CONTRACTUAL", "INSTITUTIONAL"] | None = None
 
 
 @router.get(

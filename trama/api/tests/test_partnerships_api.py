@@ -518,3 +518,17 @@ def test_the_regions_leverage_is_null_where_there_is_no_public_money(lecco_figur
     by_code = {r["istat_code"]: r["leverage"] for r in response.json()}
     assert by_code["03"] == "22.0"
     assert by_code["01"] is None
+
+
+def test_the_document_keeps_each_kind_filter_apart(db, client):
+    doc = client.get(f"{API}/openapi.json").json()
+
+    def kind_values(path):
+        [kind] = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "kind"]
+        [schema, _null] = kind["schema"]["anyOf"]
+        if "$ref" in schema:
+            schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        return schema["enum"]
+
+    assert kind_values(f"{API}/partnerships") == ["CONTRACTUAL", "INSTITUTIONAL"]
+    assert kind_values(f"{API}/programs/{{slug}}/entries") == ["PLEDGE", "ACTUAL"]
