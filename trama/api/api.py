@@ -12,6 +12,7 @@ from .errors import STATUSES, install_handlers
 from .ledger import router as ledger_router
 from .organizations import me_router
 from .organizations import router as organizations_router
+from .partnerships import router as partnerships_router
 from .procedures import router as procedures_router
 from .reference import Reference
 from .reports import router as reports_router
@@ -126,3 +127,4 @@ api.add_router("", procedures_router)
 api.add_router("", reports_router)
 api.add_router("", table_router)
 api.add_router("", agreements_router)
+api.add_router("", partnerships_router)

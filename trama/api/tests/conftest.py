@@ -211,3 +211,65 @@ def table_examples(personas, program):
         "to_minute": meeting("Secondo incontro").pk,
         "to_review": to_review.pk,
     }
+
+
+@pytest.fixture
+def partnership_examples(personas):
+    """Lecco's story in small: a 2006 program and its contractual partnership recorded from
+    history (with a coordinator), which grew into the Girasole social enterprise (Comune 49 %,
+    Consorzio 30 %, Cooperativa 21 %, constituted 15/1/2016); a program without a partnership
+    yet; a participation foundation not yet recorded as an institution, whose constitution
+    can be annulled; and a body, APS Il Ponte, that can be admitted as a member."""
+    import datetime
+
+    from trama.conftest import make_org
+    from trama.organizations.shares import record_act
+    from trama.partnerships import services
+    from trama.programs.services import create_program
+
+    alice, tom = personas.alice, personas.tom
+    first = create_program(
+        by=alice, owner=personas.comune, title="Rete Lecco", start_year=2006, end_year=2015
+    )
+    second = create_program(
+        by=alice, owner=personas.comune, title="Abitare Lecco", start_year=2018, end_year=2022
+    )
+    contractual = services.record_contractual(
+        by=alice, program=first, formed_on=datetime.date(2006, 5, 1), name="Alleanza di Lecco"
+    )
+    coordinator = services.add_coordinator(
+        contractual, by=alice, name="Anna Bianchi", organization=personas.comune, role="RUP"
+    )
+    girasole = make_org("Impresa sociale Girasole", by=tom, tax_code=tax_code(901))
+    constitution = record_act(
+        by=tom,
+        entity=girasole,
+        kind="CONSTITUTION",
+        date=datetime.date(2016, 1, 15),
+        holdings=[(personas.comune, "49"), (personas.consortium, "30"), (personas.coop, "21")],
+        reference="Atto costitutivo",
+    )
+    institutional = services.record_institutional(
+        by=alice, owner=personas.comune, entity=girasole, grew_from=contractual
+    )
+    foundation = make_org("Fondazione Comunità Lecco", by=tom, tax_code=tax_code(902))
+    to_annul = record_act(
+        by=tom,
+        entity=foundation,
+        kind="CONSTITUTION",
+        date=datetime.date(2019, 3, 1),
+        holdings=[(personas.comune, "60"), (personas.consortium, "40")],
+    )
+    ponte = make_org("APS Il Ponte", by=tom, tax_code=tax_code(903))
+    return {
+        "p_contractual": contractual.slug,
+        "p_institutional": institutional.slug,
+        "p_coordinator": coordinator.pk,
+        "p_first_program": first.slug,
+        "p_second_program": second.slug,
+        "p_entity": girasole.slug,
+        "p_constitution": constitution.pk,
+        "p_foundation": foundation.slug,
+        "p_to_annul": to_annul.pk,
+        "p_ponte": ponte.slug,
+    }
