@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -423,18 +422,6 @@ class CoordinatorIn(InputSchema):
     email: Text(254) = ""
 
 
-def _coordinator_bodies(partnership: Partnership):
-    """The bodies a coordinator may work for, as the partnership's page offers them."""
-    if partnership.program_id:
-        members = [m.organization.pk for m in network_of([partnership.program_id]).members]
-        return Organization.objects.filter(Q(pk=partnership.owner_id) | Q(pk__in=members))
-    return Organization.objects.filter(
-        Q(pk=partnership.owner_id)
-        | Q(pk=partnership.entity_id)
-        | Q(holdings__act__entity=partnership.entity_id)
-    )
-
-
 @router.post(
     "/partnerships/{slug}/coordinators",
     response={201: CoordinatorOut, **errors(400, 401, 403, 404, 422)},
@@ -448,20 +435,12 @@ def add_coordinator(request, slug: Slug, payload: CoordinatorIn):
     partnership = get_object_or_404(Partnership.objects.select_related("owner"), slug=slug)
     services.check_can_manage(request.user, partnership)
     organization = find_organization(payload.organization)
-    if (
-        organization is None
-        or not _coordinator_bodies(partnership).filter(pk=organization.pk).exists()
-    ):
+    if organization is None:
         raise _refused(
             "organization",
             "not_a_partner",
             _("The coordinator must work for the public body or one of the partnership's bodies."),
         )
-    if payload.email:
-        try:
-            validate_email(payload.email)
-        except ValidationError:
-            raise _refused("email", "invalid_email", _("Enter a valid email address.")) from None
     coordinator = services.add_coordinator(
         partnership,
         by=request.user,

@@ -132,19 +132,23 @@ def _check_may_record(by, entity: Organization) -> None:
 
 
 def _share(value) -> Decimal:
+    invalid = ValidationError(
+        _("Write each share as a percentage with at most two decimals, e.g. 25,50."),
+        code="invalid_share",
+    )
     try:
         share = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        share = None
-    if share is None or not share.is_finite() or share != share.quantize(CENT):
-        raise ValidationError(
-            _("Write each share as a percentage with at most two decimals, e.g. 25,50."),
-            code="invalid_share",
-        )
+        raise invalid from None
+    if not share.is_finite():
+        raise invalid
+    # The range first: a huge exponent would not even round to the cent.
     if share <= 0 or share > HUNDRED:
         raise ValidationError(
             _("Each share is more than 0 % and at most 100 %."), code="share_out_of_range"
         )
+    if share != share.quantize(CENT):
+        raise invalid
     return share
 
 

@@ -4,7 +4,9 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,6 +23,7 @@ from trama.organizations.shares import acts_in_force
 from trama.programs.models import Program
 
 from .models import Coordinator, Partnership
+from .network import network_of
 
 
 def _refuse(field: str, message, code: str) -> ValidationError:
@@ -262,6 +265,21 @@ def update_partnership(
     return partnership
 
 
+def coordinator_bodies(partnership: Partnership):
+    """The bodies a coordinator may work for: the public body, a body of the network, or
+    the entity and its members."""
+    if partnership.program_id:
+        members = [m.organization.pk for m in network_of([partnership.program_id]).members]
+        bodies = Q(pk=partnership.owner_id) | Q(pk__in=members)
+    else:
+        bodies = (
+            Q(pk=partnership.owner_id)
+            | Q(pk=partnership.entity_id)
+            | Q(holdings__act__entity=partnership.entity_id)
+        )
+    return Organization.objects.filter(bodies).distinct().order_by("name")
+
+
 def add_coordinator(
     partnership: Partnership, *, by, name: str, organization: Organization, role="", email=""
 ) -> Coordinator:
@@ -271,12 +289,24 @@ def add_coordinator(
         raise _refuse("name", _("Give the coordinator's name."), "required")
     if organization is None:
         raise _refuse("organization", _("Say which body the coordinator works for."), "required")
+    if not coordinator_bodies(partnership).filter(pk=organization.pk).exists():
+        raise _refuse(
+            "organization",
+            _("The coordinator must work for the public body or one of the partnership's bodies."),
+            "not_a_partner",
+        )
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise _refuse("email", _("Enter a valid email address."), "invalid_email") from None
     return Coordinator.objects.create(
         partnership=partnership,
         name=name[:150],
         role=(role or "").strip()[:150],
         organization=organization,
-        email=(email or "").strip(),
+        email=email,
     )
 
 

@@ -142,18 +142,8 @@ def _detail_context(request, partnership, **forms):
 
 
 def _coordinator_form(partnership, data=None):
-    """Coordinators work for the public body, a member of the network or of the entity."""
-    if partnership.program_id:
-        members = [m.organization.pk for m in network_of([partnership.program_id]).members]
-        bodies = Q(pk=partnership.owner_id) | Q(pk__in=members)
-    else:
-        bodies = (
-            Q(pk=partnership.owner_id)
-            | Q(pk=partnership.entity_id)
-            | Q(holdings__act__entity=partnership.entity_id)
-        )
-    queryset = Organization.objects.filter(bodies).distinct().order_by("name")
-    return CoordinatorForm(data, bodies=queryset, auto_id="id_coord_%s")
+    bodies = services.coordinator_bodies(partnership)
+    return CoordinatorForm(data, bodies=bodies, auto_id="id_coord_%s")
 
 
 @require_GET
