@@ -48,6 +48,12 @@ from trama.benchmarks.ledger_measurement import (
     measure_writes,
     scope_ids,
 )
+from trama.benchmarks.ledger_partnerships import (
+    TARGET_TERRITORY_P95_MS,
+    ensure_partnerships,
+    measure_territories,
+    partnership_counts,
+)
 from trama.ledger import ranges
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.rebuild import check_rollups
@@ -55,7 +61,7 @@ from trama.ledger.rebuild import check_rollups
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/trama_bench"
 TARGET_FIGURES_P95_MS = 50.0
 TARGET_CSV_ROWS_PER_S = 5000.0
-MEASUREMENTS = ("figures", "writes", "locks", "imports")
+MEASUREMENTS = ("figures", "territories", "writes", "locks", "imports")
 
 
 def environment() -> dict:
@@ -93,6 +99,16 @@ def table(results: dict) -> str:
         flag = "" if row["p95_ms"] <= TARGET_FIGURES_P95_MS else "  > 50 ms target"
         lines.append(
             f"{label:<34}{row['median_ms']:>12.2f}{row['p95_ms']:>12.2f}{row['n']:>8}{flag}"
+        )
+    for label, row in results.get("territories", {}).items():
+        flag = (
+            ""
+            if row["p95_ms"] <= TARGET_TERRITORY_P95_MS
+            else f"  > {TARGET_TERRITORY_P95_MS:.0f} ms target"
+        )
+        lines.append(
+            f"{label:<34}{row['median_ms']:>12.2f}{row['p95_ms']:>12.2f}{row['n']:>8}"
+            f"   max {row['max_ms']:.0f} ms, {row['queries']} queries{flag}"
         )
     if "write" in results:
         write = results["write"]
@@ -177,6 +193,9 @@ def run(
         made = ensure_agreements(seed=seed, log=log)
         if made:
             results["agreements_generated"] = made
+        made = ensure_partnerships(seed=seed, log=log)
+        if made:
+            results["partnerships_generated"] = made
         if ranges.span(ranges.BASES[0]) is None:
             log("Materializing the country's rankings over year ranges…")
             started_ranges = time.perf_counter()
@@ -186,6 +205,7 @@ def run(
         results["counts"] = counts()
         results["counts"]["agreements"] = Agreement.objects.count()
         results["counts"]["agreement_parties"] = Party.objects.count()
+        results["counts"].update(partnership_counts())
         log(f"  counts: {results['counts']}")
         checks = {}
         if spec.check_rebuild:
@@ -222,6 +242,15 @@ def run(
                         "queries": explain_figures(level, scope_id, **year_range),
                     }
                 )
+        missed_territories = []
+        if "territories" in measure:
+            log("Measuring territory timelines and comparisons…")
+            results["territories"] = measure_territories(spec, rng, log)
+            missed_territories = [
+                label
+                for label, row in results["territories"].items()
+                if row["p95_ms"] > TARGET_TERRITORY_P95_MS
+            ]
         if "writes" in measure:
             log("Measuring entry writes…")
             results["write"] = measure_writes(spec, rng, log)
@@ -241,6 +270,8 @@ def run(
             "figures_p95_ms": TARGET_FIGURES_P95_MS,
             "figures_met": not missed if "figures" in results else None,
             "agreements_met": not missed_agreements if "agreements" in results else None,
+            "territories_p95_ms": TARGET_TERRITORY_P95_MS,
+            "territories_met": not missed_territories if "territories" in results else None,
             "csv_rows_per_s": TARGET_CSV_ROWS_PER_S,
             "csv_met": csv_import["rows_per_s"] >= TARGET_CSV_ROWS_PER_S if csv_import else None,
         }
