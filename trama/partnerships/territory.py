@@ -9,13 +9,16 @@ are read from the ledger's roll-ups (no scan of raw entries): the province and r
 levels directly, a municipality or an ambito as the union of its public bodies' rows.
 """
 
+import bisect
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +33,7 @@ from trama.programs.models import Program
 from trama.territories.models import Municipality, Province, Region
 
 from .models import Partnership
-from .network import network_of, new_members_per_procedure
+from .network import member_days, new_members_per_procedure
 
 KINDS = {
     "municipality": gettext_lazy("Municipality"),
@@ -231,89 +234,105 @@ def _partnerships_of(territory: Territory):
     )
     if territory.kind != "program":
         mine |= Q(kind=Partnership.Kind.INSTITUTIONAL, owner_id__in=territory.owner_ids)
-    return list(
-        Partnership.objects.filter(mine)
-        .select_related("entity", "grew_from")
-        .order_by("formed_on", "pk")
-    )
+    return Partnership.objects.filter(mine).order_by("formed_on", "pk")
+
+
+_URL_SAFE = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class _Urls:
+    """`reverse(name, args=[value])` for many values of one URL: reversed once, with a
+    marker in the place of the value, then filled in (a region's timeline has thousands
+    of steps, and reversing each costs tens of microseconds). Values that would need
+    quoting in a URL (none of our slugs or ids) are reversed one by one."""
+
+    MARKER = 987654321987
+
+    def __init__(self, name: str):
+        self.name = name
+        url = reverse(name, args=[self.MARKER])
+        self.prefix, _marker, self.suffix = url.partition(str(self.MARKER))
+
+    def __call__(self, value) -> str:
+        text = str(value)
+        if not _URL_SAFE.fullmatch(text):
+            return reverse(self.name, args=[value])
+        return f"{self.prefix}{text}{self.suffix}"
 
 
 def timeline(territory: Territory, *, basis: str = Basis.ACCEPTED) -> Timeline:
     """Programs, calls, agreements and partnerships in order, each with the network's size
-    and the resources brought up to its year."""
-    programs = list(Program.objects.filter(pk__in=territory.program_ids))
+    and the resources brought up to its year.
+
+    A region has thousands of programs and calls: their rows are read as values (no model
+    instances), the URLs filled in (`_Urls`), and the network's size on each day found by
+    bisection over its members' first days (`network.member_days`, computed in the
+    database from the territory's roll-ups)."""
+    program_url, call_url = _Urls("programs:program"), _Urls("procedures:call")
+    partnership_url = _Urls("partnerships:detail")
+    program_label = _("Program")
     steps = [
-        Step(
-            datetime.date(p.start_year, 1, 1),
-            "program",
-            _("Program"),
-            p.title,
-            p.get_absolute_url(),
-        )
-        for p in programs
+        Step(datetime.date(start_year, 1, 1), "program", program_label, title, program_url(slug))
+        for start_year, title, slug in Program.objects.filter(
+            pk__in=territory.program_ids
+        ).values_list("start_year", "title", "slug")
     ]
+    kind_labels = {kind: str(label) for kind, label in Procedure.Kind.choices}
     procedures = (
         Procedure.objects.filter(program_id__in=territory.program_ids)
         .listed()
         .exclude(state=Procedure.State.CANCELLED)
-        .select_related("program")
+        .values_list("pk", "kind", "origin", "title", "opened_on", "published_at", "program__slug")
     )
-    for procedure in procedures:
-        day = procedure.opened_on or timezone.localdate(procedure.published_at)
-        kind = "tender" if procedure.kind == Procedure.Kind.DUAL_PURPOSE_TENDER else "call"
-        steps.append(
-            Step(
-                day, kind, procedure.get_kind_display(), procedure.title, _procedure_url(procedure)
-            )
-        )
-    for agreement in Agreement.objects.filter(
+    for pk, kind, origin, title, opened_on, published_at, program_slug in procedures:
+        day = opened_on or timezone.localdate(published_at)
+        url = program_url(program_slug) if origin == Procedure.Origin.HISTORICAL else call_url(pk)
+        step_kind = "tender" if kind == Procedure.Kind.DUAL_PURPOSE_TENDER else "call"
+        steps.append(Step(day, step_kind, kind_labels.get(kind, kind), title, url))
+    agreement_label = _("Agreement signed")
+    for signed_at, pk, origin, title, program_slug in Agreement.objects.filter(
         procedure__program_id__in=territory.program_ids, signed_at__isnull=False
-    ).select_related("procedure"):
+    ).values_list(
+        "signed_at",
+        "procedure_id",
+        "procedure__origin",
+        "procedure__title",
+        "procedure__program__slug",
+    ):
+        url = program_url(program_slug) if origin == Procedure.Origin.HISTORICAL else call_url(pk)
+        steps.append(Step(timezone.localdate(signed_at), "agreement", agreement_label, title, url))
+    contractual_label = _("Contractual partnership")
+    institution_labels = {  # by whether it grew from a contractual partnership
+        True: _("From contract to institution"),
+        False: _("Institutional partnership"),
+    }
+    for kind, grew_from_id, formed_on, name, slug in _partnerships_of(territory).values_list(
+        "kind", "grew_from_id", "formed_on", "name", "slug"
+    ):
+        institutional = kind == Partnership.Kind.INSTITUTIONAL
         steps.append(
             Step(
-                timezone.localdate(agreement.signed_at),
-                "agreement",
-                _("Agreement signed"),
-                agreement.procedure.title,
-                _procedure_url(agreement.procedure),
-            )
-        )
-    for partnership in _partnerships_of(territory):
-        institutional = partnership.is_institutional
-        label = (
-            _("From contract to institution")
-            if institutional and partnership.grew_from_id
-            else _("Institutional partnership")
-            if institutional
-            else _("Contractual partnership")
-        )
-        steps.append(
-            Step(
-                partnership.formed_on,
+                formed_on,
                 "institution" if institutional else "partnership",
-                label,
-                partnership.name,
-                partnership.get_absolute_url(),
+                institution_labels[grew_from_id is not None]
+                if institutional
+                else contractual_label,
+                name,
+                partnership_url(slug),
             )
         )
     order = {"program": 0, "partnership": 1, "call": 2, "tender": 3, "agreement": 4}
     steps.sort(key=lambda s: (s.day, order.get(s.kind, 5), s.title))
-    network = network_of(territory.program_ids)
+    joined = member_days(territory.program_ids, territory.scope)
     cumulative = _cumulative_by_year(territory.scope, basis)
     years = sorted(cumulative)
     for step in steps:
-        step.network = network.size_on(step.day)
-        upto = [y for y in years if y <= step.day.year]
+        step.network = bisect.bisect_right(joined, step.day)
+        upto = bisect.bisect_right(years, step.day.year)
         if upto:
-            step.public, step.additional = cumulative[upto[-1]]
+            step.public, step.additional = cumulative[years[upto - 1]]
             step.has_data = True
     return Timeline(territory, steps, basis)
-
-
-def _procedure_url(procedure) -> str:
-    if procedure.origin == Procedure.Origin.HISTORICAL:
-        return procedure.program.get_absolute_url()
-    return procedure.get_absolute_url()
 
 
 # --- side by side ---------------------------------------------------------------------
@@ -370,8 +389,11 @@ def compare(
             .listed()
             .exclude(state=Procedure.State.CANCELLED)
             .exclude(kind=Procedure.Kind.DUAL_PURPOSE_TENDER)
+            .values_list("pk", "title", "opened_on")
         )
-        titles = {p.pk: (p.title, (p.opened_on.year if p.opened_on else None)) for p in procedures}
+        titles = {
+            pk: (title, (opened.year if opened else None)) for pk, title, opened in procedures
+        }
         newcomers = [
             (*titles[pk], taking_part, new)
             for pk, (taking_part, new) in new_members_per_procedure(territory.program_ids).items()
@@ -385,7 +407,7 @@ def compare(
                 agreements=Agreement.objects.filter(
                     procedure__program_id__in=territory.program_ids, signed_at__isnull=False
                 ).count(),
-                partners=len(network_of(territory.program_ids).members),
+                partners=len(member_days(territory.program_ids, territory.scope)),
                 newcomers=newcomers,
             )
         )
