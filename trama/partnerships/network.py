@@ -14,9 +14,10 @@ owner's) that covers exactly the programs given, instead of one row set per prog
 """
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Min
 
 from trama.agreements.models import Agreement, Party
@@ -96,6 +97,18 @@ def network_of(program_ids) -> Network:
     return Network(members)
 
 
+@contextmanager
+def without_jit():
+    """Reads of a territory's many rows, without PostgreSQL's JIT compilation: their cost
+    estimates pass `jit_above_cost`, and compiling (about a second on the national
+    benchmark data set) takes far longer than the queries themselves (tens of ms)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def _tables() -> dict:
     return {
         "participants": Procedure.participants.through._meta.db_table,
@@ -111,24 +124,25 @@ def _tables() -> dict:
 # agreements' day (UTC, as `_first_seen` reads `signed_at.date()`) and its first year of
 # contributing, public bodies left out. The days only, oldest first.
 MEMBER_DAYS = """
-SELECT min(s.day) AS since
-FROM (SELECT pp.organization_id AS org_id, p.opened_on AS day
-      FROM {participants} pp JOIN {procedure} p ON p.id = pp.procedure_id
-      WHERE p.program_id = ANY(%(programs)s) AND p.opened_on IS NOT NULL
-      UNION ALL
-      SELECT pa.organization_id, (a.signed_at AT TIME ZONE 'UTC')::date
-      FROM {party} pa JOIN {agreement} a ON a.id = pa.agreement_id
-      JOIN {procedure} p ON p.id = a.procedure_id
-      WHERE p.program_id = ANY(%(programs)s) AND a.signed_at IS NOT NULL
-      UNION ALL
-      SELECT contributor_id, make_date(min(year), 1, 1)
-      FROM {contributor_total}
-      WHERE level = %(level)s AND scope_id = ANY(%(scopes)s) AND measure = ANY(%(measures)s)
-        AND amount > 0 AND year <> 0
-      GROUP BY contributor_id) AS s
+SELECT s.since
+FROM (SELECT org_id, min(day) AS since
+      FROM (SELECT pp.organization_id AS org_id, p.opened_on AS day
+            FROM {participants} pp JOIN {procedure} p ON p.id = pp.procedure_id
+            WHERE p.program_id = ANY(%(programs)s) AND p.opened_on IS NOT NULL
+            UNION ALL
+            SELECT pa.organization_id, (a.signed_at AT TIME ZONE 'UTC')::date
+            FROM {party} pa JOIN {agreement} a ON a.id = pa.agreement_id
+            JOIN {procedure} p ON p.id = a.procedure_id
+            WHERE p.program_id = ANY(%(programs)s) AND a.signed_at IS NOT NULL
+            UNION ALL
+            SELECT contributor_id, make_date(min(year), 1, 1)
+            FROM {contributor_total}
+            WHERE level = %(level)s AND scope_id = ANY(%(scopes)s)
+              AND measure = ANY(%(measures)s) AND amount > 0 AND year <> 0
+            GROUP BY contributor_id) AS seen
+      GROUP BY org_id) AS s
 JOIN {organization} o ON o.id = s.org_id
 WHERE o.kind <> %(public)s
-GROUP BY s.org_id
 ORDER BY 1
 """
 

@@ -33,7 +33,7 @@ from trama.programs.models import Program
 from trama.territories.models import Municipality, Province, Region
 
 from .models import Partnership
-from .network import member_days, new_members_per_procedure
+from .network import member_days, new_members_per_procedure, without_jit
 
 KINDS = {
     "municipality": gettext_lazy("Municipality"),
@@ -268,6 +268,11 @@ def timeline(territory: Territory, *, basis: str = Basis.ACCEPTED) -> Timeline:
     instances), the URLs filled in (`_Urls`), and the network's size on each day found by
     bisection over its members' first days (`network.member_days`, computed in the
     database from the territory's roll-ups)."""
+    with without_jit():
+        return _timeline(territory, basis)
+
+
+def _timeline(territory: Territory, basis: str) -> Timeline:
     program_url, call_url = _Urls("programs:program"), _Urls("procedures:call")
     partnership_url = _Urls("partnerships:detail")
     program_label = _("Program")
@@ -379,6 +384,11 @@ def compare(
     year_to: int | None = None,
 ) -> list[Comparison]:
     """Each territory's figures, exactly as its own page computes them."""
+    with without_jit():
+        return _compare(territories, basis, year_from, year_to)
+
+
+def _compare(territories, basis, year_from, year_to) -> list[Comparison]:
     results = []
     for territory in territories:
         figures = compute_figures(
