@@ -43,7 +43,7 @@ from trama.territories.models import Region
 INSTITUTION_EVERY = 20  # one contractual partnership in 20 grows into an institution
 MAX_PARTICIPANTS = 12  # recorded participants per historical call
 MIN_MEMBERS, MAX_MEMBERS = 3, 8
-MAX_TERRITORY_SAMPLES = 60  # a region's timeline reads thousands of rows: fewer samples
+MAX_TERRITORY_SAMPLES = 40  # a region's timeline reads thousands of rows: fewer samples
 TARGET_TERRITORY_P95_MS = 100.0
 BATCH = 5000
 

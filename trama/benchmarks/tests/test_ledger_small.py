@@ -16,6 +16,7 @@ from trama.benchmarks import ledger as bench
 from trama.benchmarks.database import using_database
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.models import LedgerEntry
+from trama.organizations.models import ShareAct
 
 
 def _ci_database_url() -> str:
@@ -38,6 +39,10 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
         with using_database(url):
             country = compute_figures(Scope.country())
             entries = LedgerEntry.objects.count()
+            constitutions = [
+                sorted(h.share for h in act.holdings.all())
+                for act in ShareAct.objects.filter(kind=ShareAct.Kind.CONSTITUTION)
+            ]
 
     checks = results["checks"]
     assert checks["rollups_match_rebuild"], checks["differences"]
@@ -48,7 +53,13 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
     counts = results["counts"]
     assert counts["ledger_entries"] == bench.SIZES["small"].entries
     assert counts["reversals"] > 0 and counts["funder_confirmations"] > 0
-    assert counts["organisations_by_kind"] == {"FUNDER": 10, "PUBLIC_BODY": 50, "THIRD_SECTOR": 500}
+    # The institutions generated are Third-Sector entities of their own (social enterprises).
+    institutions = counts["institutional_partnerships"]
+    assert counts["organisations_by_kind"] == {
+        "FUNDER": 10,
+        "PUBLIC_BODY": 50,
+        "THIRD_SECTOR": 500 + institutions,
+    }
     # Every measurement ran and wrote through the services.
     assert set(results["figures"]) >= {"procedure", "program", "region", "country"}
     assert all(row["n"] == bench.SIZES["small"].samples for row in results["figures"].values())
@@ -58,6 +69,19 @@ def test_the_small_benchmark_matches_a_rebuild_from_raw_entries(django_db_blocke
     assert set(results["agreements"]) == {"agreement dashboard", "agreement public page"}
     assert all(row["n"] == bench.SIZES["small"].samples for row in results["agreements"].values())
     assert all(row["scopes_with_data"] > 0 for row in results["agreements"].values())
+    # Partnerships: one contractual per program with a signed agreement, a few grown into
+    # institutions whose constitution gives 3 to 8 members shares summing to 100 %.
+    assert counts["contractual_partnerships"] > 0 and counts["call_participants"] > 0
+    assert institutions > 0 and len(constitutions) == institutions
+    assert all(3 <= len(shares) <= 8 and sum(shares) == 100 for shares in constitutions)
+    # Territory timelines and comparisons, read from the roll-ups (never the raw entries).
+    assert set(results["territories"]) >= {
+        "territory timeline region",
+        "territory comparison 6 regions",
+    }
+    assert all(row["n"] == bench.SIZES["small"].samples for row in results["territories"].values())
+    assert not any(row["reads_raw_entries"] for row in results["territories"].values())
+    assert all(row["largest"] > 0 for row in results["territories"].values())
     assert results["write"]["n"] == bench.SIZES["small"].writes
     for key in ("single_writer", "same_program", "same_region", "different_regions"):
         assert results["locks"][key]["writes"] > 0 and not results["locks"][key]["errors"]
