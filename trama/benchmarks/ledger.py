@@ -12,7 +12,9 @@
 4. measures, through `figures.compute_figures` (the function pages and API call), figures
    for random scopes per level, the agreement scope through `agreements.figures` (what an
    agreement's dashboard and public page read; agreements are generated for the platform-run
-   co-design procedures past their ranking), an entry write through
+   co-design procedures past their ranking), territory timelines and six-region comparisons
+   through `partnerships.territory` (call participants, contractual and institutional
+   partnerships are generated in `ledger_partnerships.py`), an entry write through
    `services.record_entry`, lock waits between concurrent writers on one program, and the
    import of spreadsheet rows;
 5. prints a table and writes `benchmarks/ledger-<size>.json`.
