@@ -77,7 +77,7 @@ def load_lecco_partnerships(officer, ets_admin, staff):
     record_historical_procedure(
         by=officer,
         program=program,
-        title="Gara a doppio oggetto: scelta dei soci privati dell'impresa sociale",
+        title="Scelta dei soci privati dell'impresa sociale",
         kind="DUAL_TENDER",
         opened_on=datetime.date(2018, 3, 1),
         closed_on=datetime.date(2018, 6, 29),
@@ -113,7 +113,7 @@ def load_lecco_partnerships(officer, ets_admin, staff):
         entity=entity,
         grew_from=contractual,
         description=(
-            "Dopo dodici anni di partenariato contrattuale, il Comune e i partner del Terzo "
-            "settore creano un'impresa sociale: soci privati al 51 %."
+            "Dopo dodici anni di partenariato contrattualizzato, i Comuni dell'ambito e i "
+            "partner del Terzo settore creano un'impresa sociale: soci privati al 51 %."
         ),
     )

@@ -118,7 +118,7 @@ class CoordinatorForm(forms.Form):
 
 class HoldingForm(forms.Form):
     member = forms.CharField(
-        label=_("Member (tax code)"), max_length=80, required=False, strip=True
+        label=_("Member (tax code or short name)"), max_length=80, required=False, strip=True
     )
     share = NumberField(bounds=SHARE, label=_("Share (%)"), required=False)
 

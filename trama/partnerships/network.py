@@ -14,6 +14,7 @@ owner's) that covers exactly the programs given, instead of one row set per prog
 """
 
 import datetime
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -163,6 +164,9 @@ def member_days(program_ids, scope=None) -> list[datetime.date]:
     program_ids = list(program_ids)
     if not program_ids:
         return []
+    if connection.vendor != "postgresql":
+        # The embedded SQLite of `make run`: the same days, read through the ORM.
+        return [member.since for member in network_of(program_ids).members]
     if scope is None:
         level, scopes = Level.PROGRAM, program_ids
     else:
@@ -218,9 +222,37 @@ def new_members_per_procedure(program_ids) -> dict[int, tuple[int, int]]:
     program_ids = list(program_ids)
     if not program_ids:
         return {}
+    if connection.vendor != "postgresql":
+        return _new_members_in_python(program_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             NEW_MEMBERS.format(**_tables()),
             {"programs": program_ids, "third_sector": Organization.Kind.THIRD_SECTOR},
         )
         return {pk: (taking_part, new) for pk, taking_part, new in cursor.fetchall()}
+
+
+def _new_members_in_python(program_ids) -> dict[int, tuple[int, int]]:
+    """`new_members_per_procedure` through the ORM, for the embedded SQLite."""
+    rows = defaultdict(set)
+    opened = {}
+    for procedure_id, opened_on, org_id in Procedure.participants.through.objects.filter(
+        procedure__program_id__in=program_ids,
+        organization__kind=Organization.Kind.THIRD_SECTOR,
+    ).values_list("procedure_id", "procedure__opened_on", "organization_id"):
+        rows[procedure_id].add(org_id)
+        opened[procedure_id] = opened_on or datetime.date.max
+    for procedure_id, opened_on, org_id in Party.objects.filter(
+        agreement__procedure__program_id__in=program_ids,
+        agreement__signed_at__isnull=False,
+        organization__kind=Organization.Kind.THIRD_SECTOR,
+    ).values_list("agreement__procedure_id", "agreement__procedure__opened_on", "organization_id"):
+        rows[procedure_id].add(org_id)
+        opened[procedure_id] = opened_on or datetime.date.max
+    known: set[int] = set()
+    result = {}
+    for procedure_id in sorted(rows, key=lambda pk: (opened[pk], pk)):
+        bodies = rows[procedure_id]
+        result[procedure_id] = (len(bodies), len(bodies - known))
+        known |= bodies
+    return result

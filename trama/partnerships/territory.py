@@ -153,14 +153,14 @@ def resolve(key: str) -> Territory:
     )
 
 
-def _normal_key(key: str) -> str:
+def normal_key(key: str) -> str:
     kind, _sep, code = key.strip().partition(":")
     return f"{kind.strip().lower()}:{code.strip()}"
 
 
 def resolve_many(keys) -> list[Territory]:
     """Two to six distinct territories, in the order given."""
-    keys = list(dict.fromkeys(_normal_key(k) for k in keys if k and k.strip()))
+    keys = list(dict.fromkeys(normal_key(k) for k in keys if k and k.strip()))
     if len(keys) < 2:
         raise ValidationError(
             _("Choose at least two territories to compare."), code="too_few_territories"

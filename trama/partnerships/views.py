@@ -157,9 +157,10 @@ def partnership_detail(request, slug):
 
 
 @login_required
-@require_POST
 def partnership_edit(request, slug):
     partnership = get_object_or_404(Partnership, slug=slug)
+    if request.method != "POST":  # a failed form's address, opened again
+        return redirect(partnership)
     services.check_can_manage(request.user, partnership)
     form = PartnershipForm(request.POST)
     if form.is_valid() and attempt(
@@ -177,9 +178,10 @@ def partnership_edit(request, slug):
 
 
 @login_required
-@require_POST
 def coordinator_add(request, slug):
     partnership = get_object_or_404(Partnership, slug=slug)
+    if request.method != "POST":
+        return redirect(f"{partnership.get_absolute_url()}#coordinators")
     services.check_can_manage(request.user, partnership)
     form = _coordinator_form(partnership, request.POST)
     if form.is_valid() and attempt(
@@ -218,13 +220,14 @@ def partnership_new(request):
         )
     kind = request.POST.get("kind") or request.GET.get("tipo") or Partnership.Kind.CONTRACTUAL
     programs = Program.objects.filter(owner__in=owners, partnership__isnull=True).order_by("title")
+    posted = request.POST if request.method == "POST" else None
     contractual = ContractualForm(
-        request.POST if kind == Partnership.Kind.CONTRACTUAL else None,
+        posted if kind == Partnership.Kind.CONTRACTUAL else None,
         programs=programs,
         auto_id="id_c_%s",
     )
     institutional = InstitutionalForm(
-        request.POST if kind == Partnership.Kind.INSTITUTIONAL else None,
+        posted if kind == Partnership.Kind.INSTITUTIONAL else None,
         owners=owners,
         auto_id="id_i_%s",
     )
@@ -322,9 +325,10 @@ def shares(request, slug):
 
 
 @login_required
-@require_POST
 def share_act_annul(request, slug, pk):
     entity = _entity_for_shares(request, slug)
+    if request.method != "POST":
+        return redirect(reverse("partnerships:shares", args=[entity.slug]))
     act = get_object_or_404(ShareAct, pk=pk, entity=entity)
     form = AnnulForm(request.POST, auto_id="id_annul_%s")
     if form.is_valid() and attempt(

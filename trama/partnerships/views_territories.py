@@ -20,6 +20,7 @@ from trama.ledger.figures import ZERO, Basis
 from trama.ledger.models import Category, Source
 from trama.lib.numbers import format_number
 from trama.organizations.models import Organization
+from trama.programs.models import Program
 from trama.territories.models import Municipality, Province, Region
 
 from . import territory as territories
@@ -46,7 +47,8 @@ def _shade(leverage):
 
 
 def _search(text: str) -> list[dict]:
-    """Territories whose name starts with the text: regions, provinces, ambiti, municipalities."""
+    """Territories whose name starts with the text (regions, provinces, municipalities) or
+    holds it (ambiti, programs)."""
     text = (text or "").strip()
     if len(text) < 2:
         return []
@@ -63,6 +65,10 @@ def _search(text: str) -> list[dict]:
         for a in Organization.objects.filter(
             public_body_type=Organization.PublicBodyType.AMBITO, name__icontains=text
         )[:5]
+    ]
+    found += [
+        {"key": f"program:{p.slug}", "name": p.title, "kind": territories.KINDS["program"]}
+        for p in Program.objects.filter(title__icontains=text).order_by("title")[:5]
     ]
     found += [
         {
@@ -201,7 +207,7 @@ def _table(results, basis) -> list[list]:
     def money(result, value):
         return value if result.figures.has_data else None
 
-    rows = [[_("Figure"), *[r.territory.name for r in results]]]
+    rows = [[_("Figure"), *[f"{r.territory.name} — {r.territory.kind_label}" for r in results]]]
     rows.append([_("Kind"), *[str(r.territory.kind_label) for r in results]])
     rows.append([_("Basis"), *[str(Basis.LABELS[basis]) for _r in results]])
     rows.append([_("Public resources (€)"), *[money(r, r.figures.public) for r in results]])
@@ -246,30 +252,36 @@ def _table(results, basis) -> list[list]:
 def territory_compare(request):
     form = CompareForm(request.GET or None)
     basis, year_from, year_to = form.values() if not form.refused else (Basis.ACCEPTED, None, None)
-    context = {"form": form, "keys": form.keys, "basis": basis, "results": None}
-    if not form.keys:
-        context["query"] = request.GET.get("q", "")
-        context["found"] = _search(context["query"])
-        return render(request, "partnerships/territory_compare.html", context)
-    try:
-        chosen = [territories.resolve(key) for key in dict.fromkeys(form.keys)]
-        context["chosen"] = chosen
-        results = territories.compare(
-            territories.resolve_many(form.keys),
-            basis=basis,
-            year_from=year_from,
-            year_to=year_to,
-        )
-    except ValidationError as error:
-        context["refusal"] = error.messages
-        context["query"] = request.GET.get("q", "")
-        context["found"] = _search(context["query"])
-        status = 404 if getattr(error, "code", "") == "unknown_territory" else 200
-        if form.refused:
-            status = 400
-        return render(request, "partnerships/territory_compare.html", context, status=status)
+    query = request.GET.get("q", "")
+    context = {
+        "form": form,
+        "basis": basis,
+        "results": None,
+        "query": query,
+        "found": _search(query),
+        "max_compared": territories.MAX_COMPARED,
+    }
+    # Each key alone: one that names nothing (a stale shared link) is left out and said so,
+    # the others stay chosen.
+    chosen, unknown = [], []
+    for key in dict.fromkeys(territories.normal_key(k) for k in form.keys if k.strip()):
+        try:
+            chosen.append(territories.resolve(key))
+        except ValidationError:
+            unknown.append(key)
+    keys = [t.key for t in chosen]
+    context |= {"chosen": chosen, "unknown": unknown, "keys": keys}
+    if unknown and not chosen:
+        return render(request, "partnerships/territory_compare.html", context, status=404)
     if form.refused:
         return render(request, "partnerships/territory_compare.html", context, status=400)
+    try:
+        results = territories.compare(
+            territories.resolve_many(keys), basis=basis, year_from=year_from, year_to=year_to
+        )
+    except ValidationError as error:
+        context["hint"] = error.messages
+        return render(request, "partnerships/territory_compare.html", context)
     table = _table(results, basis)
     export = request.GET.get("formato")
     if export in ("csv", "xlsx"):
@@ -286,7 +298,7 @@ def territory_compare(request):
         r.w_public = bar_width(r.figures.public, largest_public)
         by_year = {y: (p, o, a) for y, p, o, a in r.figures.by_year}
         r.years = [(y, *by_year.get(y, (None, None, None))) for y in years]
-    params = [("t", k) for k in form.keys]
+    params = [("t", k) for k in keys]
     if basis == Basis.PLEDGED:
         params.append(("basis", "pledged"))
     for name, value in (("year_from", year_from), ("year_to", year_to)):
@@ -300,8 +312,6 @@ def territory_compare(request):
         "share_url": request.build_absolute_uri(f"?{urlencode(params)}"),
         "csv_url": f"?{urlencode([*params, ('formato', 'csv')])}",
         "xlsx_url": f"?{urlencode([*params, ('formato', 'xlsx')])}",
-        "query": request.GET.get("q", ""),
-        "found": _search(request.GET.get("q", "")),
     }
     return render(request, "partnerships/territory_compare.html", context)
 

@@ -76,7 +76,9 @@ def test_a_territory_told_compared_and_an_institution_recorded(new_page, lecco):
     assert_accessible(page)
     screenshot(page, "territories-01-map")
 
-    page.get_by_label("Cerca una regione, una provincia, un ambito o un comune").fill("Lecc")
+    page.get_by_label("Cerca una regione, una provincia, un ambito, un comune o un programma").fill(
+        "Lecc"
+    )
     page.get_by_role("button", name="Cerca").click()
     page.get_by_role("link", name="Lecco (LC) — Comune").click()
     expect(page).to_have_url(re.compile(r"/territori/municipality:097042/$"))
@@ -90,7 +92,9 @@ def test_a_territory_told_compared_and_an_institution_recorded(new_page, lecco):
     screenshot(page, "territories-02-timeline")
 
     page.get_by_role("link", name="Confronta con altri territori").click()
-    page.get_by_label("Cerca una regione, una provincia, un ambito o un comune").fill("Piem")
+    page.get_by_label("Cerca una regione, una provincia, un ambito, un comune o un programma").fill(
+        "Piem"
+    )
     page.get_by_role("button", name="Cerca").click()
     page.get_by_role("link", name="Aggiungi Piemonte — Regione").click()
     table = page.get_by_test_id("comparison")

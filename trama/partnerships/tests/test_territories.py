@@ -158,7 +158,7 @@ def test_the_comparison_page_and_its_files(client, personas, places):
         )
     )
     by_label = {row[0]: row[1:] for row in rows}
-    assert rows[0][1:] == ["Lecco (LC)", "Piemonte"]
+    assert rows[0][1:] == ["Lecco (LC) — Comune", "Piemonte — Regione"]
     public = next(
         v
         for k, v in by_label.items()
@@ -169,9 +169,18 @@ def test_the_comparison_page_and_its_files(client, personas, places):
     assert public[1] in ("nessun dato", "no data")
     xlsx = client.get(url, {"t": ["municipality:097042", "region:01"], "formato": "xlsx"})
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
-    # An unknown territory is a 404 that says which; one alone asks for a second.
-    missing = client.get(url, {"t": ["municipality:097042", "region:99"]})
-    assert missing.status_code == 404 and "region:99" in missing.content.decode()
+    # A stale link's unknown territory is left out, said so, and the others stay chosen;
+    # a link naming nothing known is a 404.
+    stale = client.get(url, {"t": ["municipality:097042", "region:99", "region:01"]})
+    assert stale.status_code == 200 and "region:99" in stale.content.decode()
+    assert [t.key for t in stale.context["chosen"]] == ["municipality:097042", "region:01"]
+    assert stale.context["results"]
+    assert client.get(url, {"t": ["region:99", "planet:1"]}).status_code == 404
+    # Years the wrong way round: 400, the form kept to mend them.
+    inverted = client.get(
+        url, {"t": ["municipality:097042", "region:01"], "year_from": 2020, "year_to": 2010}
+    )
+    assert inverted.status_code == 400 and 'name="year_from"' in inverted.content.decode()
     alone = client.get(url, {"t": ["municipality:097042"]})
     assert alone.status_code == 200
     timeline_csv = client.get(
@@ -181,3 +190,17 @@ def test_the_comparison_page_and_its_files(client, personas, places):
     assert len(lines) == 5 and lines[-1].startswith("2018-03-01;")
     assert client.get(reverse("partnerships:timeline", args=["region:99"])).status_code == 404
     assert client.get(reverse("partnerships:territories"), {"q": "Lec"}).status_code == 200
+
+
+def test_the_database_reads_equal_the_orm_reads(personas, places):
+    """On PostgreSQL the network is read in one query each; SQLite (`make run`) reads it
+    through the ORM. Both give the same days and newcomers."""
+    from trama.partnerships import network
+
+    territory = resolve("municipality:097042")
+    days = network.member_days(territory.program_ids, territory.scope)
+    assert days == [m.since for m in network.network_of(territory.program_ids).members]
+    assert days == [datetime.date(2016, 1, 1), datetime.date(2018, 1, 1)]
+    assert network.new_members_per_procedure(
+        territory.program_ids
+    ) == network._new_members_in_python(territory.program_ids)

@@ -227,6 +227,43 @@ NOT_ABOUT_PROPOSALS = {
     "agreements:version_docx": "the agreement's reading copy",
     "api-v1:issue": "POST act of the RUP",
     "api-v1:upload_signed_copy": "POST act of a party",
+    # Partnerships and territories: listed procedures' titles and dates, signed agreements,
+    # ledger roll-ups and network members — never a proposal.
+    **{
+        f"partnerships:{name}": "partnerships and territories: no proposal content"
+        for name in (
+            "list",
+            "new",
+            "detail",
+            "edit",
+            "coordinator_add",
+            "coordinator_remove",
+            "shares",
+            "share_annul",
+            "territories",
+            "compare",
+            "timeline",
+        )
+    },  # fmt: skip
+    **{
+        f"api-v1:{name}": "partnerships and territories in the API: no proposal content"
+        for name in (
+            "list_partnerships",
+            "get_partnership",
+            "update_partnership",
+            "add_coordinator",
+            "remove_coordinator",
+            "record_contractual",
+            "record_institutional",
+            "share_history",
+            "share_table",
+            "record_share_act",
+            "annul_share_act",
+            "territory_timeline",
+            "compare_territories",
+            "regions_leverage",
+        )
+    },  # fmt: skip
 }
 
 
