@@ -35,7 +35,7 @@ migrations-check: install
 unit: install translations
 	@scripts/ensure-postgres
 	@scripts/ensure-test-tools
-	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 smoke: install translations
 	scripts/smoke-sqlite

@@ -20,5 +20,10 @@ _FILES = Path(tempfile.mkdtemp(prefix="trama-test-files-"))  # noqa: F405
 MEDIA_ROOT = _FILES / "media"
 PRIVATE_MEDIA_ROOT = _FILES / "private-media"
 
+# A test database need not survive a crash: commits don't wait for the disk (browser and
+# concurrency tests commit for real, and every other test's data is rolled back anyway).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
+
 # The API's throttles stay on, with rates no test reaches (test_throttling lowers them).
 API_THROTTLE_RATES = {"token": "100000/m", "anon": "100000/m"}

@@ -9,11 +9,13 @@ from trama.lib.redis_cache import SharedRedisCache
 from trama.lib.version_watch import VersionWatch
 
 URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+# A prefix of this process's own: parallel test workers share the Redis server.
+PREFIX = f"trama-test-redis-cache-{os.getpid()}"
 
 
 @pytest.fixture
 def redis_cache():
-    cache = SharedRedisCache(URL, {"KEY_PREFIX": "trama-test-redis-cache"})
+    cache = SharedRedisCache(URL, {"KEY_PREFIX": PREFIX})
     try:
         cache.set("probe", 1, 5)
     except Exception as exc:  # noqa: BLE001 - no Redis here: nothing to test
@@ -41,7 +43,7 @@ def _until(condition, seconds=5.0):
 
 def test_a_version_known_here_is_dropped_when_another_process_bumps_it(redis_cache):
     here = VersionWatch(redis_cache)
-    there = VersionWatch(SharedRedisCache(URL, {"KEY_PREFIX": "trama-test-redis-cache"}))
+    there = VersionWatch(SharedRedisCache(URL, {"KEY_PREFIX": PREFIX}))
     assert here.read(["a"]) is None  # nothing trusted before the subscription is confirmed
     assert _until(lambda: here.live)
     here.remember({"a": "v1"}, here.mark())

@@ -7,11 +7,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from trama.territories.models import Municipality
-from trama.territories.services import read_population
+from trama.territories.services import load_territories, read_population
 
 SAMPLE = Path(__file__).parent / "data-population-sample.csv"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def municipalities():
+    """ISTAT's list, as loaded for the session (a transactional test may have emptied it)."""
+    if not Municipality.objects.exists():
+        load_territories()
 
 
 def test_it_reads_the_total_of_every_municipality_from_the_table_by_age():
