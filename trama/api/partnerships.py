@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,6 @@ from trama.lib.numbers import Bounds
 from trama.lib.refusals import refusal_code
 from trama.organizations.models import Organization, ShareAct
 from trama.organizations.shares import ShareTable, acts_in_force, annul_act, record_act, table_on
-from trama.organizations.validators import normalize_tax_code
 from trama.partnerships import services
 from trama.partnerships import territory as territories
 from trama.partnerships.forms import find_organization
@@ -555,20 +553,12 @@ def record_share_act(request, slug: Slug, payload: ShareActIn):
     shares = bounded(
         **{f"holdings.{i}.share": (h.share, SHARE) for i, h in enumerate(payload.holdings)}
     )
-    # Members named as find_organization takes them (slug or tax code), in one query.
-    found = {}
+    # Members named by tax code or short name, in one query.
     texts = [h.member.strip() for h in payload.holdings]
-    if texts:
-        codes = {normalize_tax_code(t) for t in texts if t}
-        for org in Organization.objects.filter(
-            Q(slug__in={t.lower() for t in texts}) | Q(tax_code__in=codes)
-        ):
-            found[org.slug] = org
-            if org.tax_code:
-                found[org.tax_code] = org
+    found = Organization.objects.named(texts)
     rows, unknown = [], []
     for i, text in enumerate(texts):
-        org = (found.get(text.lower()) or found.get(normalize_tax_code(text))) if text else None
+        org = found.get(text)
         if org is None:
             unknown.append((i, text))
         rows.append((org, shares[f"holdings.{i}.share"]))

@@ -10,10 +10,25 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.territories.models import Municipality
 
-from .validators import validate_tax_code, validate_vat_number
+from .validators import normalize_tax_code, validate_tax_code, validate_vat_number
 
 
 class OrganizationQuerySet(models.QuerySet):
+    def named(self, texts) -> dict:
+        """{text: organisation} for each text that is a body's tax code (as typed: spaces and
+        case don't matter) or short name, read in one query; texts naming none are absent."""
+        texts = {t.strip() for t in texts if t and t.strip()}
+        if not texts:
+            return {}
+        codes = {normalize_tax_code(t): t for t in texts}
+        slugs = {t.lower(): t for t in texts}
+        found = {}
+        for org in self.filter(Q(tax_code__in=codes) | Q(slug__in=slugs)):
+            for text in (codes.get(org.tax_code), slugs.get(org.slug)):
+                if text is not None:
+                    found[text] = org
+        return found
+
     def verified(self):
         return self.filter(verified_at__isnull=False)
 

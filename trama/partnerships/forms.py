@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,6 @@ from trama.ledger.forms import FiguresForm
 from trama.lib.fields import NumberField
 from trama.lib.numbers import Bounds
 from trama.organizations.models import Organization, ShareAct
-from trama.organizations.validators import normalize_tax_code
 from trama.programs.models import Program
 
 from .models import Partnership
@@ -24,10 +22,7 @@ SHARE = Bounds(decimals=2, maximum=Decimal("100"))
 def find_organization(text: str) -> Organization | None:
     """An organisation named by its tax code (codice fiscale) or its short name."""
     text = (text or "").strip()
-    if not text:
-        return None
-    code = normalize_tax_code(text)
-    return Organization.objects.filter(Q(tax_code=code) | Q(slug=text.lower())).first()
+    return Organization.objects.named([text]).get(text) if text else None
 
 
 class PartnershipForm(forms.Form):
@@ -167,10 +162,6 @@ class AnnulForm(forms.Form):
 
 class SharesOnForm(forms.Form):
     on = forms.DateField(label=_("Shares on"), widget=DATE, required=False)
-
-
-class TerritoryForm(FiguresForm):
-    """The basis and years of a territory's figures (a timeline has no year range)."""
 
 
 class CompareForm(FiguresForm):

@@ -51,9 +51,6 @@ class Network:
             (year, self.size_on(datetime.date(year, 12, 31))) for year in range(first, last + 1)
         ]
 
-    def new_between(self, start: datetime.date, end: datetime.date) -> list[Member]:
-        return [m for m in self.members if start <= m.since <= end]
-
 
 def _first_seen(program_ids) -> dict[int, tuple[datetime.date, str]]:
     first: dict[int, tuple[datetime.date, str]] = {}

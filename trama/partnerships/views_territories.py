@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from trama.ledger.charts import bar_width
 from trama.ledger.exports import csv_stream, xlsx_file
 from trama.ledger.figures import ZERO, Basis
+from trama.ledger.forms import FiguresForm
 from trama.ledger.models import Category, Source
 from trama.lib.numbers import format_number
 from trama.organizations.models import Organization
@@ -24,7 +25,7 @@ from trama.programs.models import Program
 from trama.territories.models import Municipality, Province, Region
 
 from . import territory as territories
-from .forms import CompareForm, TerritoryForm
+from .forms import CompareForm
 
 MAP_FILE = Path(__file__).parent / "data" / "italy-regions.json"
 # Shades of the map, lightest to darkest, and the leverage (%) each one starts from.
@@ -125,7 +126,7 @@ def _refused(request, template, error: ValidationError, context=None):
 
 @require_GET
 def territory_timeline(request, key):
-    form = TerritoryForm(request.GET or None)
+    form = FiguresForm(request.GET or None)
     basis = form.values()[0] if not form.refused else Basis.ACCEPTED
     try:
         territory = territories.resolve(key)

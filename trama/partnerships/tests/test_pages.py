@@ -70,12 +70,13 @@ def test_a_public_body_records_its_partnership_from_history(client_for, client, 
     partnership = Partnership.objects.get()
     assert done.status_code == 302 and done["Location"] == partnership.get_absolute_url()
     # Anyone reads it: the network since its first call, the bodies and since when.
-    page = client.get(partnership.get_absolute_url())
+    page = client_for(None).get(partnership.get_absolute_url())
     assert page.status_code == 200
     text = _text(page)
     assert "Consorzio Lario" in text and "Cooperativa Arcobaleno" in text
     assert page.context["members"][0].since == datetime.date(2016, 3, 1)
     # The program already has one: a second is refused on the form.
+    alice = client_for(personas.alice)
     again = alice.post(
         url, {"kind": "CONTRACTUAL", "program": program.pk, "formed_on": "2016-09-01"}
     )
