@@ -35,7 +35,7 @@ migrations-check: install
 unit: install translations
 	@scripts/ensure-postgres
 	@scripts/ensure-test-tools
-	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q -n 2 --dist loadfile
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -q -n 2 --dist loadfile --durations=25
 
 smoke: install translations
 	scripts/smoke-sqlite
@@ -60,6 +60,26 @@ bench-ledger: install
 bench-ledger-small: install
 	@scripts/ensure-postgres
 	DEBUG=1 $(PY) manage.py bench_ledger --size small --database-url $(BENCH_SMALL_DATABASE_URL)
+
+# Search over a community's worth of generated Italian (100,000 threads and replies, 10,000
+# practice sheets and library documents, events and calls; words from
+# trama/benchmarks/data/search_words.txt), in a database of its own (its name must start with
+# trama_bench; created, emptied and filled; about 9 minutes here). Times the search page's
+# function for an anonymous visitor, an account outside the community and a member; target p95
+# under 100 ms each. `manage.py bench_search --size full --reuse` measures again without
+# regenerating. Results: benchmarks/search-<size>.json. bench-search-small: every step on
+# little data, with the visibility checks (as in `make test`).
+BENCH_SEARCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench_search
+BENCH_SEARCH_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench_search_small
+
+.PHONY: bench-search bench-search-small
+bench-search: install
+	@scripts/ensure-postgres
+	DEBUG=1 $(PY) manage.py bench_search --size full --database-url $(BENCH_SEARCH_DATABASE_URL)
+
+bench-search-small: install
+	@scripts/ensure-postgres
+	DEBUG=1 $(PY) manage.py bench_search --size small --database-url $(BENCH_SEARCH_SMALL_DATABASE_URL)
 
 # Proposal submissions: 1,000 proposals to one call over HTTP to gunicorn on loopback from
 # 16 clients, the deadline falling 5 s into the run; checks that no receipt is lost,

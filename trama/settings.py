@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
@@ -51,7 +52,17 @@ INSTALLED_APPS = [
     "trama.procedures",
     "trama.agreements",
     "trama.partnerships",
+    "trama.community",
+    "trama.community.search",
+    "trama.community.practices",
+    "trama.community.events",
+    "trama.community.discussions",
+    "trama.community.whatsnew",
     "trama.ledger",
+    "trama.opendata.webhooks",
+    "trama.opendata.ocds",
+    "trama.opendata.transparency",
+    "trama.opendata.catalogue",
     "trama.api",
     "trama.pages",
     "trama.demo",
@@ -233,6 +244,14 @@ MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trama <noreply@trama.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- open-data catalogue (trama.opendata.catalogue) ---
+# Who publishes the DCAT-AP_IT catalogue: the body running this installation, by name and
+# IPA code, and the address that answers questions on the data (a body's own e-mail when it
+# has one).
+OPENDATA_PUBLISHER_NAME = env_str("OPENDATA_PUBLISHER_NAME", SITE_NAME)
+OPENDATA_PUBLISHER_ID = env_str("OPENDATA_PUBLISHER_ID", "trama")
+OPENDATA_CONTACT_EMAIL = env_str("OPENDATA_CONTACT_EMAIL", "opendata@trama.localhost")
+
 # --- background tasks (django.tasks) ---
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
@@ -244,6 +263,13 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)
 # each app's tasks.py at their times; the workers run them. With REDIS_URL, a lock in Redis
 # lets one scheduler run however many are started (one per host is safe).
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
+
+# --- webhooks (trama.opendata.webhooks) ---
+# A subscription is disabled after this many failed attempts in a row (its admins are told).
+WEBHOOKS_MAX_FAILURES = env_int("WEBHOOKS_MAX_FAILURES", 10)
+# Deliveries to loopback and private networks are refused unless this is set (an internal
+# regional portal, a developer's machine).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", DEBUG)
 
 # --- security ---
 SESSION_COOKIE_HTTPONLY = True
@@ -260,6 +286,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# OCDS: every procedure's ocid is this prefix and its id (`ocds-trama-42`). A publisher
+# registers its own prefix with the Open Contracting Partnership (ocds- and six characters).
+OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-trama")
 
 # Invitations to join an organisation stay valid this many days.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)

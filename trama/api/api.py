@@ -8,17 +8,25 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from .agreements import router as agreements_router
+from .community import router as community_router
+from .discussions import router as discussions_router
 from .errors import STATUSES, install_handlers
+from .events import router as events_router
 from .ledger import router as ledger_router
+from .ocds import router as ocds_router
 from .organizations import me_router
 from .organizations import router as organizations_router
 from .partnerships import router as partnerships_router
+from .practices import router as practices_router
 from .procedures import router as procedures_router
 from .reference import Reference
 from .reports import router as reports_router
 from .table import router as table_router
 from .territories import router as territories_router
 from .throttling import THROTTLES
+from .transparency import router as transparency_router
+from .webhooks import router as webhooks_router
+from .whatsnew import router as whatsnew_router
 
 # NUL, which PostgreSQL can't store in text, and lone surrogates, which are not Unicode.
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -128,3 +136,11 @@ api.add_router("", reports_router)
 api.add_router("", table_router)
 api.add_router("", agreements_router)
 api.add_router("", partnerships_router)
+api.add_router("", community_router)
+api.add_router("", practices_router)
+api.add_router("", events_router)
+api.add_router("", discussions_router)
+api.add_router("", whatsnew_router)
+api.add_router("", webhooks_router)
+api.add_router("", ocds_router)
+api.add_router("", transparency_router)

@@ -40,7 +40,8 @@ STATUSES = {
     403: "The token or its owner may not do this (`token_read_only`, `forbidden`).",
     404: "Not found, or not visible to this token (`not_found`).",
     409: "The state moved first: someone else decided, or the entry was reversed "
-    "(`already_verified`, `already_confirmed`, `already_reversed`, `already_ranked`; at the "
+    "(`already_verified`, `already_confirmed`, `already_reversed`, `already_ranked`, "
+    "`already_answered`; at the "
     "co-design table `already_open`, `already_approved`, `already_adopted`, and `stale_base` "
     "when another version of the shared project was saved since the one edited).",
     422: "The request does not match the document (`malformed_request`; `fields` says where).",

@@ -630,11 +630,26 @@ class StepOut(Schema):
     leverage: Ratio | None = Field(description="additional / public, %, 6 decimal places.")
 
 
+class YearOut(Schema):
+    year: int
+    network: int = Field(description="The network's bodies at the end of the year.")
+    public: str | None = Field(description="Public resources up to the year (euro).")
+    additional: str | None = Field(description="Additional resources up to the year (euro).")
+    leverage: Ratio | None = Field(description="additional / public, %, 6 decimal places.")
+
+
 class TimelineOut(Schema):
     territory: TerritoryOut
     basis: BasisWord
+    count: int = Field(description="Steps in the whole story.")
+    page: int
+    pages: int
     steps: list[StepOut] = Field(
-        description="In order. Resources are null (no data) before the first year with any."
+        description=f"In order, {territories.PER_PAGE} a page. Resources are null (no data) "
+        "before the first year with any."
+    )
+    years: list[YearOut] = Field(
+        description="Every year from the first step (or figure) to the last, whatever the page."
     )
 
 
@@ -662,21 +677,41 @@ class BasisQuery(Schema):
     basis: BasisWord = "accepted"
 
 
+class TimelineQuery(BasisQuery):
+    page: int = Field(
+        1, ge=1, le=100_000, description="Page of steps (a past last page gives the last)."
+    )
+
+
 @router.get(
     "/territories/timeline/{key}",
     response={200: TimelineOut, **errors(401, 404, 422)},
     summary="A territory's timeline",
     **PUBLIC,
 )
-def territory_timeline(request, key: TerritoryKey, query: Query[BasisQuery]):
+def territory_timeline(request, key: TerritoryKey, query: Query[TimelineQuery]):
     """Programs, calls, agreements and partnerships in order, each with the network's size
-    and the resources brought up to its year, on `basis` (`accepted` actuals or `pledged`).
-    A key that names nothing is a 404 with the code `unknown_territory`."""
+    and the resources brought up to its year, on `basis` (`accepted` actuals or `pledged`),
+    a page of steps at a time; and the territory year by year. A key that names nothing is
+    a 404 with the code `unknown_territory`."""
     territory = _resolving(lambda: territories.resolve(key))
-    story = territories.timeline(territory, basis=_basis(query.basis))
+    story = territories.timeline(territory, basis=_basis(query.basis), page=query.page)
     return {
         "territory": _territory(territory),
         "basis": query.basis,
+        "count": story.total,
+        "page": story.page,
+        "pages": story.pages,
+        "years": [
+            {
+                "year": y.year,
+                "network": y.network,
+                "public": money(y.public) if y.has_data else None,
+                "additional": money(y.additional) if y.has_data else None,
+                "leverage": _ratio(y.leverage) if y.has_data else None,
+            }
+            for y in story.years
+        ],
         "steps": [
             {
                 "day": s.day,

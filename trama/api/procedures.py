@@ -336,3 +336,83 @@ def withdraw_proposal(request, proposal_id: Id):
     """Before the deadline only."""
     access = access_proposal(request.user, proposal_id)
     return services.withdraw_proposal(access.proposal, by=request.user)
+
+
+class ClarificationOut(Schema):
+    """A question on a call and its answer; who asked is never shown."""
+
+    id: int
+    call: int
+    question: str
+    asked_at: datetime
+    answer: str = Field(description="Empty until the public body answers.")
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+
+class QuestionIn(InputSchema):
+    question: Text(LONG_TEXT)
+
+
+class AnswerIn(InputSchema):
+    answer: Text(LONG_TEXT)
+
+
+class ExtensionIn(InputSchema):
+    deadline: datetime = Field(description="Later than the current one; Europe/Rome if naive.")
+    reason: Text(LONG_TEXT) = Field(description="Published as a notice on the call.")
+    protocol_number: Text(80) = ""
+
+
+@router.post(
+    "/calls/{call_id}/clarifications",
+    response={201: ClarificationOut, **errors(400, 401, 403, 404, 422)},
+    summary="Ask a question on a call",
+    **WRITE,
+)
+def ask_clarification(request, call_id: Id, payload: QuestionIn):
+    """While the call is published and before the questions' deadline (`call_not_open`,
+    `questions_closed`). The answer is published to all; the asker is not named."""
+    procedure = access_procedure(request.user, call_id).procedure
+    clarification = services.ask_clarification(
+        procedure, by=request.user, question=payload.question
+    )
+    return Status(201, clarification)
+
+
+@router.post(
+    "/calls/{call_id}/clarifications/{clarification_id}/answer",
+    response={200: ClarificationOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Answer a question on a call",
+    **WRITE,
+)
+def answer_clarification(request, call_id: Id, clarification_id: Id, payload: AnswerIn):
+    """Officers of the owning body; the answer is published and the asker told by e-mail.
+    A question already answered: 409 `already_answered`."""
+    procedure = access_procedure(request.user, call_id, officer=True).procedure
+    clarification = procedure.clarifications.filter(pk=clarification_id).first()
+    if clarification is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return services.answer_clarification(clarification, by=request.user, answer=payload.answer)
+
+
+@router.post(
+    "/calls/{call_id}/extend",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Extend a call's deadline",
+    **WRITE,
+)
+def extend_deadline(request, call_id: Id, payload: ExtensionIn):
+    """The RUP only (403 for other officers), before the deadline passes (`deadline_passed`),
+    to a later one (`not_later`); the reason is published as a notice."""
+    access = access_procedure(request.user, call_id, rup=True)
+    return services.extend_deadline(
+        access.procedure,
+        by=request.user,
+        deadline=_aware(payload.deadline),
+        reason=payload.reason,
+        protocol_number=payload.protocol_number,
+    )

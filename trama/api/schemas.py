@@ -40,6 +40,7 @@ class OrganizationOut(Schema):
     public_body_type: str
     legal_form: str
     tax_code: str | None
+    ipa_code: str | None
     vat_number: str
     runts_number: str
     runts_section: str
@@ -68,6 +69,7 @@ class OrganizationIn(InputSchema):
     public_body_type: Text(16) = ""
     legal_form: Text(24)
     tax_code: Text(16) | None = None
+    ipa_code: Text(11) | None = None
     vat_number: Text(11) = ""
     runts_number: Text(30) = ""
     runts_section: Text(8) = ""

@@ -113,6 +113,40 @@ ACTION_LABELS = {
     "agreement.in_force": _("Agreement in force: signed by every party"),
     "agreement.contribution_published": _("Contribution published (art. 27 D.Lgs. 33/2013)"),
     "procedure.started": _("Co-production started"),
+    # The community of practice.
+    "community.joined": _("Joined the community"),
+    "community.profile_updated": _("Community profile changed"),
+    "community.left": _("Left the community"),
+    "community.topic_created": _("Community topic created"),
+    "community.topic_updated": _("Community topic changed"),
+    "community.moderator_named": _("Community moderator named"),
+    "community.moderator_removed": _("Community moderator removed"),
+    "community.facilitator_named": _("Topic facilitator named"),
+    "community.facilitator_removed": _("Topic facilitator removed"),
+    "practice.created": _("Practice sheet written"),
+    "practice.updated": _("Practice sheet changed (new version)"),
+    "practice.published": _("Practice sheet published"),
+    "practice.comment_hidden": _("Comment on a practice sheet hidden"),
+    "library.document_created": _("Document added to the library"),
+    "library.version_added": _("New version of a library document"),
+    # Community discussions: the moderators' and facilitators' acts.
+    "discussions.answer_accepted": _("Answer accepted"),
+    "discussions.post_hidden": _("Post hidden by the moderators"),
+    "discussions.post_approved": _("Post approved after review"),
+    "discussions.report_dismissed": _("Report on a post archived"),
+    "discussions.thread_pinned": _("Thread pinned"),
+    "discussions.thread_unpinned": _("Thread unpinned"),
+    "discussions.thread_locked": _("Thread locked"),
+    "discussions.thread_unlocked": _("Thread unlocked"),
+    "discussions.thread_retitled": _("Thread title changed"),
+    "discussions.thread_moved": _("Thread moved to another category"),
+    "discussions.member_banned": _("Member banned from the discussions"),
+    "discussions.ban_lifted": _("Ban from the discussions lifted"),
+    # Webhooks of a public body (trama/opendata/webhooks).
+    "webhook.created": _("Webhook created"),
+    "webhook.enabled": _("Webhook enabled again"),
+    "webhook.disabled": _("Webhook disabled after repeated failures"),
+    "webhook.deleted": _("Webhook deleted"),
 }
 
 
@@ -135,6 +169,7 @@ DETAIL_LABELS = {
     "deadline": _("deadline"),
     "required": _("required"),
     "tax_code": _("tax code"),
+    "visibility": _("who sees the profile"),
 }
 VALUE_LABELS: dict[str, dict] = {}
 

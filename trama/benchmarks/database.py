@@ -4,11 +4,13 @@ A benchmark empties or drops its database, so only a PostgreSQL database whose n
 with `trama_bench` is accepted.
 """
 
+import os
+import platform
 from contextlib import contextmanager
 
 import dj_database_url
 import psycopg
-from django.db import connections
+from django.db import connection, connections
 
 DATABASE_PREFIX = "trama_bench"
 
@@ -39,8 +41,12 @@ def conninfo(config: dict, dbname: str) -> str:
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
-def ensure_database(url: str) -> bool:
-    """Create the benchmark database through the `postgres` maintenance database if missing."""
+def ensure_database(url: str, template: str | None = None) -> bool:
+    """Create the benchmark database through the `postgres` maintenance database if missing.
+
+    `template`: a migrated database to copy (a test run's own, which nobody else uses), far
+    quicker than migrating an empty one; an empty database if it cannot be copied.
+    """
     config = database_config(url)
     with psycopg.connect(conninfo(config, "postgres"), autocommit=True) as conn:
         exists = conn.execute(
@@ -48,9 +54,19 @@ def ensure_database(url: str) -> bool:
         ).fetchone()
         if exists:
             return False
-        conn.execute(
-            psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(config["NAME"]))
+        create = psycopg.sql.SQL("CREATE DATABASE {}").format(
+            psycopg.sql.Identifier(config["NAME"])
         )
+        if template:
+            try:
+                conn.execute(
+                    create
+                    + psycopg.sql.SQL(" TEMPLATE {}").format(psycopg.sql.Identifier(template))
+                )
+                return True
+            except psycopg.errors.ObjectInUse:
+                pass  # someone is connected to the template: migrate an empty one instead
+        conn.execute(create)
     return True
 
 
@@ -81,3 +97,45 @@ def using_database(url: str):
         connections["default"].close()
         connections.settings["default"] = previous
         del connections["default"]
+
+
+# Tables a benchmark keeps when it empties its database: what `migrate` wrote and the
+# territories (loaded once, read by every benchmark).
+KEEP_TABLES = frozenset(
+    {
+        "django_migrations",
+        "django_content_type",
+        "auth_permission",
+        "territories_region",
+        "territories_province",
+        "territories_municipality",
+    }
+)
+
+
+def empty_database(cursor, keep=KEEP_TABLES) -> None:
+    """Empty every table of the (benchmark) database but those in `keep`."""
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    tables = [name for (name,) in cursor.fetchall() if name not in keep]
+    if tables:
+        cursor.execute(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+
+
+def environment() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0]
+        found = {}
+        for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_wal_size"):
+            cursor.execute(f"SHOW {name}")
+            found[name] = cursor.fetchone()[0]
+    return {
+        "postgres": version.split(" on ")[0],
+        **found,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        # Other work on the machine skews timings: the load average when measuring began.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }

@@ -26,8 +26,6 @@ Everything it generates lives in the benchmark database; no other database is to
 """
 
 import json
-import os
-import platform
 import random
 import time
 from dataclasses import asdict
@@ -40,6 +38,7 @@ from django.test.utils import override_settings
 
 from trama.agreements.models import Agreement, Party
 from trama.benchmarks import database
+from trama.benchmarks.database import environment
 from trama.benchmarks.ledger_agreements import ensure_agreements, measure_agreements
 from trama.benchmarks.ledger_generation import SIZES, check_tax_codes, counts, generate, generated
 from trama.benchmarks.ledger_measurement import (
@@ -52,6 +51,7 @@ from trama.benchmarks.ledger_measurement import (
 )
 from trama.benchmarks.ledger_partnerships import (
     TARGET_TERRITORY_P95_MS,
+    ensure_network,
     ensure_partnerships,
     measure_territories,
     partnership_counts,
@@ -64,24 +64,6 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/trama_bench"
 TARGET_FIGURES_P95_MS = 50.0
 TARGET_CSV_ROWS_PER_S = 5000.0
 MEASUREMENTS = ("figures", "territories", "writes", "locks", "imports")
-
-
-def environment() -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        version = cursor.fetchone()[0]
-        found = {}
-        for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_wal_size"):
-            cursor.execute(f"SHOW {name}")
-            found[name] = cursor.fetchone()[0]
-    return {
-        "postgres": version.split(" on ")[0],
-        **found,
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        # Other work on the machine skews timings: the load average when measuring began.
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def table(results: dict) -> str:
@@ -198,6 +180,9 @@ def run(
         made = ensure_partnerships(seed=seed, log=log)
         if made:
             results["partnerships_generated"] = made
+        rebuilt = ensure_network(rebuild=bool(made), log=log)
+        if rebuilt:
+            results["network_rebuilt"] = rebuilt
         if ranges.span(ranges.BASES[0]) is None:
             log("Materializing the country's rankings over year ranges…")
             started_ranges = time.perf_counter()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from trama.benchmarks.database import empty_database
 from trama.ledger.measure import measure_sql
 from trama.ledger.vocabulary import additional_sources_sql
 from trama.organizations.models import Organization
@@ -58,15 +59,6 @@ BULK_TABLES = [
     "ledger_ledgertotal",
     "ledger_contributortotal",
 ]
-# Tables kept across runs; every other table of the benchmark database is emptied.
-KEEP_TABLES = {
-    "django_migrations",
-    "django_content_type",
-    "auth_permission",
-    "territories_region",
-    "territories_province",
-    "territories_municipality",
-}
 ADDITIONAL = additional_sources_sql()
 
 
@@ -531,15 +523,6 @@ def _without_bulk_indexes(cursor, tables):
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
-def _empty_database(cursor) -> None:
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
-    tables = [name for (name,) in cursor.fetchall() if name not in KEEP_TABLES]
-    if tables:
-        cursor.execute(
-            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-        )
-
-
 def build_rollups(cursor, *, where: str = "") -> None:
     """Add the roll-up rows of the entries matching `where` (all by default), set-based."""
     _execute(cursor, _sql(ROLLUP_FINE, where=where))
@@ -562,7 +545,7 @@ def generate(size: Size, *, seed: int, log) -> dict:
         # tables were empty when last analysed) rescans millions of rows per outer row.
         cursor.execute("SET LOCAL enable_nestloop = off")
         with timer.phase("empty database and load territories"):
-            _empty_database(cursor)
+            empty_database(cursor)
             load_territories()
         user = get_user_model().objects.create_user(
             "bench-generator@trama.test", None, first_name="Bench", last_name="Generator"

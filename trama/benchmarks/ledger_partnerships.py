@@ -11,9 +11,12 @@ Generated after the agreements (`ledger_agreements`):
 - a sprinkling of INSTITUTIONAL partnerships (one contractual partnership in
   `INSTITUTION_EVERY` grows into one): a new social enterprise whose constitution
   (`ShareAct`) gives 3 to 8 members (the program's owner and parties to its agreements)
-  shares summing to exactly 100.00 %.
+  shares summing to exactly 100.00 %;
+- then the networks' and the stories' roll-ups (`network.rebuild`, `story.rebuild`), which
+  the generator's bulk writes skip.
 
-Measured: `territory.timeline(territory.resolve(key))` for random regions, municipalities
+Measured: `territory.timeline(territory.resolve(key))` (the first page of steps and the
+years) for random regions, municipalities
 and ambiti, and `territory.compare(territory.resolve_many(keys))` for six random regions —
 what the territory pages read. Each call's queries are captured once: none may read the raw
 ledger entries (the territories read the roll-ups).
@@ -34,8 +37,8 @@ from trama.agreements.models import Agreement, Party
 from trama.benchmarks.ledger_measurement import summary
 from trama.ledger.models import Level, Measure
 from trama.organizations.models import Organization, ShareAct, Shareholding
-from trama.partnerships import territory
-from trama.partnerships.models import Partnership
+from trama.partnerships import network, story, territory
+from trama.partnerships.models import NetworkMember, Partnership, StoryStep
 from trama.partnerships.services import contractual_name
 from trama.procedures.models import Procedure
 from trama.territories.models import Region
@@ -254,8 +257,30 @@ def ensure_partnerships(*, seed: int, log) -> dict | None:
     return generate_partnerships(seed=seed, log=log)
 
 
+def ensure_network(*, rebuild: bool, log) -> dict | None:
+    """Fill the networks' roll-ups from the generated calls, agreements and ledger (the
+    generator writes in bulk, past the signals that keep them on write)."""
+    if not rebuild and NetworkMember.objects.exists() and StoryStep.objects.exists():
+        return None
+    started = time.perf_counter()
+    network.rebuild()
+    story.rebuild()
+    with connection.cursor() as cursor:
+        for model in (NetworkMember, StoryStep):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    made = {
+        "network_members": NetworkMember.objects.count(),
+        "story_steps": StoryStep.objects.count(),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    log(f"  networks' roll-ups: {made}")
+    return made
+
+
 def partnership_counts() -> dict:
     return {
+        "network_members": NetworkMember.objects.count(),
+        "story_steps": StoryStep.objects.count(),
         "call_participants": Procedure.participants.through.objects.count(),
         "contractual_partnerships": Partnership.objects.filter(
             kind=Partnership.Kind.CONTRACTUAL
@@ -306,10 +331,10 @@ def _call(label, key):
 
 
 def _size(label, found) -> int:
-    """Steps in a timeline; partners over the territories compared."""
+    """Steps in a timeline's whole story; partners over the territories compared."""
     if label.startswith("territory comparison"):
         return sum(c.partners for c in found)
-    return len(found.steps)
+    return found.total
 
 
 def measure_territories(size, rng, log) -> dict:

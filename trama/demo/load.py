@@ -6,8 +6,12 @@ from django.db import transaction
 
 from trama.demo.agreements import load_agreement_in_progress
 from trama.demo.calls import load_call_in_evaluation, load_open_call, load_waiting_work
+from trama.demo.community import load_community
+from trama.demo.discussions import load_discussions
+from trama.demo.events import load_events
 from trama.demo.ledger import load_lecco_program
 from trama.demo.partnerships import load_lecco_partnerships
+from trama.demo.practices import load_practices
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
 from trama.territories.forms import find_municipality
@@ -264,4 +268,8 @@ def load_demo() -> list[tuple[str, str, str]]:
             User.objects.get(email="cooperativa@demo.trama.it"),
             User.objects.get(email="valutatore@demo.trama.it"),
         )
+        load_community(staff)
+        load_practices()
+        load_events()
+        load_discussions(staff)
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]

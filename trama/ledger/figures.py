@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +169,99 @@ def compute_figures(
     return figures
 
 
+def compute_totals(
+    scopes, *, basis: str = Basis.ACCEPTED, year_from: int | None = None, year_to: int | None = None
+) -> list[Figures]:
+    """The figures of several scopes without their contributor rankings (territories side
+    by side), from two grouped reads of the roll-ups for all of them: by measure, source
+    and category, and the basis by source and year. The same sums as `compute_figures`
+    (whose rows these group further: every amount is in cents, so the order of summing
+    changes nothing — the comparison test checks each figure)."""
+    check_years(year_from, year_to)
+    scopes = list(scopes)
+    wanted = Q()
+    for scope in scopes:
+        if scope.level == Level.COUNTRY:
+            raise ValueError("compute_totals reads scopes below the country")
+        wanted |= Q(level=scope.level, scope_id__in=list(scope.ids or (scope.id,)))
+    rows = LedgerTotal.objects.filter(wanted)
+    if year_from:
+        rows = rows.filter(year__gte=year_from)
+    if year_to:
+        rows = rows.filter(year__lte=year_to)
+    by_kind = defaultdict(list)
+    for row in (
+        rows.values("level", "scope_id", "measure", "source", "category")
+        .annotate(total=Sum("amount"), count=Sum("entries"))
+        .order_by()
+    ):
+        by_kind[row["level"], row["scope_id"]].append(row)
+    by_year = defaultdict(list)
+    for row in (
+        rows.filter(measure=basis)
+        .values("level", "scope_id", "source", "year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        by_year[row["level"], row["scope_id"]].append(row)
+    results = []
+    for scope in scopes:
+        keys = [(scope.level, scope_id) for scope_id in (scope.ids or (scope.id,))]
+        figures = Figures(scope=scope, basis=basis, year_from=year_from, year_to=year_to)
+        _fill_grouped(
+            figures,
+            [row for key in keys for row in by_kind[key]],
+            [row for key in keys for row in by_year[key]],
+        )
+        results.append(figures)
+    return results
+
+
+def _set(figures, by_source, by_category, by_year, per_measure, additional_per_measure):
+    """The figures from their sums (`_fill`, `_fill_grouped`)."""
+    figures.public = by_source[Source.PUBLIC_OWNER]
+    figures.other_public = by_source[Source.OTHER_PUBLIC]
+    figures.additional = sum((by_source[s] for s in ADDITIONAL_SOURCES), ZERO)
+    figures.by_source = {s: by_source[s] for s in Source.values if by_source[s]}
+    figures.by_category = dict(sorted(by_category.items(), key=lambda kv: -kv[1]))
+    figures.by_year = [(year, *values) for year, values in sorted(by_year.items())]
+    figures.pledged = per_measure[Measure.PLEDGED]
+    figures.accepted = per_measure[Measure.ACCEPTED]
+    figures.pending = per_measure[Measure.PENDING]
+    figures.rejected = per_measure[Measure.REJECTED]
+    figures.disputed = per_measure[Measure.DISPUTED]
+    realised, promised = REALISATION
+    figures.accepted_additional = additional_per_measure[realised]
+    figures.pledged_additional = additional_per_measure[promised]
+    return figures
+
+
+def _fill_grouped(figures: Figures, by_kind, by_year) -> None:
+    """`_fill`, from rows grouped by (measure, source, category) and by (source, year)."""
+    basis = figures.basis
+    by_source = defaultdict(lambda: ZERO)
+    by_category = defaultdict(lambda: ZERO)
+    years = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    per_measure = defaultdict(lambda: ZERO)
+    additional_per_measure = defaultdict(lambda: ZERO)
+    for row in by_kind:
+        amount = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+        figures.entries += row["count"] or 0
+        per_measure[row["measure"]] += amount
+        if row["source"] in ADDITIONAL_SOURCES:
+            additional_per_measure[row["measure"]] += amount
+        if row["measure"] != basis:
+            continue
+        by_source[row["source"]] += amount
+        if row["source"] in ADDITIONAL_SOURCES:
+            by_category[row["category"]] += amount
+    for row in by_year:
+        source = row["source"]
+        slot = 0 if source == Source.PUBLIC_OWNER else 1 if source == Source.OTHER_PUBLIC else 2
+        years[row["year"]][slot] += Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+    _set(figures, by_source, by_category, years, per_measure, additional_per_measure)
+
+
 def compute_bases(
     scope: Scope, *, year_from: int | None = None, year_to: int | None = None
 ) -> tuple[Figures, Figures]:
@@ -216,21 +309,7 @@ def _fill(figures: Figures, rows) -> Figures:
         by_year[row["year"]][slot] += amount
         if source in ADDITIONAL_SOURCES:
             by_category[row["category"]] += amount
-    figures.public = by_source[Source.PUBLIC_OWNER]
-    figures.other_public = by_source[Source.OTHER_PUBLIC]
-    figures.additional = sum((by_source[s] for s in ADDITIONAL_SOURCES), ZERO)
-    figures.by_source = {s: by_source[s] for s in Source.values if by_source[s]}
-    figures.by_category = dict(sorted(by_category.items(), key=lambda kv: -kv[1]))
-    figures.by_year = [(year, *values) for year, values in sorted(by_year.items())]
-    figures.pledged = per_measure[Measure.PLEDGED]
-    figures.accepted = per_measure[Measure.ACCEPTED]
-    figures.pending = per_measure[Measure.PENDING]
-    figures.rejected = per_measure[Measure.REJECTED]
-    figures.disputed = per_measure[Measure.DISPUTED]
-    realised, promised = REALISATION
-    figures.accepted_additional = additional_per_measure[realised]
-    figures.pledged_additional = additional_per_measure[promised]
-    return figures
+    return _set(figures, by_source, by_category, by_year, per_measure, additional_per_measure)
 
 
 # The scope with a hundred thousand contributors, whose ranking over a range of years is

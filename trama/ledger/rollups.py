@@ -13,13 +13,32 @@ from decimal import Decimal
 from django.db import connection
 
 from . import ranges
-from .models import ContributorTotal, LedgerTotal, Level
+from .models import ContributorTotal, LedgerTotal, Level, Measure
+from .signals import contributions_changed
 from .vocabulary import ADDITIONAL_SOURCES, Source
 
 CENT = Decimal("0.01")
 
 TOTAL_KEY = ["level", "scope_id", "measure", "source", "category", "year"]
 CONTRIBUTOR_KEY = ["level", "scope_id", "measure", "additional", "year", "contributor_id"]
+
+
+# What counts as contributing, for the network a body joins: a pledge, or an actual the
+# owning body accepted.
+CONTRIBUTING = (Measure.PLEDGED, Measure.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A body's contributing amount in a year of a program moved (`contributions_changed`)."""
+
+    program_id: int
+    owner_id: int
+    province_id: int
+    region_id: int
+    contributor_id: int
+    year: int
+    grew: bool
 
 
 @dataclass(frozen=True)
@@ -162,8 +181,24 @@ def _upsert(table: str, key_columns: list[str], rows: list[tuple]) -> None:
 def apply(changes) -> None:
     """Add signed amounts to the roll-ups: `changes` holds (entry, program, measure, amount, count)."""
     totals, by_contributor = empty()
+    moved = {}
     for entry, program, measure, amount, count in changes:
-        add(totals, by_contributor, Place.of(entry, program), measure, amount, count)
+        place = Place.of(entry, program)
+        add(totals, by_contributor, place, measure, amount, count)
+        if measure in CONTRIBUTING and place.year and amount:
+            # A body's amounts in a cell never go below zero: whatever only grew is now
+            # above it; what shrank may have reached it (the listener reads it again).
+            key = (place.program_id, place.contributor_id, place.year)
+            grew = moved[key].grew if key in moved else True
+            moved[key] = Contribution(
+                place.program_id,
+                place.owner_id,
+                place.province_id,
+                place.region_id,
+                place.contributor_id,
+                place.year,
+                grew and amount > 0,
+            )
     _upsert(
         LedgerTotal._meta.db_table,
         TOTAL_KEY,
@@ -179,3 +214,7 @@ def apply(changes) -> None:
         for level, _scope, measure, additional, year, contributor_id in by_contributor
         if level == Level.COUNTRY and additional and year
     )
+    if moved:
+        contributions_changed.send(
+            sender=Contribution, changes=[moved[key] for key in sorted(moved)]
+        )

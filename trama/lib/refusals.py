@@ -24,6 +24,7 @@ CONFLICT_CODES = frozenset(
         "already_ranked",
         "already_reversed",
         "already_confirmed",
+        "already_answered",
         # The co-design table (procedures.services.table).
         "already_open",
         "already_approved",

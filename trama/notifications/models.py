@@ -35,6 +35,12 @@ class Kind(models.TextChoices):
     REPORT_CHANGES = "report_changes", _("Changes requested to a report of an agreement")
     REPORT_ACCEPTED = "report_accepted", _("A report of an agreement was accepted")
     PAYMENT_RECORDED = "payment_recorded", _("A payment of the public contribution was recorded")
+    # Community of practice
+    FOLLOWED_ACT = "followed_act", _("An act of a call or an organisation you follow")
+    # Community discussions
+    DISCUSSION_MENTION = "discussion_mention", _("Someone mentioned you in a discussion")
+    DISCUSSION_REPLY = "discussion_reply", _("A new post in a discussion you follow")
+    DISCUSSION_HELD = "discussion_held", _("A new member's post awaits review")
     # Platform staff
     CLAIM_SUBMITTED = "claim_submitted", _("Requests to join an organisation (staff)")
     BODY_TO_VERIFY = "body_to_verify", _("Organisations to verify (staff)")

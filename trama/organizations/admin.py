@@ -72,7 +72,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     form = OrganizationAdminForm
     list_display = ["name", "kind", "tax_code", "municipality", "verified_at"]
     list_filter = ["kind", "public_body_type", ("verified_at", admin.EmptyFieldListFilter)]
-    search_fields = ["name", "tax_code", "slug"]
+    search_fields = ["name", "tax_code", "ipa_code", "slug"]
     raw_id_fields = ["municipality", "lead_municipality"]
     filter_horizontal = ["member_municipalities"]
     readonly_fields = ["slug", "verified_at", "verified_by", "created_at", "members_link"]

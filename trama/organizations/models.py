@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from trama.territories.models import Municipality
 
-from .validators import normalize_tax_code, validate_tax_code, validate_vat_number
+from .validators import (
+    normalize_tax_code,
+    validate_ipa_code,
+    validate_tax_code,
+    validate_vat_number,
+)
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -116,6 +121,19 @@ class Organization(models.Model):
         validators=[validate_tax_code],
         help_text=_("Codice fiscale; a social district (ambito) may have none."),
     )
+    ipa_code = models.CharField(
+        _("IPA code"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_ipa_code],
+        help_text=_(
+            "The body's code in IndicePA (codice iPA, e.g. c_e507), for public bodies: the "
+            "open-data catalogue names the publisher of the body's datasets with it. A body "
+            "without it is listed with its tax code instead."
+        ),
+    )
     vat_number = models.CharField(
         _("VAT number"), max_length=11, blank=True, validators=[validate_vat_number]
     )
@@ -184,6 +202,12 @@ class Organization(models.Model):
     @property
     def is_public_body(self) -> bool:
         return self.kind == self.Kind.PUBLIC_BODY
+
+    @property
+    def is_natural_person(self) -> bool:
+        """A body registered under a person's codice fiscale (16 characters, not 11 digits):
+        a sole trader, say. What is published about it is published about that person."""
+        return len(self.tax_code or "") == 16
 
     @property
     def can_act_as_public_body(self) -> bool:

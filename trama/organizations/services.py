@@ -23,6 +23,7 @@ EDITABLE_FIELDS = [
     "public_body_type",
     "legal_form",
     "tax_code",
+    "ipa_code",
     "vat_number",
     "runts_section",
     "runts_number",
@@ -40,6 +41,7 @@ EDITABLE_FIELDS = [
 def check_organization(org: Organization) -> None:
     """Validate an organisation's fields and the rules between them."""
     org.tax_code = normalize_tax_code(org.tax_code) or None
+    org.ipa_code = (org.ipa_code or "").strip() or None
     if org.vat_number:
         org.vat_number = org.vat_number.replace(" ", "").upper().removeprefix("IT")
     errors: dict[str, ValidationError] = {}
@@ -60,6 +62,8 @@ def check_organization(org: Organization) -> None:
         )
     if is_ambito and not org.lead_municipality_id:
         error("lead_municipality", _("A social district names its lead municipality."), "required")
+    if org.ipa_code and org.kind != Organization.Kind.PUBLIC_BODY:
+        error("ipa_code", _("Only a public body has an IPA code."), "not_public_body")
     if org.runts_section and not org.runts_number:
         error("runts_number", _("Give the RUNTS number for the chosen section."), "required")
     try:
@@ -72,6 +76,14 @@ def check_organization(org: Organization) -> None:
             errors.setdefault(field, field_errors[0])
     if org.tax_code and "tax_code" not in errors:
         _check_tax_code_free(org)
+    if org.ipa_code and "ipa_code" not in errors:
+        taken = Organization.objects.filter(ipa_code=org.ipa_code).exclude(pk=org.pk).first()
+        if taken is not None:
+            error(
+                "ipa_code",
+                _("This IPA code is already registered for %(name)s.") % {"name": taken.name},
+                "ipa_code_taken",
+            )
     if errors:
         raise ValidationError(errors)
 

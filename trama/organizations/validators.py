@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
@@ -29,3 +31,21 @@ def validate_vat_number(value: str) -> None:
             code="invalid_vat_number",
             params={"value": value},
         ) from None
+
+
+# Codes in IndicePA are short ("c_e507", "r_lombar", "corte_cost"): letters, digits and
+# underscores, up to 11 characters.
+IPA_CODE = re.compile(r"^[A-Za-z0-9_]{2,11}$")
+
+
+def validate_ipa_code(value: str) -> None:
+    """An IndicePA code (codice iPA): 2 to 11 letters, digits or underscores."""
+    if not IPA_CODE.match(value or ""):
+        raise ValidationError(
+            _(
+                "%(value)s is not an IPA code: write the body's code in IndicePA "
+                "(indicepa.gov.it), 2 to 11 letters, digits or underscores, e.g. c_e507."
+            ),
+            code="invalid_ipa_code",
+            params={"value": value},
+        )

@@ -119,3 +119,82 @@ class Coordinator(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class NetworkMember(models.Model):
+    """A roll-up kept on write (`network.refresh`, `network.grow`): a non-public body's first
+    day in the network of a program, of a public body's programs (owner), of a province's
+    or of a region's — the earliest call it took part in, agreement it signed or year it
+    contributed to the ledger — and the first call it took part in (for "new to the
+    network in this call"). A territory's network is read from these rows, never from
+    its calls, agreements and contributors one by one."""
+
+    class How(models.TextChoices):
+        CALL = "call", _("a call")
+        AGREEMENT = "agreement", _("an agreement")
+        LEDGER = "ledger", _("the ledger")
+
+    level = models.CharField(max_length=12)
+    scope_id = models.BigIntegerField()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    third_sector = models.BooleanField()
+    # None: the body took part only in calls with no opening day (recorded from history
+    # without one); it counts for the calls' newcomers, not yet for the network's size.
+    since = models.DateField(null=True)
+    how = models.CharField(max_length=10, choices=How, blank=True)
+    first_call = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    first_call_opened = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "scope_id", "organization"], name="network_member_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["level", "scope_id", "since"], name="network_member_since"),
+            models.Index(fields=["organization", "level"], name="network_member_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.level}:{self.scope_id} {self.organization_id} {self.since}"
+
+
+class StoryStep(models.Model):
+    """A roll-up kept on write (`story.refresh`): one step of the territories' stories — a
+    program, a call, a dual-purpose tender, a signed agreement, a partnership — with where
+    it belongs (program, public body, province, region), so that a page of a region's
+    thousands of steps, their number and a territory's counts are read by index."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, related_name="+")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    procedure_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField()
+    province_id = models.BigIntegerField(null=True)
+    region_id = models.BigIntegerField(null=True)
+    day = models.DateField()
+    # The order of steps on the same day (`story.RANK`).
+    rank = models.SmallIntegerField()
+    kind = models.CharField(max_length=12)
+    title = models.CharField(max_length=300)
+    # What the step links to: a slug, or a call's id.
+    ref = models.CharField(max_length=80)
+    program_slug = models.CharField(max_length=80, blank=True)
+    historical = models.BooleanField(default=False)
+    # A call's kind; "grew" for an institution that grew from a contractual partnership.
+    sub = models.CharField(max_length=20, blank=True)
+    # A call's Third-Sector bodies (participants, parties to its signed agreement).
+    taking_part = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=[column, "day", "rank", "title"], name=f"story_step_{column}")
+            for column in ("program", "owner_id", "province_id", "region_id")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} {self.title}"

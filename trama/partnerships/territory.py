@@ -18,13 +18,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from trama.agreements.models import Agreement
-from trama.ledger.figures import ZERO, Basis, Figures, Scope, compute_figures
+from trama.ledger.figures import ZERO, Basis, Figures, Scope, compute_totals
 from trama.ledger.models import LedgerTotal, Level
 from trama.ledger.vocabulary import ADDITIONAL_SOURCES, Source
 from trama.organizations.models import Organization
@@ -32,8 +31,9 @@ from trama.procedures.models import Procedure
 from trama.programs.models import Program
 from trama.territories.models import Municipality, Province, Region
 
-from .models import Partnership
-from .network import member_days, new_members_per_procedure, without_jit
+from . import network
+from .models import NetworkMember, Partnership, StoryStep
+from .network import without_jit
 
 KINDS = {
     "municipality": gettext_lazy("Municipality"),
@@ -51,6 +51,8 @@ class Territory:
     kind: str
     name: str
     scope: Scope
+    # A program's, a municipality's or an ambito's programs and public bodies; a province
+    # or a region (hundreds of them) is read by its roll-up rows instead, and lists none.
     program_ids: tuple
     owner_ids: tuple
     population: int | None
@@ -59,6 +61,21 @@ class Territory:
     @property
     def kind_label(self):
         return KINDS[self.kind]
+
+    def programs(self, path: str = "") -> Q:
+        """The territory's programs, as a condition on `path` (`"program__"` from a
+        procedure): a join for a region or a province, whose programs number thousands."""
+        if self.kind == "program":
+            return Q(**{f"{path}pk": self.scope.id})
+        return self.owners(f"{path}owner__")
+
+    def owners(self, path: str = "") -> Q:
+        """The territory's public bodies, as a condition on `path`."""
+        if self.kind == "region":
+            return Q(**{f"{path}municipality__province__region_id": self.scope.id})
+        if self.kind == "province":
+            return Q(**{f"{path}municipality__province_id": self.scope.id})
+        return Q(**{f"{path}pk__in": self.owner_ids})
 
 
 def _unknown(key):
@@ -114,7 +131,7 @@ def resolve(key: str) -> Territory:
             raise _unknown(key)
         scope = Scope(Level.REGION, region.pk)
         municipalities = Municipality.objects.filter(province__region=region)
-        owners = _owners_in({"municipality__province__region": region})
+        owners = None  # read by the region's roll-up rows, not listed
         name = region.name
     elif kind == "province":
         province = Province.objects.filter(istat_code=code).first()
@@ -122,7 +139,7 @@ def resolve(key: str) -> Territory:
             raise _unknown(key)
         scope = Scope(Level.PROVINCE, province.pk)
         municipalities = Municipality.objects.filter(province=province)
-        owners = _owners_in({"municipality__province": province})
+        owners = None
         name = str(province)
     elif kind == "municipality":
         municipality = Municipality.objects.select_related("province").filter(istat_code=code)
@@ -145,6 +162,8 @@ def resolve(key: str) -> Territory:
         owners = sorted({ambito.pk, *_owners_in({"municipality__in": municipalities.values("pk")})})
         scope = Scope.union(Level.OWNER, owners)
         name = ambito.name
+    if owners is None:
+        return Territory(key, kind, name, scope, (), (), *_population(municipalities))
     program_ids = tuple(
         Program.objects.filter(owner_id__in=owners).order_by("pk").values_list("pk", flat=True)
     )
@@ -175,6 +194,8 @@ def resolve_many(keys) -> list[Territory]:
 
 # --- the story in order -------------------------------------------------------------
 
+PER_PAGE = 100
+
 
 @dataclass
 class Step:
@@ -187,19 +208,54 @@ class Step:
     public: Decimal = ZERO
     additional: Decimal = ZERO
     has_data: bool = False
+    # A call's Third-Sector bodies, and of them those new to the network there.
+    taking_part: int | None = None
+    new: int | None = None
 
     @property
     def leverage(self) -> Decimal | None:
-        if self.public <= 0:
-            return None
-        return (self.additional * 100 / self.public).quantize(Decimal("0.000001"))
+        return _leverage(self.public, self.additional)
+
+
+def _leverage(public, additional) -> Decimal | None:
+    if public <= 0:
+        return None
+    return (additional * 100 / public).quantize(Decimal("0.000001"))
+
+
+@dataclass
+class Year:
+    """The territory at the end of a year: the network's size and the resources brought
+    since the start (what the chart draws)."""
+
+    year: int
+    network: int
+    public: Decimal = ZERO
+    additional: Decimal = ZERO
+    has_data: bool = False
+
+    @property
+    def leverage(self) -> Decimal | None:
+        return _leverage(self.public, self.additional)
 
 
 @dataclass
 class Timeline:
     territory: Territory
-    steps: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the page asked for
     basis: str = Basis.ACCEPTED
+    total: int = 0  # steps in the whole story
+    page: int = 1
+    pages: int = 1
+    years: list[Year] = field(default_factory=list)
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * PER_PAGE + 1
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.steps) - 1
 
 
 def _cumulative_by_year(scope: Scope, basis: str) -> dict[int, tuple[Decimal, Decimal]]:
@@ -229,12 +285,56 @@ def _cumulative_by_year(scope: Scope, basis: str) -> dict[int, tuple[Decimal, De
 def _partnerships_of(territory: Territory):
     """The contractual partnerships of the territory's programs, the institutions that grew
     from them and, for a place, the institutions its public bodies recorded."""
-    mine = Q(program_id__in=territory.program_ids) | Q(
-        grew_from__program_id__in=territory.program_ids
-    )
+    mine = territory.programs("program__") | territory.programs("grew_from__program__")
     if territory.kind != "program":
-        mine |= Q(kind=Partnership.Kind.INSTITUTIONAL, owner_id__in=territory.owner_ids)
-    return Partnership.objects.filter(mine).order_by("formed_on", "pk")
+        mine |= Q(kind=Partnership.Kind.INSTITUTIONAL) & territory.owners("owner__")
+    return Partnership.objects.filter(mine).order_by()
+
+
+def _story(territory: Territory):
+    """The territory's steps (`story.StoryStep`), read by index."""
+    if territory.kind == "program":
+        return StoryStep.objects.filter(program_id=territory.scope.id)
+    if territory.kind == "region":
+        return StoryStep.objects.filter(region_id=territory.scope.id)
+    if territory.kind == "province":
+        return StoryStep.objects.filter(province_id=territory.scope.id)
+    return StoryStep.objects.filter(owner_id__in=territory.owner_ids)
+
+
+_ORDER = ("day", "rank", "title", "pk")
+
+
+def _page(territory: Territory, offset: int, limit: int) -> list[StoryStep]:
+    return list(_story(territory).order_by(*_ORDER)[offset : offset + limit])
+
+
+class _Labels:
+    def __init__(self):
+        self.program_url, self.call_url = _Urls("programs:program"), _Urls("procedures:call")
+        self.partnership_url = _Urls("partnerships:detail")
+        self.kinds = {kind: str(label) for kind, label in Procedure.Kind.choices}
+        self.fixed = {
+            "program": _("Program"),
+            "agreement": _("Agreement signed"),
+            "partnership": _("Contractual partnership"),
+            "grew": _("From contract to institution"),
+            "institution": _("Institutional partnership"),
+        }
+
+    def step(self, row: StoryStep) -> Step:
+        kind, ref = row.kind, row.ref
+        if kind == "program":
+            label, url = self.fixed["program"], self.program_url(ref)
+        elif kind in ("call", "tender", "agreement"):
+            label = (
+                self.fixed["agreement"] if kind == "agreement" else self.kinds.get(row.sub, row.sub)
+            )
+            url = self.program_url(row.program_slug) if row.historical else self.call_url(ref)
+        else:
+            label = self.fixed["grew" if row.sub == "grew" else kind]
+            url = self.partnership_url(ref)
+        return Step(row.day, kind, label, row.title, url)
 
 
 _URL_SAFE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -260,87 +360,113 @@ class _Urls:
         return f"{self.prefix}{text}{self.suffix}"
 
 
-def timeline(territory: Territory, *, basis: str = Basis.ACCEPTED) -> Timeline:
-    """Programs, calls, agreements and partnerships in order, each with the network's size
-    and the resources brought up to its year.
+class _Story:
+    """What every step is measured against: the network's growth and the cumulative
+    resources by year, each read once from the roll-ups."""
 
-    A region has thousands of programs and calls: their rows are read as values (no model
-    instances), the URLs filled in (`_Urls`), and the network's size on each day found by
-    bisection over its members' first days (`network.member_days`, computed in the
-    database from the territory's roll-ups)."""
-    with without_jit():
-        return _timeline(territory, basis)
+    def __init__(self, territory: Territory, basis: str):
+        self.level = territory.scope.level
+        self.ids = territory.scope.ids or (territory.scope.id,)
+        self.joined = network.joined(self.level, self.ids)
+        self.cumulative = _cumulative_by_year(territory.scope, basis)
+        self.data_years = sorted(self.cumulative)
 
+    def figures_up_to(self, year: int):
+        upto = bisect.bisect_right(self.data_years, year)
+        if not upto:
+            return None
+        return self.cumulative[self.data_years[upto - 1]]
 
-def _timeline(territory: Territory, basis: str) -> Timeline:
-    program_url, call_url = _Urls("programs:program"), _Urls("procedures:call")
-    partnership_url = _Urls("partnerships:detail")
-    program_label = _("Program")
-    steps = [
-        Step(datetime.date(start_year, 1, 1), "program", program_label, title, program_url(slug))
-        for start_year, title, slug in Program.objects.filter(
-            pk__in=territory.program_ids
-        ).values_list("start_year", "title", "slug")
-    ]
-    kind_labels = {kind: str(label) for kind, label in Procedure.Kind.choices}
-    procedures = (
-        Procedure.objects.filter(program_id__in=territory.program_ids)
-        .listed()
-        .exclude(state=Procedure.State.CANCELLED)
-        .values_list("pk", "kind", "origin", "title", "opened_on", "published_at", "program__slug")
-    )
-    for pk, kind, origin, title, opened_on, published_at, program_slug in procedures:
-        day = opened_on or timezone.localdate(published_at)
-        url = program_url(program_slug) if origin == Procedure.Origin.HISTORICAL else call_url(pk)
-        step_kind = "tender" if kind == Procedure.Kind.DUAL_PURPOSE_TENDER else "call"
-        steps.append(Step(day, step_kind, kind_labels.get(kind, kind), title, url))
-    agreement_label = _("Agreement signed")
-    for signed_at, pk, origin, title, program_slug in Agreement.objects.filter(
-        procedure__program_id__in=territory.program_ids, signed_at__isnull=False
-    ).values_list(
-        "signed_at",
-        "procedure_id",
-        "procedure__origin",
-        "procedure__title",
-        "procedure__program__slug",
-    ):
-        url = program_url(program_slug) if origin == Procedure.Origin.HISTORICAL else call_url(pk)
-        steps.append(Step(timezone.localdate(signed_at), "agreement", agreement_label, title, url))
-    contractual_label = _("Contractual partnership")
-    institution_labels = {  # by whether it grew from a contractual partnership
-        True: _("From contract to institution"),
-        False: _("Institutional partnership"),
-    }
-    for kind, grew_from_id, formed_on, name, slug in _partnerships_of(territory).values_list(
-        "kind", "grew_from_id", "formed_on", "name", "slug"
-    ):
-        institutional = kind == Partnership.Kind.INSTITUTIONAL
-        steps.append(
-            Step(
-                formed_on,
-                "institution" if institutional else "partnership",
-                institution_labels[grew_from_id is not None]
-                if institutional
-                else contractual_label,
-                name,
-                partnership_url(slug),
-            )
-        )
-    order = {"program": 0, "partnership": 1, "call": 2, "tender": 3, "agreement": 4}
-    steps.sort(key=lambda s: (s.day, order.get(s.kind, 5), s.title))
-    joined = member_days(territory.program_ids, territory.scope)
-    cumulative = _cumulative_by_year(territory.scope, basis)
-    years = sorted(cumulative)
-    for step in steps:
-        step.network = bisect.bisect_right(joined, step.day)
-        upto = bisect.bisect_right(years, step.day.year)
-        if upto:
-            step.public, step.additional = cumulative[years[upto - 1]]
+    def measure_all(self, rows, labels) -> list[Step]:
+        """Steps from rows of `_steps`, measured; each call with its newcomers."""
+        steps = [self.measure(labels.step(row)) for row in rows]
+        calls = {row.procedure_id for row in rows if row.kind == "call"}
+        if calls:
+            new = network.new_members_per_call(self.level, self.ids, calls)
+            for row, step in zip(rows, steps, strict=True):
+                if row.kind == "call":
+                    step.taking_part, step.new = row.taking_part, new.get(row.procedure_id, 0)
+        return steps
+
+    def measure(self, step: Step) -> Step:
+        step.network = self.joined.size_on(step.day)
+        figures = self.figures_up_to(step.day.year)
+        if figures is not None:
+            step.public, step.additional = figures
             step.has_data = True
-    return Timeline(territory, steps, basis)
+        return step
+
+    def years(self, first_day, last_day) -> list[Year]:
+        known = (
+            [
+                day.year
+                for day in (first_day, last_day, *self.joined.days[:1], *self.joined.days[-1:])
+                if day is not None
+            ]
+            + self.data_years[:1]
+            + self.data_years[-1:]
+        )
+        if not known:
+            return []
+        result = []
+        for year in range(min(known), max(known) + 1):
+            row = Year(year, self.joined.size_on(datetime.date(year, 12, 31)))
+            figures = self.figures_up_to(year)
+            if figures is not None:
+                row.public, row.additional = figures
+                row.has_data = True
+            result.append(row)
+        return result
+
+
+def timeline(
+    territory: Territory, *, basis: str = Basis.ACCEPTED, page: int = 1, per_page: int = PER_PAGE
+) -> Timeline:
+    """Programs, calls, agreements and partnerships in order, each with the network's size
+    and the resources brought up to its year — one page of them — and the territory year
+    by year. Read from the roll-ups (`network.NetworkMember`, the ledger's totals) in a
+    fixed number of queries, whatever the size of the territory."""
+    with without_jit():
+        story = _Story(territory, basis)
+        steps = _story(territory)
+        total = steps.count()
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        rows = _page(territory, (page - 1) * per_page, per_page)
+        first = last = None
+        if total:
+            first = steps.order_by(*_ORDER).values_list("day", flat=True).first()
+            last = steps.order_by("-day").values_list("day", flat=True).first()
+        return Timeline(
+            territory,
+            story.measure_all(rows, _Labels()),
+            basis,
+            total,
+            page,
+            pages,
+            story.years(first, last),
+        )
+
+
+def every_step(territory: Territory, *, basis: str = Basis.ACCEPTED, chunk: int = 2000):
+    """The whole story, step by step (the CSV export), read a chunk at a time."""
+    with without_jit():
+        story = _Story(territory, basis)
+        labels = _Labels()
+        start = 0
+        while True:
+            rows = _page(territory, start, chunk)
+            yield from story.measure_all(rows, labels)
+            if len(rows) < chunk:
+                return
+            start += chunk
 
 
 # --- side by side ---------------------------------------------------------------------
+
+# A territory with at most this many calls lists each call's newcomers; a larger one (a
+# province, a region) gives the share over all its calls, each call's on its timeline.
+LISTED_CALLS = 20
 
 
 @dataclass
@@ -350,7 +476,12 @@ class Comparison:
     calls: int
     agreements: int
     partners: int
-    # (call title, year, Third-Sector bodies, of which new to the network)
+    # Third-Sector bodies taking part in the calls (counted once per call), and of them
+    # those new to the network there.
+    taking_part: int = 0
+    new: int = 0
+    # (call title, year, Third-Sector bodies, of which new to the network), for a
+    # territory with at most LISTED_CALLS calls.
     newcomers: list = field(default_factory=list)
 
     def per_inhabitant(self, amount: Decimal) -> Decimal | None:
@@ -369,11 +500,9 @@ class Comparison:
     @property
     def newcomer_share(self) -> Decimal | None:
         """Of the Third-Sector bodies taking part in the calls, the share new to the network."""
-        taking_part = sum(n for _t, _y, n, _new in self.newcomers)
-        if not taking_part:
+        if not self.taking_part:
             return None
-        new = sum(new for _t, _y, _n, new in self.newcomers)
-        return (Decimal(new) * 100 / taking_part).quantize(Decimal("0.1"))
+        return (Decimal(self.new) * 100 / self.taking_part).quantize(Decimal("0.1"))
 
 
 def compare(
@@ -383,45 +512,107 @@ def compare(
     year_from: int | None = None,
     year_to: int | None = None,
 ) -> list[Comparison]:
-    """Each territory's figures, exactly as its own page computes them."""
+    """Each territory's figures, exactly as its own page computes them. The counts of
+    the territories read from one roll-up row set each (a program, a province, a region)
+    are read together, one query for all of them."""
     with without_jit():
-        return _compare(territories, basis, year_from, year_to)
-
-
-def _compare(territories, basis, year_from, year_to) -> list[Comparison]:
-    results = []
-    for territory in territories:
-        figures = compute_figures(
-            territory.scope, basis=basis, year_from=year_from, year_to=year_to
+        counts = _counts(territories)
+        figures = compute_totals(
+            [t.scope for t in territories], basis=basis, year_from=year_from, year_to=year_to
         )
-        procedures = (
-            Procedure.objects.filter(program_id__in=territory.program_ids)
-            .listed()
-            .exclude(state=Procedure.State.CANCELLED)
-            .exclude(kind=Procedure.Kind.DUAL_PURPOSE_TENDER)
-            .values_list("pk", "title", "opened_on")
-        )
-        titles = {
-            pk: (title, (opened.year if opened else None)) for pk, title, opened in procedures
-        }
-        newcomers = [
-            (*titles[pk], taking_part, new)
-            for pk, (taking_part, new) in new_members_per_procedure(territory.program_ids).items()
-            if pk in titles
+        return [
+            _compare(t, f, counts.get(t.key)) for t, f in zip(territories, figures, strict=True)
         ]
-        results.append(
-            Comparison(
-                territory,
-                figures,
-                calls=len(titles),
-                agreements=Agreement.objects.filter(
-                    procedure__program_id__in=territory.program_ids, signed_at__isnull=False
-                ).count(),
-                partners=len(member_days(territory.program_ids, territory.scope)),
-                newcomers=newcomers,
+
+
+# A story's steps by the column that places them, for the territories read from one scope.
+_PLACED_BY = {"program": "program_id", "province": "province_id", "region": "region_id"}
+
+
+def _counts(territories) -> dict[str, dict]:
+    """Calls, agreements, Third-Sector bodies taking part, partners and newcomers of the
+    programs, provinces and regions among the territories: two queries in all."""
+    single = [t for t in territories if t.kind in _PLACED_BY]
+    if not single:
+        return {}
+    members = Q()
+    for t in single:
+        members |= Q(level=t.scope.level, scope_id=t.scope.id)
+    calls = Q(kind="call")
+    by_place = {}
+    for column in {_PLACED_BY[t.kind] for t in single}:
+        for row in (
+            StoryStep.objects.filter(
+                **{f"{column}__in": [t.scope.id for t in single if _PLACED_BY[t.kind] == column]},
             )
+            .values(column)
+            .annotate(
+                calls=Count("pk", filter=calls),
+                agreements=Count("pk", filter=Q(kind="agreement")),
+                taking_part=Coalesce(Sum("taking_part", filter=calls), 0),
+            )
+            .order_by()
+        ):
+            by_place[column, row.pop(column)] = row
+    by_scope = {
+        (row["level"], row["scope_id"]): row
+        for row in NetworkMember.objects.filter(members)
+        .values("level", "scope_id")
+        .annotate(
+            partners=Count("pk", filter=Q(since__isnull=False)),
+            new=Count("pk", filter=Q(third_sector=True, first_call__isnull=False)),
         )
-    return results
+        .order_by()
+    }
+    empty = {"calls": 0, "agreements": 0, "taking_part": 0, "partners": 0, "new": 0}
+    return {
+        t.key: {
+            **empty,
+            **by_place.get((_PLACED_BY[t.kind], t.scope.id), {}),
+            **{
+                k: v
+                for k, v in by_scope.get((t.scope.level, t.scope.id), {}).items()
+                if k in ("partners", "new")
+            },
+        }
+        for t in single
+    }
+
+
+def _compare(territory, figures: Figures, counts=None) -> Comparison:
+    level, ids = territory.scope.level, territory.scope.ids or (territory.scope.id,)
+    steps = _story(territory)
+    calls = Q(kind="call")
+    if counts is None:  # a municipality or an ambito: the union of its public bodies
+        counts = steps.aggregate(
+            calls=Count("pk", filter=calls),
+            agreements=Count("pk", filter=Q(kind="agreement")),
+            taking_part=Coalesce(Sum("taking_part", filter=calls), 0),
+        )
+        counts["partners"] = network.joined(level, ids).size
+        counts["new"] = network.new_members(level, ids)
+    found = Comparison(
+        territory,
+        figures,
+        calls=counts["calls"],
+        agreements=counts["agreements"],
+        partners=counts["partners"],
+        taking_part=counts["taking_part"],
+        new=counts["new"],
+    )
+    if found.calls <= LISTED_CALLS:
+        listed = list(
+            steps.filter(calls)
+            .order_by(*_ORDER)
+            .values_list("procedure_id", "title", "day", "taking_part")
+        )
+        new = network.new_members_per_call(level, ids, [row[0] for row in listed])
+        found.newcomers = [
+            (title, day.year, taking_part, new.get(pk, 0))
+            for pk, title, day, taking_part in listed
+            if taking_part
+        ]
+    return found
 
 
 def region_leverage(basis: str = Basis.ACCEPTED) -> dict[str, Decimal | None]:

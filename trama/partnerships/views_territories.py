@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -132,20 +133,24 @@ def territory_timeline(request, key):
         territory = territories.resolve(key)
     except ValidationError as error:
         return _refused(request, "partnerships/territory_timeline.html", error)
-    story = territories.timeline(territory, basis=basis)
     if request.GET.get("formato") == "csv":
-        return _timeline_csv(story)
-    largest = max((s.additional for s in story.steps), default=0)
-    largest_network = max((s.network for s in story.steps), default=0)
-    for step in story.steps:
-        step.w_additional = bar_width(step.additional, largest)
-        step.w_network = bar_width(step.network, largest_network)
+        return _timeline_csv(territory, basis)
+    story = territories.timeline(territory, basis=basis, page=_page_number(request))
+    largest = max((y.additional for y in story.years), default=0)
+    largest_network = max((y.network for y in story.years), default=0)
+    for year in story.years:
+        year.w_additional = bar_width(year.additional, largest)
+        year.w_network = bar_width(year.network, largest_network)
     return render(
         request,
         "partnerships/territory_timeline.html",
         {
             "territory": territory,
             "story": story,
+            "page": Page(
+                story.steps, story.page, Paginator(range(story.total), territories.PER_PAGE)
+            ),
+            "query": urlencode({"basis": _basis_word(basis)}) if basis == Basis.PLEDGED else "",
             "basis_label": Basis.LABELS[basis],
             "basis": basis,
             "csv_url": f"?{urlencode({'formato': 'csv', 'basis': _basis_word(basis)})}",
@@ -162,43 +167,50 @@ def _compare_path():
     return reverse("partnerships:compare")
 
 
-def _csv_response(filename: str, rows) -> StreamingHttpResponse:
+def _csv_response(filename: str, header, rows) -> StreamingHttpResponse:
     """UTF-8 CSV with `;` and a decimal comma, text neutralised against formulas (the
     ledger's own writer)."""
     response = StreamingHttpResponse(
-        csv_stream(rows[0], rows[1:]), content_type="text/csv; charset=utf-8"
+        csv_stream(header, rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _timeline_csv(story) -> StreamingHttpResponse:
-    rows = [
-        [
-            _("Date"),
-            _("Step"),
-            _("Title"),
-            _("Network (bodies)"),
-            _("Public resources, cumulative (€)"),
-            _("Additional resources, cumulative (€)"),
-            _("Leverage (%)"),
-            _("Basis"),
-        ]
+def _page_number(request) -> int:
+    """The page asked for; anything that is not a page number is the first."""
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def _timeline_csv(territory, basis) -> StreamingHttpResponse:
+    header = [
+        _("Date"),
+        _("Step"),
+        _("Title"),
+        _("Network (bodies)"),
+        _("Public resources, cumulative (€)"),
+        _("Additional resources, cumulative (€)"),
+        _("Leverage (%)"),
+        _("Basis"),
     ]
-    for step in story.steps:
-        rows.append(
-            [
-                step.day.isoformat(),
-                step.label,
-                step.title,
-                step.network,
-                step.public if step.has_data else _("no data"),
-                step.additional if step.has_data else _("no data"),
-                step.leverage if step.leverage is not None else _("no data"),
-                Basis.LABELS[story.basis],
-            ]
-        )
-    return _csv_response(f"{slugify(story.territory.name)}-timeline.csv", rows)
+    basis_label = Basis.LABELS[basis]
+    steps = (
+        [
+            step.day.isoformat(),
+            step.label,
+            step.title,
+            step.network,
+            step.public if step.has_data else _("no data"),
+            step.additional if step.has_data else _("no data"),
+            step.leverage if step.leverage is not None else _("no data"),
+            basis_label,
+        ]
+        for step in territories.every_step(territory, basis=basis)
+    )
+    return _csv_response(f"{slugify(territory.name)}-timeline.csv", header, steps)
 
 
 def _table(results, basis) -> list[list]:
@@ -289,7 +301,7 @@ def territory_compare(request):
         # Where a territory has no figure the file says so, not an empty cell or a zero.
         rows = [[_("no data") if cell is None else cell for cell in row] for row in table]
         if export == "csv":
-            return _csv_response("confronto-territori.csv", rows)
+            return _csv_response("confronto-territori.csv", rows[0], rows[1:])
         return _xlsx_response(rows)
     years = sorted({y for r in results for y, *_rest in r.figures.by_year})
     largest = max((r.figures.additional for r in results), default=0)

@@ -26,6 +26,7 @@ from ..models import (
     Target,
     Tranche,
 )
+from ..publication import check_may_receive_public_money
 
 
 def drafting_act(procedure) -> str:
@@ -165,6 +166,8 @@ def update_party(party: Party, *, by, **fields) -> Party:
                     value = value.upper()
                 setattr(party, name, value)
                 changed.append(name)
+        if party.receives_public_money:
+            check_may_receive_public_money(party.organization)
         party.save(update_fields=changed)
         event(procedure, "agreement.party_updated", by=by, target=party, fields=changed)
     return party
@@ -321,6 +324,7 @@ def add_tranche(agreement: Agreement, *, by, kind, payee, amount, after_period=N
         party = agreement.parties.filter(organization=payee, active=True).first()
         if party is None or party.role == Party.Role.PUBLIC_BODY:
             raise ValidationError({"payee": _("The payee is one of the partner parties.")})
+        check_may_receive_public_money(payee, field="payee")
         if after_period is not None and after_period.agreement_id != agreement.pk:
             raise ValidationError({"after_period": _("This period belongs to another agreement.")})
         tranche = Tranche.objects.create(

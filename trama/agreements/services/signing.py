@@ -44,6 +44,7 @@ from ..models import (
     Party,
     SignedCopy,
 )
+from ..publication import check_publishable
 
 State = Procedure.State
 MAX_SIGNED_BYTES = 30 * 1024 * 1024
@@ -508,13 +509,18 @@ def mark_published(party: Party, *, by) -> Party:
     with transaction.atomic():
         procedure = locked(party.agreement.procedure)
         check_actor(procedure, by, RUP)
-        party = Party.objects.select_for_update().select_related("agreement").get(pk=party.pk)
+        party = (
+            Party.objects.select_for_update(of=("self",))
+            .select_related("agreement", "organization")
+            .get(pk=party.pk)
+        )
         if party.agreement.in_force_id is None:
             raise ValidationError(_("The contribution is published once the agreement is signed."))
         if not party.receives_public_money:
             raise ValidationError(_("This party receives no public money."))
         if party.published_at is not None:
             raise ValidationError(_("Already marked as published."), code="already_published")
+        check_publishable(party)
         party.published_at = timezone.now()
         party.save(update_fields=["published_at"])
         event(procedure, "agreement.contribution_published", by=by, target=party, public=True)

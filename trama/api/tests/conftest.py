@@ -138,7 +138,9 @@ def _call_examples(personas, program):
     to_submit = ready(personas.consortium)
     to_withdraw = ready(personas.coop)
     services.submit_proposal(to_withdraw, by=personas.tom)
+    question = services.ask_clarification(call, by=personas.tom, question="Chi può partecipare?")
     return {
+        "clarification": question.pk,
         "call": call.pk,
         "draft_call": draft.pk,
         "to_submit": to_submit.pk,
@@ -179,6 +181,7 @@ def coproduction_examples(personas, program, ledger_examples):
         "agreement": a.agreement.pk,
         "tranche": a.advance.pk,
         "closing": b.agreement.pk,
+        "closing_call": b.procedure.pk,
     }
 
 
@@ -273,3 +276,92 @@ def partnership_examples(personas):
         "p_to_annul": to_annul.pk,
         "p_ponte": ponte.slug,
     }
+
+
+@pytest.fixture
+def practices_examples(personas):
+    """Pat (Cooperativa Arcobaleno) joins the community, writes a sheet and adds a study."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trama.community import services as community
+    from trama.community.practices import services as practices
+
+    community.join_community(personas.pat, consent=True, display_name="Pat Neri")
+    practice = practices.create_practice(
+        by=personas.pat,
+        title="Custodi sociali",
+        year_from=2015,
+        phases=["co_design"],
+        actors=[personas.coop],
+        publish=True,
+    )
+    document = practices.create_document(
+        by=personas.pat,
+        kind="STUDY",
+        title="Studio",
+        description="Uno studio.",
+        upload=SimpleUploadedFile("studio.pdf", b"%PDF-1.7\n%%EOF\n"),
+    )
+    return {"practice": practice.pk, "document": document.pk}
+
+
+@pytest.fixture
+def event_examples(personas):
+    """A community event next year, announced by Alice, a moderator: one open session."""
+    import datetime
+
+    from django.utils import timezone
+
+    from trama.community.events import services as events
+    from trama.community.models import Moderator
+    from trama.community.services import join_community
+
+    join_community(personas.alice, consent=True, display_name="Alice Rossi")
+    Moderator.objects.create(user=personas.alice, named_at=timezone.now())
+    start = timezone.now() + datetime.timedelta(days=30)
+    event = events.create_event(
+        by=personas.alice,
+        title="Seminario della comunità",
+        place="Torino",
+        sessions=[
+            {"title": "Mattina", "starts_at": start, "ends_at": start + datetime.timedelta(hours=3)}
+        ],
+    )
+    return {"p_event": event.pk, "p_session": event.sessions.get().pk}
+
+
+@pytest.fixture
+def discussion_examples(personas):
+    """A discussion category and a thread; oscar, a member of the community with approved
+    posts, writes in it without review."""
+    from trama.community.discussions import services
+    from trama.community.discussions.models import Category
+    from trama.community.discussions.tests.conftest import establish, join
+    from trama.community.models import Topic
+
+    topic = Topic.objects.create(name="Volontariato", slug="volontariato")
+    category = Category.objects.create(topic=topic, name="Volontariato", slug="volontariato")
+    member = join(personas.oscar, "Oscar")
+    thread = services.start_thread(
+        personas.oscar, category, title="Ore di volontariato", text="Come valorizzarle?"
+    )
+    # Oscar is new: his first thread waits for review; here it is taken as approved long ago.
+    thread.posts.update(state="PUBLISHED", published_at=thread.created_at)
+    thread.state = "PUBLISHED"
+    thread.save(update_fields=["state"])
+    establish(member, thread)
+    return {"d_category": category.slug, "d_thread": thread.pk}
+
+
+@pytest.fixture
+def webhook_examples(personas):
+    """Alice, an administrator of the Comune di Lecco, has subscribed its protocol system."""
+    from trama.opendata.webhooks.services import create_subscription
+
+    subscription = create_subscription(
+        personas.comune,
+        by=personas.alice,
+        url="https://protocollo.example.it/trama",
+        kinds=["call.published"],
+    )
+    return {"w_webhook": subscription.pk}

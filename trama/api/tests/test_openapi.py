@@ -27,7 +27,52 @@ class Example:
 # One example per documented operation. A new endpoint without an entry here fails
 # test_it_exercises_every_documented_operation: write its example and its tests.
 EXAMPLES = {
+    # The community: tom joins, reads and changes his membership, then leaves (in this order).
+    ("post", "/api/v1/community/join"): Example(
+        "/api/v1/community/join",
+        persona="tom",
+        scope="write",
+        body={"display_name": "Tom Verdi", "consent": True, "visibility": "PUBLIC"},
+    ),
+    ("get", "/api/v1/community/me"): Example("/api/v1/community/me", persona="tom"),
+    ("post", "/api/v1/community/me/update"): Example(
+        "/api/v1/community/me/update",
+        persona="tom",
+        scope="write",
+        body={"display_name": "T. Verdi", "region": "03"},
+    ),
+    ("get", "/api/v1/community/members"): Example("/api/v1/community/members?region=03"),
+    ("get", "/api/v1/search"): Example("/api/v1/search?q=cooperative&kind=organization"),
+    ("get", "/api/v1/community/organizations"): Example(
+        "/api/v1/community/organizations?kind=PUBLIC_BODY&limit=5"
+    ),
+    ("post", "/api/v1/community/leave"): Example(
+        "/api/v1/community/leave", persona="tom", scope="write"
+    ),
+    # Community events: tom registers to a session, reads his registrations, cancels.
+    # Alice joined the community with the events' examples (a moderator who announces them).
+    ("get", "/api/v1/community/whats-new"): Example("/api/v1/community/whats-new", persona="alice"),
+    ("get", "/api/v1/community/events"): Example("/api/v1/community/events?limit=5"),
+    ("get", "/api/v1/community/events/{event_id}"): Example(
+        "/api/v1/community/events/{p_event}", persona="tom"
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/register"): Example(
+        "/api/v1/community/sessions/{p_session}/register", persona="tom", scope="write"
+    ),
+    ("get", "/api/v1/community/registrations"): Example(
+        "/api/v1/community/registrations", persona="tom"
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/cancel"): Example(
+        "/api/v1/community/sessions/{p_session}/cancel", persona="tom", scope="write"
+    ),
     ("get", "/api/v1/organizations"): Example("/api/v1/organizations?kind=PUBLIC_BODY&limit=5"),
+    # Transparency: the Comune's art. 27 list (its years; a year, empty here, with a message).
+    ("get", "/api/v1/transparency/{slug}/art27"): Example(
+        "/api/v1/transparency/comune-di-lecco/art27"
+    ),
+    ("get", "/api/v1/transparency/{slug}/art27/{year}"): Example(
+        "/api/v1/transparency/comune-di-lecco/art27/2026?limit=5"
+    ),
     ("post", "/api/v1/organizations"): Example(
         "/api/v1/organizations",
         persona="oscar",
@@ -113,6 +158,32 @@ EXAMPLES = {
         "/api/v1/calls/{draft_call}/publish", persona="eve", scope="write"
     ),
     ("get", "/api/v1/calls/{call_id}/ranking"): Example("/api/v1/calls/{call}/ranking"),
+    ("post", "/api/v1/calls/{call_id}/clarifications"): Example(
+        "/api/v1/calls/{call}/clarifications",
+        persona="tom",
+        scope="write",
+        body={"question": "Le ODV possono essere capofila?"},
+    ),
+    ("post", "/api/v1/calls/{call_id}/clarifications/{clarification_id}/answer"): Example(
+        "/api/v1/calls/{call}/clarifications/{clarification}/answer",
+        persona="eve",
+        scope="write",
+        body={"answer": "Sì, se iscritte al RUNTS."},
+    ),
+    ("post", "/api/v1/calls/{call_id}/extend"): Example(
+        "/api/v1/calls/{call}/extend",
+        persona="alice",
+        scope="write",
+        body={"deadline": "2040-06-30T12:00:00+02:00", "reason": "Richieste dei partecipanti"},
+    ),
+    ("get", "/api/v1/ocds/releases"): Example("/api/v1/ocds/releases?limit=2&date_from=2018-01-01"),
+    ("get", "/api/v1/ocds/records"): Example("/api/v1/ocds/records?limit=2"),
+    ("get", "/api/v1/ocds/procedures/{call_id}/releases"): Example(
+        "/api/v1/ocds/procedures/{closing_call}/releases"
+    ),
+    ("get", "/api/v1/ocds/procedures/{call_id}/record"): Example(
+        "/api/v1/ocds/procedures/{closing_call}/record"
+    ),
     ("post", "/api/v1/calls/{call_id}/proposals"): Example(
         "/api/v1/calls/{call}/proposals",
         persona="tom",
@@ -280,6 +351,102 @@ EXAMPLES = {
         "/api/v1/territories/compare?t=province:097&t=municipality:097042&year_from=2006"
     ),
     ("get", "/api/v1/territories/leverage"): Example("/api/v1/territories/leverage"),
+    # Practice sheets and the library: pat (Cooperativa Arcobaleno) joins in the
+    # practices_examples fixture.
+    ("get", "/api/v1/community/practices"): Example("/api/v1/community/practices?phase=co_design"),
+    ("get", "/api/v1/community/practices/{practice_id}"): Example(
+        "/api/v1/community/practices/{practice}"
+    ),
+    ("post", "/api/v1/community/practices"): Example(
+        "/api/v1/community/practices",
+        persona="pat",
+        scope="write",
+        body={
+            "title": "Orti condivisi",
+            "year_from": 2019,
+            "phases": ["co_design", "co_production"],
+            "actors": [{"organization": "cooperativa-arcobaleno"}, {"name": "Parrocchia"}],
+            "declared_additional": "12000.00",
+            "declared_source": "Bilancio sociale 2020",
+            "publish": True,
+        },
+    ),
+    ("get", "/api/v1/community/library"): Example("/api/v1/community/library?kind=STUDY"),
+    ("get", "/api/v1/community/library/{document_id}"): Example(
+        "/api/v1/community/library/{document}"
+    ),
+    ("post", "/api/v1/community/library"): Example(
+        "/api/v1/community/library",
+        persona="pat",
+        scope="write",
+        body={
+            "kind": "STUDY",
+            "title": "Valutare la co-progettazione",
+            "description": "Una ricerca.",
+            "tags": ["valutazione"],
+            "file_name": "studio.pdf",
+            "file_base64": "JVBERi0xLjcKJSVFT0YK",
+        },
+    ),
+    # Community discussions: from the discussion_examples fixture (oscar is an established
+    # member of the community).
+    ("get", "/api/v1/community/discussions"): Example("/api/v1/community/discussions"),
+    ("get", "/api/v1/community/discussions/{slug}/threads"): Example(
+        "/api/v1/community/discussions/{d_category}/threads", persona="oscar"
+    ),
+    ("get", "/api/v1/community/discussions/threads/{thread_id}/posts"): Example(
+        "/api/v1/community/discussions/threads/{d_thread}/posts", persona="oscar"
+    ),
+    ("post", "/api/v1/community/discussions/{slug}/threads"): Example(
+        "/api/v1/community/discussions/{d_category}/threads",
+        persona="oscar",
+        scope="write",
+        body={"title": "Avviso o appalto?", "text": "Come distinguerli?", "is_question": True},
+    ),
+    ("post", "/api/v1/community/discussions/threads/{thread_id}/posts"): Example(
+        "/api/v1/community/discussions/threads/{d_thread}/posts",
+        persona="oscar",
+        scope="write",
+        body={"text": "Con una **tabella** di costi."},
+    ),
+    ("post", "/api/v1/community/discussions/threads/{thread_id}/subscription"): Example(
+        "/api/v1/community/discussions/threads/{d_thread}/subscription",
+        persona="oscar",
+        scope="write",
+        body={"delivery": "DIGEST"},
+    ),
+    # Webhooks of the Comune di Lecco, managed by alice (an administrator) with her token.
+    ("get", "/api/v1/organizations/{slug}/webhooks"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks", persona="alice"
+    ),
+    ("post", "/api/v1/organizations/{slug}/webhooks"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks",
+        persona="alice",
+        scope="write",
+        body={
+            "url": "https://portale.regione.example.it/hook",
+            "kinds": ["call.published", "agreement.signed"],
+            "description": "Portale regionale",
+        },
+    ),
+    ("get", "/api/v1/organizations/{slug}/webhooks/{webhook_id}/deliveries"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks/{w_webhook}/deliveries", persona="alice"
+    ),
+    ("post", "/api/v1/organizations/{slug}/webhooks/{webhook_id}/ping"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks/{w_webhook}/ping",
+        persona="alice",
+        scope="write",
+    ),
+    ("post", "/api/v1/organizations/{slug}/webhooks/{webhook_id}/enable"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks/{w_webhook}/enable",
+        persona="alice",
+        scope="write",
+    ),
+    ("post", "/api/v1/organizations/{slug}/webhooks/{webhook_id}/delete"): Example(
+        "/api/v1/organizations/comune-di-lecco/webhooks/{w_webhook}/delete",
+        persona="alice",
+        scope="write",
+    ),
 }
 
 
@@ -328,6 +495,10 @@ def test_it_exercises_every_documented_operation(
     coproduction_examples,
     table_examples,
     partnership_examples,
+    practices_examples,
+    event_examples,
+    discussion_examples,
+    webhook_examples,
     client,
     token_for,
     subtests,
@@ -339,7 +510,15 @@ def test_it_exercises_every_documented_operation(
         example = EXAMPLES.get((method, path))
         if example is None:
             continue
-        ids = {**coproduction_examples, **table_examples, **partnership_examples}
+        ids = {
+            **coproduction_examples,
+            **table_examples,
+            **partnership_examples,
+            **practices_examples,
+            **event_examples,
+            **discussion_examples,
+            **webhook_examples,
+        }
         body = example.body
         if body is not None and "holdings" in body:  # a member named by the fixture
             body = {

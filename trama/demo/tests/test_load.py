@@ -4,16 +4,24 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.utils import timezone
 
 from trama.agreements.models import Agreement
+from trama.community.access import can_facilitate, is_moderator
+from trama.community.models import Member, Topic
+from trama.community.whatsnew.news import whats_new
+from trama.demo.community import MEMBERS as COMMUNITY_MEMBERS
+from trama.demo.community import TOPICS as COMMUNITY_TOPICS
 from trama.demo.load import load_demo
 from trama.ledger.figures import Scope, compute_figures
 from trama.ledger.funders import AWAITING, funder_view
 from trama.ledger.models import LedgerEntry, Level
 from trama.ledger.rebuild import check_rollups
+from trama.opendata.transparency import art27
 from trama.organizations.models import Organization
 from trama.organizations.shares import table_on
 from trama.pages.tasks import standing_of, task_groups
+from trama.partnerships import network
 from trama.partnerships.models import Partnership
 from trama.partnerships.territory import resolve, timeline
 from trama.procedures.models import Clarification, Procedure, ProposalPartner
@@ -30,6 +38,16 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
     load_demo()
     assert LedgerEntry.objects.count() == entries
     assert Organization.objects.count() == 13
+    # The community: its topics and members, once; the RUP moderates, the consortium facilitates.
+    assert Topic.objects.count() == len(COMMUNITY_TOPICS)
+    assert Member.objects.count() == len(COMMUNITY_MEMBERS)
+    assert is_moderator(User.objects.get(email="rup@demo.trama.it"))
+    volunteering = Topic.objects.get(name="Valorizzare il volontariato")
+    assert can_facilitate(User.objects.get(email="ets@demo.trama.it"), volunteering)
+    # What's new: the coordinator, who asked for the weekly digest, finds the demo's week.
+    chiara = Member.objects.get(user__email="ets@demo.trama.it", weekly_digest=True)
+    news = whats_new(chiara, timezone.now() - datetime.timedelta(days=7))
+    assert {s.kind for s in news.sections if s.items} >= {"practice", "event", "thread"}
 
     program = Program.objects.get(slug="welfare-comunitario-ambito-di-lecco")
     figures = compute_figures(Scope(Level.PROGRAM, program.pk))
@@ -78,7 +96,18 @@ def test_the_demo_reproduces_the_lecco_figures_and_loads_once():
         "SUBMITTED",
     ]
     assert agreement.tranches.filter(payment__isnull=False).count() == 1
+    # The Comune's art. 27 list for the year of the signature: the consortium's contribution,
+    # the advance paid.
+    year = timezone.localdate(agreement.signed_at).year
+    [row] = art27.rows(art27.parties(agreement.procedure.owner, year))
+    assert (row.beneficiary, row.amount, row.paid) == (
+        "Consorzio Lario Cooperative Sociali",
+        Decimal("180000.00"),
+        Decimal("60000.00"),
+    )
     assert check_rollups().ok
+    # The networks' roll-ups, kept on every write of the demo, equal their rebuild.
+    assert network.check() == {"members_differing": 0, "steps_differing": 0}
     _the_lecco_path(program)
 
 
@@ -104,6 +133,17 @@ def _the_lecco_path(program):
         ("2018-12-14", "institution", 6, m("41000000.00"), m("9000000.00"), m("21.951220")),
     ]
     assert [s.has_data for s in story.steps] == [False] * 3 + [True] * 4
+    # Each call with its Third-Sector bodies and those new to the network there.
+    assert [(s.taking_part, s.new) for s in story.steps if s.kind == "call"] == [
+        (1, 1),
+        (4, 3),
+        (6, 2),
+    ]
+    # Year by year, 2006 to 2018: the network and the resources at each year's end.
+    years = {y.year: (y.network, y.additional) for y in story.years}
+    assert min(years) == 2006 and max(years) == 2018
+    # 2008–2009: grants 300+400 k, own 150+200 k; the cooperatives come with the 2010 call.
+    assert years[2009] == (1, m("1050000.00")) and years[2018] == (6, m("9000000.00"))
     institution = Partnership.objects.get(kind="INSTITUTIONAL")
     assert institution.grew_from.program == program
     table = table_on(institution.entity, datetime.date(2018, 12, 31))

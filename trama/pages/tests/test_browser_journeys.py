@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.core import mail
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from trama.conftest import PASSWORD, make_org, make_user
@@ -129,10 +130,27 @@ def assert_fits_a_phone(page):
     viewport = page.viewport_size
     if viewport["width"] != PHONE["width"]:
         page.set_viewport_size(PHONE)
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = _page_width(page)
     if viewport["width"] != PHONE["width"]:
         page.set_viewport_size(viewport)
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 375 px screen"
+
+
+def _page_width(page):
+    """The laid-out width of the document, once a navigation a click started has landed (read
+    mid-navigation, the document is briefly missing)."""
+    for _attempt in range(50):
+        page.wait_for_load_state()
+        try:
+            width = page.evaluate(
+                "document.documentElement && document.documentElement.scrollWidth"
+            )
+        except PlaywrightError:  # the execution context went away with the old document
+            width = None
+        if width is not None:
+            return width
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url} never finished loading")
 
 
 def _summary(node):

@@ -68,3 +68,11 @@ def test_a_submitted_proposal_does_not_show_on_its_lead_bodys_page(bodies, call,
     services.submit_proposal(proposal, by=bodies.tom)
     page = _page(client, bodies.coop)
     assert call.title not in page and "SIGILLO-org" not in page
+
+
+def test_the_browser_tab_names_the_page_then_trama(bodies, client):
+    page = _page(client, bodies.comune)
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert title == f"{bodies.comune.name} · Trama"
+    home = client.get(reverse("pages:home")).content.decode()
+    assert "<title>Trama</title>" in home

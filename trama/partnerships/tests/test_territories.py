@@ -122,12 +122,11 @@ def test_a_comparison_shows_each_territorys_own_figures(personas, places):
     keys = ["municipality:097042", "region:03", "program:abitare-milano", "region:01"]
     results = compare(resolve_many(keys))
     for result in results:
-        own = compute_figures(result.territory.scope)
-        assert (result.figures.public, result.figures.additional, result.figures.leverage) == (
-            own.public,
-            own.additional,
-            own.leverage,
-        )
+        # Read together for the comparison; alone, as each territory's own page does.
+        own, together = compute_figures(result.territory.scope), result.figures
+        for name in ("public", "other_public", "additional", "by_source", "by_category",
+                     "by_year", "leverage", "multiplier", "entries", "pledged", "accepted"):  # fmt: skip
+            assert getattr(together, name) == getattr(own, name), name
     lecco, lombardy, milano, piedmont = results
     assert lecco.figures.public == D("300000.00") and lecco.figures.leverage == D("20.000000")
     # The region holds both programs: its figures are the sum of theirs.
@@ -135,6 +134,9 @@ def test_a_comparison_shows_each_territorys_own_figures(personas, places):
     assert lombardy.figures.additional == D("60000.00")
     assert milano.figures.additional == D("0.00") and milano.figures.leverage == D("0.000000")
     assert (lecco.calls, lecco.partners, lecco.agreements) == (2, 2, 0)
+    # The region's counts, read with the other regions' and the program's in one query.
+    assert (lombardy.calls, lombardy.partners, lombardy.taking_part, lombardy.new) == (2, 2, 3, 2)
+    assert (piedmont.calls, piedmont.partners, piedmont.newcomer_share) == (0, 0, None)
     # The consortium was new in the first call; in the second only the coop was.
     assert lecco.newcomers == [("Primo avviso", 2016, 1, 1), ("Secondo avviso", 2018, 2, 1)]
     assert lecco.newcomer_share == D("66.7")
@@ -192,15 +194,52 @@ def test_the_comparison_page_and_its_files(client, personas, places):
     assert client.get(reverse("partnerships:territories"), {"q": "Lec"}).status_code == 200
 
 
-def test_the_database_reads_equal_the_orm_reads(personas, places):
-    """On PostgreSQL the network is read in one query each; SQLite (`make run`) reads it
-    through the ORM. Both give the same days and newcomers."""
+def test_the_kept_network_follows_every_write_and_equals_its_rebuild(personas, places):
+    """The network's roll-ups are kept on write (calls' participants, signed agreements,
+    ledger entries, reversals) by code that reads row by row; the rebuild reads the same
+    sources in set-based SQL. After each kind of write the two agree, and the territory
+    reads what a person would count by hand."""
+    from trama.ledger.models import LedgerEntry
     from trama.partnerships import network
+    from trama.procedures.models import Procedure
 
-    territory = resolve("municipality:097042")
-    days = network.member_days(territory.program_ids, territory.scope)
-    assert days == [m.since for m in network.network_of(territory.program_ids).members]
-    assert days == [datetime.date(2016, 1, 1), datetime.date(2018, 1, 1)]
-    assert network.new_members_per_procedure(
-        territory.program_ids
-    ) == network._new_members_in_python(territory.program_ids)
+    p = personas
+    assert network.check() == {"members_differing": 0, "steps_differing": 0}
+    lecco = resolve("municipality:097042")
+    region = resolve("region:03")
+    for territory in (lecco, region):
+        joined = network.joined(territory.scope.level, territory.scope.ids or (territory.scope.id,))
+        # The consortium brought resources in 2016, the cooperative in 2018.
+        assert joined.days == [datetime.date(2016, 1, 1), datetime.date(2018, 1, 1)]
+        assert joined.size == 2 and joined.size_on(datetime.date(2017, 6, 1)) == 1
+    assert {
+        m.organization.name: m.first_seen_in for m in network.network_of(lecco.program_ids).members
+    } == {
+        p.consortium.name: "ledger",
+        p.coop.name: "ledger",
+    }
+
+    # The cooperative's own resources of 2018 are cancelled: it is in the network from the
+    # second call it took part in (1 March 2018), no longer from January.
+    own = LedgerEntry.objects.get(contributor=p.coop, year=2018, source="OWN_RESOURCES")
+    ledger.reverse_entry(own, by=p.alice, reason="Registrata per errore")
+    assert network.check() == {"members_differing": 0, "steps_differing": 0}
+    joined = network.joined(Level.REGION, [region.scope.id])
+    assert joined.days == [datetime.date(2016, 1, 1), datetime.date(2018, 3, 1)]
+    coop = next(
+        m for m in network.network_of(lecco.program_ids).members if m.organization == p.coop
+    )
+    assert (coop.since, coop.first_seen_in) == (datetime.date(2018, 3, 1), "call")
+
+    # It is taken off the second call: nothing else places it in the network.
+    second = Procedure.objects.get(title="Secondo avviso")
+    assert network.turnout([second.pk]) == {second.pk: 2}
+    second.participants.remove(p.coop)
+    assert network.check() == {"members_differing": 0, "steps_differing": 0}
+    assert network.joined(Level.REGION, [region.scope.id]).size == 1
+    assert network.turnout([second.pk]) == {second.pk: 1}
+    first = Procedure.objects.get(title="Primo avviso")
+    # The consortium's first call was the first notice: nobody is new in the second one.
+    assert network.new_members_per_call(Level.REGION, [region.scope.id], [first.pk, second.pk]) == {
+        first.pk: 1
+    }

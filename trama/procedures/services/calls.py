@@ -266,16 +266,20 @@ def ask_clarification(procedure: Procedure, *, by, question: str, organization=N
     """Ask a question on an open call; the answer goes to all, the asker stays hidden."""
     question = (question or "").strip()
     if not question:
-        raise ValidationError({"question": _("Write your question.")})
+        raise ValidationError(
+            {"question": ValidationError(_("Write your question."), code="required")}
+        )
     if not by.is_authenticated:
         raise PermissionDenied(_("Log in to ask a question."))
     with transaction.atomic():
         procedure = locked(procedure)
         if procedure.state not in (State.PUBLISHED, State.OPEN):
-            raise ValidationError(_("This call is not open to questions."))
+            raise ValidationError(_("This call is not open to questions."), code="call_not_open")
         deadline = procedure.clarification_deadline or procedure.deadline
         if deadline and timezone.now() > deadline:
-            raise ValidationError(_("The deadline for questions has passed."))
+            raise ValidationError(
+                _("The deadline for questions has passed."), code="questions_closed"
+            )
         clarification = Clarification.objects.create(
             procedure=procedure, question=question, asked_by=by, asked_for=organization
         )
@@ -294,13 +298,15 @@ def answer_clarification(clarification: Clarification, *, by, answer: str) -> Cl
     """Publish the answer to a question; the asker is told by e-mail."""
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError({"answer": _("Write the answer.")})
+        raise ValidationError({"answer": ValidationError(_("Write the answer."), code="required")})
     with transaction.atomic():
         procedure = locked(clarification.procedure)
         check_actor(procedure, by, OFFICER)
         clarification = Clarification.objects.select_for_update().get(pk=clarification.pk)
         if clarification.answered_at:
-            raise ValidationError(_("This question has already been answered."))
+            raise ValidationError(
+                _("This question has already been answered."), code="already_answered"
+            )
         clarification.answer = answer
         clarification.answered_by = by
         clarification.answered_at = timezone.now()
@@ -320,16 +326,22 @@ def extend_deadline(procedure: Procedure, *, by, deadline, reason: str, protocol
     """Move the deadline later, before it passes, with a public notice."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the deadline is extended.")})
+        raise ValidationError(
+            {"reason": ValidationError(_("Say why the deadline is extended."), code="required")}
+        )
     now = timezone.now()
     with transaction.atomic():
         procedure = locked(procedure)
         check_actor(procedure, by, RUP)
         check_act(procedure, "extend", _("Only an open call's deadline can be extended."))
         if procedure.deadline_passed(now):
-            raise ValidationError(_("The deadline has passed: it can no longer be extended."))
+            raise ValidationError(
+                _("The deadline has passed: it can no longer be extended."),
+                code="deadline_passed",
+            )
         if deadline <= procedure.deadline:
-            raise ValidationError({"deadline": _("The new deadline must be later than the old.")})
+            message = _("The new deadline must be later than the old.")
+            raise ValidationError({"deadline": ValidationError(message, code="not_later")})
         old = procedure.deadline
         procedure.deadline = deadline
         procedure.save(update_fields=["deadline"])

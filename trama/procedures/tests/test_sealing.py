@@ -79,6 +79,51 @@ ROUTES = {
     "api-v1:list_calls": {},
     "api-v1:get_call": {"call_id": "call"},
     "api-v1:get_ranking": {"call_id": "call"},
+    # The community: its directories count a body's listed procedures and signed agreements,
+    # never its proposals.
+    "community:members": {},
+    "community:organizations": {},
+    "community:join": {},
+    "community:edit": {},
+    "community:leave": {},
+    "api-v1:list_members": {},
+    "api-v1:list_practising_organizations": {},
+    # Search indexes no proposal (nor any draft or restricted content).
+    "search:search": {},
+    "api-v1:search": {},
+    # Community events: sessions, registrations, follows; never a proposal.
+    "events:events": {},
+    "events:mine": {},
+    "api-v1:list_events": {},
+    "api-v1:my_registrations": {},
+    # Community discussions: what members write, never a proposal.
+    "discussions:categories": {},
+    "discussions:queue": {},
+    "api-v1:list_discussion_categories": {},
+    # What's new in the community: practices, documents, events, threads; never a proposal.
+    "whatsnew:whats_new": {},
+    "api-v1:whats_new_for_me": {},
+    # OCDS: releases of published acts only; a proposal appears once ranked, as an award.
+    "api-v1:ocds_releases": {},
+    "api-v1:ocds_records": {},
+    "api-v1:ocds_procedure_releases": {"call_id": "call"},
+    "api-v1:ocds_procedure_record": {"call_id": "call"},
+    "ocds:bulk_index": {},
+    "catalogue:catalogue": {},
+    "catalogue:turtle": {},
+    "catalogue:jsonld": {},
+    "ocds:bulk": {"year": 2026, "fmt": "jsonl"},
+    # Transparency: the public body's acts, agreements, art. 27 list and feeds; the call is
+    # listed (its title, never a proposal's), the ranking only once published.
+    "transparency:body": {"slug": "owner"},
+    "transparency:art27": {"slug": "owner"},
+    "transparency:art27_year": {"slug": "owner", "year": "2026"},
+    "transparency:art27_export": {"slug": "owner", "year": "2026", "fmt": "json"},
+    "transparency:feed": {"kind": "avvisi"},
+    "transparency:body_feed": {"slug": "owner", "kind": "esiti"},
+    "transparency:territory_feed": {"code": "03", "kind": "avvisi"},
+    "api-v1:art27_years": {"slug": "owner"},
+    "api-v1:art27_list": {"slug": "owner", "year": "2026"},
 }
 
 NOT_ABOUT_PROPOSALS = {
@@ -169,6 +214,9 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:record_entry": "POST",
     "api-v1:create_call": "POST: a new draft call",
     "api-v1:publish_call": "POST act on the call",
+    "api-v1:ask_clarification": "POST: a question on the call, no proposal",
+    "api-v1:answer_clarification": "POST: an answer on the call, no proposal",
+    "api-v1:extend_deadline": "POST act on the call's deadline, no proposal",
     "api-v1:create_proposal": "POST: answers its creator only",
     "api-v1:submit_proposal": "POST: the receipt goes to the lead's admin who submits",
     "api-v1:withdraw_proposal": "POST act of the lead's admins",
@@ -264,6 +312,97 @@ NOT_ABOUT_PROPOSALS = {
             "regions_leverage",
         )
     },  # fmt: skip
+    "community:member": "a member's profile: what they wrote about themselves",
+    "api-v1:my_membership": "the token owner's own community profile",
+    "api-v1:join_community": "POST act: the person joins the community",
+    "api-v1:update_membership": "POST act: the member changes their profile",
+    "api-v1:leave_community": "POST act: the member leaves",
+    **{
+        f"practices:{name}": "practice sheets and the library: members' writing, no proposal"
+        for name in (
+            "practices",
+            "practice",
+            "practice_create",
+            "practice_edit",
+            "practice_publish",
+            "practice_history",
+            "practice_version",
+            "practice_comment",
+            "comment_hide",
+            "library",
+            "document",
+            "document_create",
+            "document_version",
+            "download",
+            "preview",
+            "use_template",
+        )
+    },  # fmt: skip
+    **{
+        f"api-v1:{name}": "practice sheets and the library in the API: no proposal content"
+        for name in (
+            "list_practices",
+            "get_practice",
+            "create_practice",
+            "list_documents",
+            "get_document",
+            "create_document",
+        )
+    },  # fmt: skip
+    **{
+        f"events:{name}": "community events: sessions, registrations, follows; no proposal"
+        for name in (
+            "event",
+            "register",
+            "cancel",
+            "organize",
+            "material",
+            "regenerate",
+            "feed",
+            "follow_call",
+            "follow_organization",
+        )
+    },  # fmt: skip
+    "api-v1:get_event": "a community event and its sessions, no proposal",
+    "api-v1:register": "POST act: a registration to a session",
+    "api-v1:cancel": "POST act: a registration cancelled",
+    **{
+        f"discussions:{name}": "community discussions: what members write, never a proposal"
+        for name in (
+            "category",
+            "new_thread",
+            "follow_category",
+            "thread",
+            "reply",
+            "follow_thread",
+            "thread_act",
+            "accept",
+            "report",
+            "hide",
+            "approve",
+            "dismiss",
+            "ban",
+        )
+    },  # fmt: skip
+    **{
+        f"api-v1:{name}": "community discussions: what members write, never a proposal"
+        for name in ("list_threads", "list_posts", "start_thread", "reply", "follow_thread")
+    },
+    **{
+        f"webhooks:{name}": "a body's webhooks: addresses and a delivery log of public events"
+        for name in ("list", "create", "detail", "ping", "enable", "delete")
+    },
+    **{
+        f"api-v1:{name}": "a body's webhooks in the API: public events only, never a proposal"
+        for name in (
+            "list_webhooks",
+            "create_webhook",
+            "list_webhook_deliveries",
+            "ping_webhook",
+            "enable_webhook",
+            "delete_webhook",
+        )
+    },  # fmt: skip
 }
 
 
@@ -338,6 +477,12 @@ def test_a_sealed_proposal_shows_in_no_route_for_anyone_outside(bodies, call, se
             response = client.get(_url(name, sealed, bodies))
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert MARKER.encode() not in body, (persona and persona.email, name)
+        # Searched for by its own words, the proposal is found nowhere (the page repeats
+        # the words searched for; its results are empty).
+        page = client.get(reverse("search:search"), {"q": MARKER})
+        assert page.status_code == 200 and page.context["found"] == []
+        found = client.get(reverse("api-v1:search"), {"q": MARKER})
+        assert found.status_code == 200 and MARKER.encode() not in found.content
     # Platform staff in the admin, model by model.
     client = client_for(bodies.sam)
     for model in admin.site._registry:

@@ -1,0 +1,36 @@
+"""The bulk files, downloadable by anyone."""
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from . import bulk
+
+
+@require_GET
+def bulk_index(request):
+    """The published years and their files' URLs, as JSON."""
+    files = [
+        {
+            "year": year,
+            "jsonl": request.build_absolute_uri(reverse("ocds:bulk", args=[year, "jsonl"])),
+            "zip": request.build_absolute_uri(reverse("ocds:bulk", args=[year, "zip"])),
+        }
+        for year in bulk.years()
+    ]
+    return JsonResponse({"files": files})
+
+
+@require_GET
+def bulk_file(request, year: int, fmt: str):
+    name = bulk.jsonl_name(year) if fmt == "jsonl" else bulk.zip_name(year)
+    if not default_storage.exists(name):
+        raise Http404
+    content_type = "application/jsonl" if fmt == "jsonl" else "application/zip"
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=f"ocds-releases-{year}.{fmt}",
+        content_type=content_type,
+    )
