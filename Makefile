@@ -81,6 +81,20 @@ bench-search-small: install
 	@scripts/ensure-postgres
 	DEBUG=1 $(PY) manage.py bench_search --size small --database-url $(BENCH_SEARCH_SMALL_DATABASE_URL)
 
+# Open data at national size: 50,000 procedures at every stage (calls, rankings, agreements,
+# payments, reports, pledges) and one body with 10,000 art. 27 rows, in a database of its own
+# (its name must start with trama_bench; created, emptied and filled, a few minutes here).
+# Builds the OCDS bulk files as the nightly job does, in a child process whose peak RSS is
+# measured, and times the art. 27 downloads (target under 2 s). `manage.py bench_opendata
+# --size full --reuse` measures again without regenerating. Results:
+# benchmarks/opendata-<size>.json. The small size runs in `make test`.
+BENCH_OPENDATA_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_bench_opendata
+
+.PHONY: bench-opendata
+bench-opendata: install
+	@scripts/ensure-postgres
+	DEBUG=1 $(PY) manage.py bench_opendata --size full --database-url $(BENCH_OPENDATA_DATABASE_URL)
+
 # Proposal submissions: 1,000 proposals to one call over HTTP to gunicorn on loopback from
 # 16 clients, the deadline falling 5 s into the run; checks that no receipt is lost,
 # duplicated or issued late. Its own database (trama_bench_submissions, dropped and

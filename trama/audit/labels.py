@@ -170,6 +170,8 @@ DETAIL_LABELS = {
     "required": _("required"),
     "tax_code": _("tax code"),
     "visibility": _("who sees the profile"),
+    "kinds": _("events"),
+    "url": _("address"),
 }
 VALUE_LABELS: dict[str, dict] = {}
 

@@ -12,6 +12,7 @@ from trama.demo.events import load_events
 from trama.demo.ledger import load_lecco_program
 from trama.demo.partnerships import load_lecco_partnerships
 from trama.demo.practices import load_practices
+from trama.opendata.ocds import bulk as ocds_bulk
 from trama.organizations import services as org_services
 from trama.organizations.models import Membership, Organization
 from trama.territories.forms import find_municipality
@@ -272,4 +273,6 @@ def load_demo() -> list[tuple[str, str, str]]:
         load_practices()
         load_events()
         load_discussions(staff)
+    # The OCDS bulk files, which the nightly job keeps: the demo's are there from the start.
+    ocds_bulk.rebuild()
     return [(email, label, org or "—") for email, _f, _l, label, org, _r in PERSONAS]

@@ -293,6 +293,13 @@ class _Builder:
                     acts.append((moment(report.decided_at), 6, lambda r=report: self._report(r)))
             if agreement.completed_at and p.state in ENDED:
                 acts.append((moment(agreement.completed_at), 7, self._end))
+        if (
+            p.kind == Procedure.Kind.CO_PROGRAMMING
+            and p.state == Procedure.State.CONCLUDED
+            and not p.is_historical
+            and p.closed_on
+        ):
+            acts.append((moment(p.closed_on), 8, self._concluded))
         # Stable order: by date, then by the act's place in the procedure, then as listed.
         ordered = sorted(enumerate(acts), key=lambda item: (item[1][0], item[1][1], item[0]))
         return [make() for _i, (_date, _order, make) in ordered]
@@ -590,6 +597,25 @@ class _Builder:
             f"report-{period.number}", report.decided_at, ["implementation"], [],
             contracts=[contract],
         )  # fmt: skip
+
+    def _concluded(self) -> dict:
+        """A co-programming ends with its final document, not with a contract: the tender
+        is complete (the co-design it may start is a procedure, and an ocid, of its own)."""
+        p = self.procedure
+        tender = self._tender(
+            status="complete",
+            description=(p.final_document or p.title)[:4000],
+            documents=[
+                {
+                    "id": "final-document",
+                    "documentType": "completionCertificate",
+                    "title": f"Documento finale: {p.title}",
+                    "url": _url(p.get_absolute_url()),
+                    "language": "it",
+                }
+            ],
+        )
+        return self._release("concluded", p.closed_on, ["tenderUpdate"], [], tender=tender)
 
     def _end(self) -> dict:
         contract = {

@@ -19,7 +19,19 @@ def bulk_index(request):
         }
         for year in bulk.years()
     ]
-    return JsonResponse({"files": files})
+    return JsonResponse(
+        {
+            "description": (
+                "Every OCDS 1.1 release published on Trama, one file per year: JSON Lines "
+                "(one release per line) and the same zipped. Rebuilt every night; the "
+                "API's packages (/api/v1/ocds/releases, /api/v1/ocds/records) are always "
+                "up to date."
+            ),
+            "license": "https://creativecommons.org/licenses/by/4.0/",
+            "files": files,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_GET

@@ -210,6 +210,7 @@ HEADER = (
     ("license", gettext_lazy("Licence")),
 )
 MONEY_COLUMNS = {2, 11}
+DATE_COLUMNS = {9, 10}  # written as dates in the XLSX, ISO text in the CSV
 
 
 def plain(amount: Decimal) -> str:
@@ -268,8 +269,9 @@ def to_csv(found: list[Row], absolute) -> str:
 
 
 def to_xlsx(found: list[Row], absolute, *, title: str, notes: list[tuple[str, str]]):
-    """An XLSX workbook (openpyxl, as the ledger's exports): the list, then a sheet of notes
-    (publisher, year, threshold, licence). Amounts stay numbers in a euro format."""
+    """An XLSX workbook (openpyxl, as the ledger's exports): the list, a sheet with one row
+    per payment, then a sheet of notes (publisher, year, threshold, licence). Amounts stay
+    numbers in a euro format, dates are dates."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -292,9 +294,43 @@ def to_xlsx(found: list[Row], absolute, *, title: str, notes: list[tuple[str, st
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "#,##0.00"
                 cells.append(cell)
+            elif index in DATE_COLUMNS:
+                cell = WriteOnlyCell(sheet, value=date.fromisoformat(value))
+                cell.number_format = "dd/mm/yyyy"
+                cells.append(cell)
             else:
                 cells.append(ILLEGAL_CHARACTERS_RE.sub("", _safe(str(value))))
         sheet.append(cells)
+    paid = workbook.create_sheet(_("Payments")[:31])
+    paid.append(
+        [
+            head(label)
+            for label in (
+                _("Beneficiary"),
+                _("Tax code"),
+                _("Selected project"),
+                _("Paid on"),
+                _("Amount (€)"),
+                _("Payment order number"),
+            )
+        ]
+    )
+    for row in found:
+        for payment in row.payments:
+            when = WriteOnlyCell(paid, value=payment.paid_on)
+            when.number_format = "dd/mm/yyyy"
+            amount = WriteOnlyCell(paid, value=payment.amount)
+            amount.number_format = "#,##0.00"
+            paid.append(
+                [
+                    ILLEGAL_CHARACTERS_RE.sub("", _safe(row.beneficiary)),
+                    row.tax_code,
+                    ILLEGAL_CHARACTERS_RE.sub("", _safe(row.project)),
+                    when,
+                    amount,
+                    ILLEGAL_CHARACTERS_RE.sub("", _safe(payment.order_number)),
+                ]
+            )
     about = workbook.create_sheet(_("Notes")[:31])
     for key, value in notes:
         about.append([head(key), ILLEGAL_CHARACTERS_RE.sub("", _safe(str(value)))])

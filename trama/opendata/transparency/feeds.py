@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -102,7 +104,7 @@ class TransparencyFeed(Feed):
         self.scope, self.kind = scope, kind
 
     def title(self):
-        return _("Trama — %(kind)s: %(scope)s") % {
+        return _("Trama — %(kind)s (%(scope)s)") % {
             "kind": KINDS[self.kind],
             "scope": self.scope.name,
         }
@@ -154,6 +156,12 @@ class TransparencyFeed(Feed):
     def item_description(self, item):
         if isinstance(item, Agreement):
             return item.object
+        if self.kind == OUTCOMES:
+            # The outcome's own news, not the call's text again (the call's item has it).
+            return _("The ranking of the call “%(title)s” was published on %(date)s.") % {
+                "title": item.title,
+                "date": date_format(timezone.localtime(item.ranked_at), "DATE_FORMAT"),
+            }
         return item.description
 
     def item_link(self, item):

@@ -145,6 +145,7 @@ def _art27_page(request, body, year, years):
             "body": body,
             "year": year,
             "years": years,
+            "future": year > timezone.localdate().year,
             "page": page,
             "threshold": art27.THRESHOLD,
             "license_name": art27.LICENSE_NAME,

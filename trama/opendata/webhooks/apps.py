@@ -8,4 +8,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self):
+        from trama.audit.labels import register_value_labels
+
         from . import receivers  # noqa: F401  (connects the audit listener)
+        from .models import EventKind
+
+        register_value_labels("kinds", EventKind.choices)

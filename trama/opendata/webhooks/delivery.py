@@ -82,8 +82,19 @@ def post(url: str, *, secret: str, kind: str, delivery_id: str, timestamp: str, 
         return Outcome(False, None, str(exc))
     except requests.Timeout:
         return Outcome(False, None, _("No answer within %(seconds)s seconds.") % {"seconds": 5})
+    except requests.exceptions.SSLError:
+        return Outcome(False, None, _("The receiver's TLS certificate was not accepted."))
+    except requests.ConnectionError:
+        return Outcome(
+            False, None, _("The receiver could not be reached: the connection was refused or lost.")
+        )
     except requests.RequestException as exc:
-        return Outcome(False, None, (_("Connection failed: %(error)s") % {"error": exc})[:500])
+        # Another fault of the request: named by its kind, not by the library's long text.
+        return Outcome(
+            False,
+            None,
+            _("The request could not be sent (%(kind)s).") % {"kind": type(exc).__name__},
+        )
     with response:
         # Read only the start: a receiver's answer is logged, not stored whole.
         raw = response.raw.read(RESPONSE_EXCERPT, decode_content=True) or b""

@@ -132,3 +132,11 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.subscription_id} ({self.status})"
+
+    def kind_label(self) -> str:
+        """The event as people read it (the code stays in the header and the payload)."""
+        if self.kind == PING:
+            return str(_("Test event"))
+        if self.kind in EventKind.values:
+            return EventKind(self.kind).label
+        return self.kind

@@ -30,6 +30,8 @@ def _env(**extra):
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         TASK_BACKEND="database",
+        OPENDATA_PUBLISHER_ID="c_e507",  # the Comune di Lecco's IPA code
+        OPENDATA_CONTACT_EMAIL="opendata@comune.lecco.it",
         **extra,
     )
     return env
@@ -84,6 +86,16 @@ def test_settings_fail_loudly_on_missing_or_malformed_values():
 def test_the_deployment_checklist_is_clean_with_debug_off():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_env())
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_checklist_asks_for_the_catalogues_publisher():
+    env = _env()
+    del env["OPENDATA_PUBLISHER_ID"], env["OPENDATA_CONTACT_EMAIL"]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "catalogue.W001" in output and "OPENDATA_PUBLISHER_ID" in output
+    assert "OPENDATA_CONTACT_EMAIL" in output
 
 
 @pytest.mark.django_db(transaction=True)

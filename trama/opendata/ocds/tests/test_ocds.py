@@ -18,6 +18,7 @@ from trama.procedures import services as procedure_services
 from trama.procedures.models import Procedure
 from trama.procedures.services.history import record_historical_procedure
 from trama.procedures.tests.conftest import complete_proposal, rome
+from trama.programs.services import create_program
 
 from .support import CLEAN, completed_procedure, signed_agreement, validate
 
@@ -256,6 +257,54 @@ def test_a_procedure_recorded_from_history_is_a_completed_tender(client, done, p
     assert record["records"][0]["compiledRelease"]["tender"]["status"] == "complete"
     found = validate(package)
     assert found["validation_errors"] == [] and found["additional_fields"] == []
+
+
+def test_a_concluded_coprogramming_is_a_completed_tender(client, personas, time_machine):
+    """A co-programming ends with its final document, not a contract: its record says the
+    tender is complete once the RUP concludes it, and stays valid OCDS."""
+    time_machine.move_to(rome(2026, 2, 1, 9, 0), tick=False)
+    program = create_program(
+        by=personas.alice, owner=personas.comune, title="Giovani", start_year=2026, end_year=2027
+    )
+    procedure = procedure_services.create_call(
+        by=personas.alice,
+        program=program,
+        kind="CO_PROGRAMMING",
+        title="Co-programmazione politiche giovanili",
+        description="Leggere insieme i bisogni dei giovani.",
+        deadline=rome(2026, 2, 20, 12, 0),
+    )
+    procedure = procedure_services.publish_call(procedure, by=personas.alice)
+    interest = procedure_services.express_interest(
+        procedure, by=personas.tom, organization=personas.consortium
+    )
+    time_machine.move_to(rome(2026, 3, 1, 9, 0), tick=False)
+    procedure_services.admit_participants(
+        procedure, by=personas.alice, decisions={interest.pk: (True, "")}
+    )
+    procedure_services.add_meeting(
+        procedure,
+        by=personas.alice,
+        title="Tavolo",
+        held_at=rome(2026, 3, 2, 17, 0),
+        agenda="Bisogni",
+    )
+    _response, before = _get(client, "ocds_procedure_record", call_id=procedure.pk)
+    assert before["records"][0]["compiledRelease"]["tender"]["status"] == "active"
+    time_machine.move_to(rome(2026, 4, 10, 9, 0), tick=False)
+    procedure_services.conclude_coprogramming(
+        procedure, by=personas.alice, final_document="Piano: tre azioni per i giovani."
+    )
+    _response, package = _get(client, "ocds_procedure_releases", call_id=procedure.pk)
+    last = package["releases"][-1]
+    assert last["id"].endswith("-concluded") and last["tag"] == ["tenderUpdate"]
+    assert last["date"].startswith("2026-04-10")
+    assert last["tender"]["description"] == "Piano: tre azioni per i giovani."
+    _response, record = _get(client, "ocds_procedure_record", call_id=procedure.pk)
+    assert record["records"][0]["compiledRelease"]["tender"]["status"] == "complete"
+    for found in (validate(package), validate(record)):
+        assert found["validation_errors"] == [] and found["additional_fields"] == []
+        assert found["additional_closed_codelist_values"] == {}
 
 
 def test_the_ocid_prefix_is_a_setting(client, done, settings):

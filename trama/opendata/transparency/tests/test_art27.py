@@ -1,6 +1,7 @@
 """The art. 26–27 list: rows against hand-computed ones, downloads, natural persons, bad input."""
 
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -175,16 +176,26 @@ def test_the_downloads_parse_back_to_the_same_rows(personas, year_of_acts, clien
     assert 'rel="license"' in as_csv["Link"]
 
     workbook = load_workbook(io.BytesIO(b"".join(as_xlsx.streaming_content)))
-    sheet, notes = workbook.worksheets
+    sheet, payments, notes = workbook.worksheets
     header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
     read = [
         [
-            f"{Decimal(str(v)):.2f}" if i in art27.MONEY_COLUMNS else (v or "")
+            f"{Decimal(str(v)):.2f}"
+            if i in art27.MONEY_COLUMNS
+            else v.date().isoformat()
+            if i in art27.DATE_COLUMNS
+            else (v or "")
             for i, v in enumerate(r)
         ]
         for r in cells
     ]
     assert [row[:-1] for row in read] == expected
+    # Dates are dates to a spreadsheet, and each payment has a row of its own.
+    assert all(isinstance(r[9], datetime.datetime) for r in cells)
+    _head, *paid = [list(r) for r in payments.iter_rows(values_only=True)]
+    assert [[p[0], p[3].date().isoformat(), f"{Decimal(str(p[4])):.2f}", p[5]] for p in paid] == [
+        ["Consorzio Lario", "2026-09-01", "20000.00", "Mandato 1187/2026"]
+    ]
     assert LICENCE in [value for row in notes.iter_rows(values_only=True) for value in row]
 
     document = json.loads(as_json.content)
