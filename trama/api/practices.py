@@ -6,8 +6,9 @@ A sheet linked to a program on Trama carries the program's figures read now from
 ledger (`figures`, accepted actuals; null without a linked program, `has_data` false when
 the ledger has no accepted figure yet). Writes call the services the pages call
 (trama.community.practices.services), which refuse with stable codes: 403
-`not_a_member`, `not_an_actor`; 400 `program_not_of_actors`, `source_required`,
-`template_text_required`, `invalid_file`, `file_too_large`, `not_member_of_organization`,
+`not_a_member`, `not_an_actor`, `not_document_editor`; 409 `stale_base`; 400
+`program_not_of_actors`, `source_required`, `template_text_required`, `invalid_file`,
+`file_too_large`, `not_member_of_organization`, `not_published`, `not_a_call_template`,
 `required`, `too_long`, `years_inverted`.
 """
 
