@@ -4,7 +4,8 @@ following. Reading threads and posts needs a token of a member of the community.
 Writes call trama.community.discussions.services, whose refusals carry stable codes:
 `required`, `too_long`, `invalid_text`, `too_many_links` (a new member's post with more than
 one link), `thread_locked`, `thread_not_published`, `bad_quote`, `rate_limited` (429: posting
-too fast), `forbidden` (not a member, or banned). A post of a new member is `HELD` for review.
+too fast), `forbidden` (not a member, or banned), `not_a_question` and `bad_answer` (accepting
+an answer). A post of a new member is `HELD` for review.
 """
 
 import datetime
@@ -18,6 +19,7 @@ from ninja.pagination import paginate
 from trama.community.discussions import services
 from trama.community.discussions.access import (
     access_category,
+    access_post,
     access_thread,
     reader,
     visible_posts,
@@ -27,7 +29,7 @@ from trama.community.discussions.models import Category, Post, State
 from trama.lib.refusals import refusal_code
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .bounds import InputSchema, Pagination, Text
+from .bounds import Id, InputSchema, Pagination, Text
 from .errors import ApiError, errors
 
 router = Router(tags=["discussions"])
@@ -239,3 +241,18 @@ def follow_thread(request, thread_id: int, payload: SubscriptionIn):
     else:
         services.subscribe(request.user, thread=thread, delivery=payload.delivery)
     return {"thread": thread.pk, "delivery": payload.delivery}
+
+
+@router.post(
+    "/community/discussions/posts/{post_id}/accept",
+    response={200: ThreadOut, **errors(400, 401, 403, 404, 422)},
+    summary="Accept a reply as the answer",
+    **WRITE,
+)
+def accept_answer(request, post_id: Id):
+    """The author of the question, or who looks after its topic (403 `forbidden` for anyone
+    else), marks a published reply as the answer; accepting another replaces it. Refused
+    with `not_a_question` when the thread is not a question, `bad_answer` for the opening
+    post or a reply not published. 404 for a post the token's owner may not see."""
+    post, _who = access_post(request.user, post_id)
+    return services.accept_answer(post.thread, post, by=request.user)

@@ -6,8 +6,9 @@ A sheet linked to a program on Trama carries the program's figures read now from
 ledger (`figures`, accepted actuals; null without a linked program, `has_data` false when
 the ledger has no accepted figure yet). Writes call the services the pages call
 (trama.community.practices.services), which refuse with stable codes: 403
-`not_a_member`, `not_an_actor`; 400 `program_not_of_actors`, `source_required`,
-`template_text_required`, `invalid_file`, `file_too_large`, `not_member_of_organization`,
+`not_a_member`, `not_an_actor`, `not_document_editor`; 409 `stale_base`; 400
+`program_not_of_actors`, `source_required`, `template_text_required`, `invalid_file`,
+`file_too_large`, `not_member_of_organization`, `not_published`, `not_a_call_template`,
 `required`, `too_long`, `years_inverted`.
 """
 
@@ -40,6 +41,7 @@ from trama.territories.models import Region
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import Amount, Id, InputSchema, Pagination, RegionCode, Slug, Text, bounded
 from .errors import ApiError, errors
+from .procedures import CallDetailOut
 from .schemas import OrganizationRef
 
 router = Router(tags=["community"])
@@ -224,7 +226,7 @@ class ActorIn(InputSchema):
     name: Text(LIMITS["actor"]) = Field("", description="Name of a body not on Trama.")
 
 
-class PracticeIn(InputSchema):
+class PracticeFieldsIn(InputSchema):
     title: Text(LIMITS["title"])
     summary: Text(LIMITS["summary"]) = ""
     region: RegionCode | None = None
@@ -245,6 +247,9 @@ class PracticeIn(InputSchema):
     did_not_work: Text(LIMITS["did_not_work"]) = ""
     contacts: Text(LIMITS["contacts"]) = ""
     documents: list[Id] = Field([], max_length=50, description="Ids of library documents.")
+
+
+class PracticeIn(PracticeFieldsIn):
     publish: bool = Field(False, description="True: public at once; otherwise a draft.")
 
 
@@ -261,14 +266,8 @@ def _actors(items: list[ActorIn]) -> list:
     return [found[a.organization] if a.organization else a.name for a in items]
 
 
-@router.post(
-    "/community/practices",
-    response={201: PracticeDetailOut, **errors(400, 401, 403, 422)},
-    summary="Write a practice sheet",
-    **WRITE,
-)
-def create_practice(request, payload: PracticeIn):
-    """The token's owner must have joined the community and belong to one of the actors."""
+def _practice_fields(payload) -> dict:
+    """The sheet's fields as the services take them, bodies and documents looked up."""
     program = None
     if payload.program:
         program = Program.objects.filter(slug=payload.program).first()
@@ -281,30 +280,118 @@ def create_practice(request, payload: PracticeIn):
         declared_public=(payload.declared_public, services.AMOUNT),
         declared_additional=(payload.declared_additional, services.AMOUNT),
     )
+    return {
+        "title": payload.title,
+        "summary": payload.summary,
+        "region": _region(payload.region),
+        "territory": payload.territory,
+        "year_from": payload.year_from,
+        "year_to": payload.year_to,
+        "area": payload.area,
+        "phases": payload.phases,
+        "actors": _actors(payload.actors),
+        "program": program,
+        "resources": payload.resources,
+        "declared_source": payload.declared_source,
+        "worked": payload.worked,
+        "did_not_work": payload.did_not_work,
+        "contacts": payload.contacts,
+        "documents": documents,
+        **amounts,
+    }
+
+
+@router.post(
+    "/community/practices",
+    response={201: PracticeDetailOut, **errors(400, 401, 403, 422)},
+    summary="Write a practice sheet",
+    **WRITE,
+)
+def create_practice(request, payload: PracticeIn):
+    """The token's owner must have joined the community and belong to one of the actors."""
+    fields = _practice_fields(payload)
     practice = _act(
-        lambda: services.create_practice(
-            by=request.user,
-            publish=payload.publish,
-            title=payload.title,
-            summary=payload.summary,
-            region=_region(payload.region),
-            territory=payload.territory,
-            year_from=payload.year_from,
-            year_to=payload.year_to,
-            area=payload.area,
-            phases=payload.phases,
-            actors=_actors(payload.actors),
-            program=program,
-            resources=payload.resources,
-            declared_source=payload.declared_source,
-            worked=payload.worked,
-            did_not_work=payload.did_not_work,
-            contacts=payload.contacts,
-            documents=documents,
-            **amounts,
-        )
+        lambda: services.create_practice(by=request.user, publish=payload.publish, **fields)
     )
     return Status(201, _detail(request.user, practice.pk))
+
+
+class PracticeUpdateIn(PracticeFieldsIn):
+    base_version: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None,
+        description="The `version` edited: if another was saved since, nothing is saved and "
+        "the answer is 409 `stale_base`.",
+    )
+
+
+@router.post(
+    "/community/practices/{practice_id}/update",
+    response={200: PracticeDetailOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Change a practice sheet",
+    **WRITE,
+)
+def update_practice(request, practice_id: Id, payload: PracticeUpdateIn):
+    """A community member belonging to one of the sheet's actor bodies (403 `not_an_actor`
+    otherwise, `not_a_member` without joining) saves a new version; the sheet sent replaces
+    the one recorded (lists included), the earlier versions stay in its history. 404 for a
+    draft the token's owner does not write."""
+    practice = access_practice(request.user, practice_id)
+    fields = _practice_fields(payload)
+    _act(
+        lambda: services.update_practice(
+            practice, by=request.user, base_version=payload.base_version, **fields
+        )
+    )
+    return _detail(request.user, practice.pk)
+
+
+@router.post(
+    "/community/practices/{practice_id}/publish",
+    response={200: PracticeDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Publish a practice sheet",
+    **WRITE,
+)
+def publish_practice(request, practice_id: Id):
+    """One of its writers (403 `not_an_actor` otherwise) makes a draft public: everyone
+    reads it and members of the community comment on it. Publishing again changes nothing."""
+    practice = access_practice(request.user, practice_id)
+    _act(lambda: services.publish_practice(practice, by=request.user))
+    return _detail(request.user, practice.pk)
+
+
+class CommentIn(InputSchema):
+    text: Text(LIMITS["comment"])
+
+
+class CommentOut(Schema):
+    id: int
+    practice: int
+    author: str = Field(description="The author's name in the community.")
+    text: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_practice(obj):
+        return obj.practice_id
+
+    @staticmethod
+    def resolve_author(obj):
+        return obj.author.public_name
+
+
+@router.post(
+    "/community/practices/{practice_id}/comments",
+    response={201: CommentOut, **errors(400, 401, 403, 404, 422)},
+    summary="Comment on a practice sheet",
+    **WRITE,
+)
+def comment_practice(request, practice_id: Id, payload: CommentIn):
+    """A member of the community (403 `not_a_member` otherwise), in plain text, on a
+    published sheet (`not_published` on a draft). The same comment sent twice within two
+    minutes is posted once."""
+    practice = access_practice(request.user, practice_id)
+    comment = _act(lambda: services.add_comment(practice, by=request.user, text=payload.text))
+    return Status(201, comment)
 
 
 # --- the library ------------------------------------------------------------------------------
@@ -454,3 +541,69 @@ def create_document(request, payload: DocumentIn):
         )
     )
     return Status(201, access_document(document.pk))
+
+
+class DocumentVersionIn(InputSchema):
+    note: Text(LIMITS["note"]) = Field("", description="What changed.")
+    file_name: Annotated[str, Field(min_length=5, max_length=200, pattern=r"^[^/\\\x00]+$")]
+    file_base64: Annotated[str, Field(max_length=MAX_FILE_BASE64)]
+
+
+@router.post(
+    "/community/library/{document_id}/versions",
+    response={201: DocumentVersionOut, **errors(400, 401, 403, 404, 422)},
+    summary="Add a new file to a library document",
+    **WRITE,
+)
+def add_document_version(request, document_id: Id, payload: DocumentVersionIn):
+    """Its author, or a member of its body who joined the community (403
+    `not_document_editor` otherwise). The earlier versions stay downloadable; the same file
+    as the latest sent again makes no new version (the latest comes back)."""
+    document = access_document(document_id)
+    try:
+        data = base64.b64decode(payload.file_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise _refused(
+            "file_base64", "invalid_base64", _("The file is not valid Base64.")
+        ) from None
+    version = _act(
+        lambda: services.add_version(
+            document,
+            by=request.user,
+            upload=SimpleUploadedFile(payload.file_name, data),
+            note=payload.note,
+        )
+    )
+    return Status(201, version)
+
+
+class UseTemplateIn(InputSchema):
+    program: Slug = Field(description="A program of a public body the token's owner acts for.")
+    title: Text(LIMITS["title"]) = Field("", description="Empty: the template's title.")
+    draft_key: Text(64) = Field(
+        "", description="A key of the client's: the same key changes the draft it made."
+    )
+
+
+@router.post(
+    "/community/library/{document_id}/use",
+    response={201: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Start a draft call from a call template",
+    **WRITE,
+)
+def use_call_template(request, document_id: Id, payload: UseTemplateIn):
+    """An officer of the program's verified public body (403 `forbidden` otherwise) starts a
+    draft call whose object is the template's text; they become its RUP. Refused with
+    `not_a_call_template` for another kind of document, `unknown_program`."""
+    document = access_document(document_id)
+    program = Program.objects.filter(slug=payload.program).first()
+    if program is None:
+        raise _refused("program", "unknown_program", _("No program has this short name."))
+    call = services.use_call_template(
+        document,
+        by=request.user,
+        program=program,
+        title=payload.title,
+        draft_key=payload.draft_key,
+    )
+    return Status(201, call)

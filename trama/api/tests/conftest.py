@@ -280,7 +280,8 @@ def partnership_examples(personas):
 
 @pytest.fixture
 def practices_examples(personas):
-    """Pat (Cooperativa Arcobaleno) joins the community, writes a sheet and adds a study."""
+    """Pat (Cooperativa Arcobaleno) joins the community, writes a sheet and a draft, adds a
+    study and a call template."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from trama.community import services as community
@@ -295,6 +296,9 @@ def practices_examples(personas):
         actors=[personas.coop],
         publish=True,
     )
+    draft = practices.create_practice(
+        by=personas.pat, title="Bozza", year_from=2020, actors=[personas.coop]
+    )
     document = practices.create_document(
         by=personas.pat,
         kind="STUDY",
@@ -302,12 +306,26 @@ def practices_examples(personas):
         description="Uno studio.",
         upload=SimpleUploadedFile("studio.pdf", b"%PDF-1.7\n%%EOF\n"),
     )
-    return {"practice": practice.pk, "document": document.pk}
+    template = practices.create_document(
+        by=personas.pat,
+        kind="CALL_TEMPLATE",
+        title="Modello di avviso",
+        description="Un modello.",
+        text="Oggetto: servizi per l'abitare.",
+        upload=SimpleUploadedFile("modello.pdf", b"%PDF-1.7\n%%EOF\n"),
+    )
+    return {
+        "practice": practice.pk,
+        "draft_practice": draft.pk,
+        "document": document.pk,
+        "template": template.pk,
+    }
 
 
 @pytest.fixture
 def event_examples(personas):
-    """A community event next year, announced by Alice, a moderator: one open session."""
+    """A community event next month, announced by Alice, a moderator: an open session where
+    Eve registered, a restricted one, and one held yesterday."""
     import datetime
 
     from django.utils import timezone
@@ -319,21 +337,39 @@ def event_examples(personas):
     join_community(personas.alice, consent=True, display_name="Alice Rossi")
     Moderator.objects.create(user=personas.alice, named_at=timezone.now())
     start = timezone.now() + datetime.timedelta(days=30)
+    hours = datetime.timedelta(hours=3)
     event = events.create_event(
         by=personas.alice,
         title="Seminario della comunità",
         place="Torino",
         sessions=[
-            {"title": "Mattina", "starts_at": start, "ends_at": start + datetime.timedelta(hours=3)}
+            {"title": "Mattina", "starts_at": start, "ends_at": start + hours},
+            {"title": "Laboratorio", "starts_at": start, "ends_at": start + hours,
+             "access": "RESTRICTED"},
+            {"title": "Ieri", "starts_at": start, "ends_at": start + hours},
         ],
-    )
-    return {"p_event": event.pk, "p_session": event.sessions.get().pk}
+    )  # fmt: skip
+    session, restricted, held = event.sessions.order_by("pk")
+    registration = events.register(session, by=personas.eve)
+    events.register(held, by=personas.pat)
+    # Held yesterday: registrations close when a session starts, so the clock is moved here.
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    type(held).objects.filter(pk=held.pk).update(starts_at=yesterday, ends_at=yesterday + hours)
+    return {
+        "p_event": event.pk,
+        "p_session": session.pk,
+        "p_restricted": restricted.pk,
+        "p_held": held.pk,
+        "p_registration": registration.pk,
+    }
 
 
 @pytest.fixture
 def discussion_examples(personas):
     """A discussion category and a thread; oscar, a member of the community with approved
     posts, writes in it without review."""
+    from django.test import override_settings
+
     from trama.community.discussions import services
     from trama.community.discussions.models import Category
     from trama.community.discussions.tests.conftest import establish, join
@@ -350,7 +386,13 @@ def discussion_examples(personas):
     thread.state = "PUBLISHED"
     thread.save(update_fields=["state"])
     establish(member, thread)
-    return {"d_category": category.slug, "d_thread": thread.pk}
+    # A question with its answer, written without counting against oscar's posting rate.
+    with override_settings(DISCUSSION_POST_RATES={}):
+        question = services.start_thread(
+            personas.oscar, category, title="Rendicontare le ore?", text="Come?", is_question=True
+        )
+        answer = services.reply(personas.oscar, question, text="Con un registro firmato.")
+    return {"d_category": category.slug, "d_thread": thread.pk, "d_answer": answer.pk}
 
 
 @pytest.fixture

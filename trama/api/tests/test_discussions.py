@@ -43,3 +43,40 @@ def test_it_posts_and_lists_through_the_api(people, client, token_for, settings)
     )  # fmt: skip
     assert fast.status_code == 429 and fast.json()["error"]["code"] == "rate_limited"
     assert not Post.objects.filter(source="due").exists()
+
+
+def test_the_asker_or_a_facilitator_accepts_an_answer(people, client, token_for):
+    question = services.start_thread(
+        people.anna, people.category, title="Come rendicontare?", text="Le ore?", is_question=True
+    )
+    opening = question.posts.get()
+    answer = services.reply(people.bruno, question, text="Con un registro.")
+    other = services.reply(people.bruno, question, text="O con le firme.")
+    url = f"{BASE}/posts/{answer.pk}/accept"
+
+    def accept(user, post_id=answer.pk, scope="write"):
+        return client.post(
+            f"{BASE}/posts/{post_id}/accept", content_type="application/json",
+            headers=token_for(user, scope),
+        )  # fmt: skip
+
+    assert accept(people.bruno).json()["error"]["code"] == "forbidden"  # wrote it, didn't ask
+    assert accept(people.outsider).status_code == 404  # not a member: sees no post
+    assert accept(people.anna, scope="read").json()["error"]["code"] == "token_read_only"
+    bad = accept(people.anna, opening.pk)
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "bad_answer")
+
+    accepted = accept(people.anna)
+
+    assert accepted.status_code == 200, accepted.content
+    assert (accepted.json()["id"], accepted.json()["accepted_post"]) == (question.pk, answer.pk)
+    question.refresh_from_db()
+    assert question.accepted_post_id == answer.pk
+    # Who looks after the topic may change it.
+    assert accept(people.fac, other.pk).json()["accepted_post"] == other.pk
+    assert client.post(url).status_code == 401
+
+    talk = services.start_thread(people.anna, people.category, title="Ciao", text="Ciao")
+    reply = services.reply(people.bruno, talk, text="Ciao a te")
+    refused = accept(people.anna, reply.pk)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "not_a_question")

@@ -65,6 +65,55 @@ EXAMPLES = {
     ("post", "/api/v1/community/sessions/{session_id}/cancel"): Example(
         "/api/v1/community/sessions/{p_session}/cancel", persona="tom", scope="write"
     ),
+    # Alice organises: she reads who registered, invites a body to the restricted session,
+    # adds a file, records who came to yesterday's session and takes Eve off the list.
+    ("get", "/api/v1/community/sessions/{session_id}/registrations"): Example(
+        "/api/v1/community/sessions/{p_session}/registrations", persona="alice"
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/invitations"): Example(
+        "/api/v1/community/sessions/{p_restricted}/invitations",
+        persona="alice",
+        scope="write",
+        body={"organization": "cooperativa-arcobaleno"},
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/materials"): Example(
+        "/api/v1/community/sessions/{p_session}/materials",
+        persona="alice",
+        scope="write",
+        body={"title": "Slide", "file_name": "slide.pdf", "file_base64": "JVBERi0xLjcKJSVFT0YK"},
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/attendance"): Example(
+        "/api/v1/community/sessions/{p_held}/attendance",
+        persona="alice",
+        scope="write",
+        body={"present": []},
+    ),
+    ("post", "/api/v1/community/sessions/{session_id}/registrations/{registration_id}/remove"): (
+        Example(
+            "/api/v1/community/sessions/{p_session}/registrations/{p_registration}/remove",
+            persona="alice",
+            scope="write",
+        )
+    ),
+    # Tom follows a call and a body, stops, and renews his calendar's address.
+    ("get", "/api/v1/community/follows"): Example("/api/v1/community/follows", persona="tom"),
+    ("post", "/api/v1/community/follows/calls/{call_id}"): Example(
+        "/api/v1/community/follows/calls/{call}", persona="tom", scope="write"
+    ),
+    ("post", "/api/v1/community/follows/calls/{call_id}/stop"): Example(
+        "/api/v1/community/follows/calls/{call}/stop", persona="tom", scope="write"
+    ),
+    ("post", "/api/v1/community/follows/organizations/{slug}"): Example(
+        "/api/v1/community/follows/organizations/comune-di-lecco", persona="tom", scope="write"
+    ),
+    ("post", "/api/v1/community/follows/organizations/{slug}/stop"): Example(
+        "/api/v1/community/follows/organizations/comune-di-lecco/stop",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/community/calendar/regenerate"): Example(
+        "/api/v1/community/calendar/regenerate", persona="tom", scope="write"
+    ),
     ("get", "/api/v1/organizations"): Example("/api/v1/organizations?kind=PUBLIC_BODY&limit=5"),
     # Transparency: the Comune's art. 27 list (its years; a year, empty here, with a message).
     ("get", "/api/v1/transparency/{slug}/art27"): Example(
@@ -388,6 +437,45 @@ EXAMPLES = {
             "file_base64": "JVBERi0xLjcKJSVFT0YK",
         },
     ),
+    ("post", "/api/v1/community/practices/{practice_id}/update"): Example(
+        "/api/v1/community/practices/{practice}/update",
+        persona="pat",
+        scope="write",
+        body={
+            "title": "Custodi sociali di quartiere",
+            "year_from": 2015,
+            "year_to": 2019,
+            "phases": ["co_design"],
+            "actors": [{"organization": "cooperativa-arcobaleno"}],
+            "worked": "La rete di vicinato.",
+        },
+    ),
+    ("post", "/api/v1/community/practices/{practice_id}/publish"): Example(
+        "/api/v1/community/practices/{draft_practice}/publish", persona="pat", scope="write"
+    ),
+    ("post", "/api/v1/community/practices/{practice_id}/comments"): Example(
+        "/api/v1/community/practices/{practice}/comments",
+        persona="pat",
+        scope="write",
+        body={"text": "Come avete trovato i custodi?"},
+    ),
+    ("post", "/api/v1/community/library/{document_id}/versions"): Example(
+        "/api/v1/community/library/{document}/versions",
+        persona="pat",
+        scope="write",
+        body={
+            "note": "Dati 2020",
+            "file_name": "studio-2.pdf",
+            "file_base64": "JVBERi0xLjcKJSUgMjAyMAolJUVPRgo=",
+        },
+    ),
+    # Alice, an officer of the Comune di Lecco, starts a call from pat's template.
+    ("post", "/api/v1/community/library/{document_id}/use"): Example(
+        "/api/v1/community/library/{template}/use",
+        persona="alice",
+        scope="write",
+        body={"program": "welfare-comunitario", "title": "Avviso dal modello"},
+    ),
     # Community discussions: from the discussion_examples fixture (oscar is an established
     # member of the community).
     ("get", "/api/v1/community/discussions"): Example("/api/v1/community/discussions"),
@@ -414,6 +502,9 @@ EXAMPLES = {
         persona="oscar",
         scope="write",
         body={"delivery": "DIGEST"},
+    ),
+    ("post", "/api/v1/community/discussions/posts/{post_id}/accept"): Example(
+        "/api/v1/community/discussions/posts/{d_answer}/accept", persona="oscar", scope="write"
     ),
     # Webhooks of the Comune di Lecco, managed by alice (an administrator) with her token.
     ("get", "/api/v1/organizations/{slug}/webhooks"): Example(

@@ -347,8 +347,13 @@ NOT_ABOUT_PROPOSALS = {
             "list_documents",
             "get_document",
             "create_document",
+            "update_practice",
+            "publish_practice",
+            "comment_practice",
+            "add_document_version",
         )
     },  # fmt: skip
+    "api-v1:use_call_template": "POST act: a new draft call from a library template, no proposal",
     **{
         f"events:{name}": "community events: sessions, registrations, follows; no proposal"
         for name in (
@@ -366,6 +371,17 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:get_event": "a community event and its sessions, no proposal",
     "api-v1:register": "POST act: a registration to a session",
     "api-v1:cancel": "POST act: a registration cancelled",
+    "api-v1:list_session_registrations": "a session's registrations, for its organisers only",
+    "api-v1:invite_to_session": "POST act of a session's organisers: an invitation",
+    "api-v1:add_session_material": "POST act of a session's organisers: a file of the session",
+    "api-v1:record_session_attendance": "POST act of a session's organisers: who came",
+    "api-v1:remove_session_registration": "POST act of a session's organisers",
+    "api-v1:my_follows": "the calls and bodies the token's owner follows",
+    "api-v1:follow_call": "POST act: follow a published call",
+    "api-v1:unfollow_call": "POST act: stop following a call",
+    "api-v1:follow_organization": "POST act: follow a body",
+    "api-v1:unfollow_organization": "POST act: stop following a body",
+    "api-v1:regenerate_calendar": "POST act: a new secret calendar address",
     **{
         f"discussions:{name}": "community discussions: what members write, never a proposal"
         for name in (
@@ -386,7 +402,14 @@ NOT_ABOUT_PROPOSALS = {
     },  # fmt: skip
     **{
         f"api-v1:{name}": "community discussions: what members write, never a proposal"
-        for name in ("list_threads", "list_posts", "start_thread", "reply", "follow_thread")
+        for name in (
+            "list_threads",
+            "list_posts",
+            "start_thread",
+            "reply",
+            "follow_thread",
+            "accept_answer",
+        )
     },
     **{
         f"webhooks:{name}": "a body's webhooks: addresses and a delivery log of public events"
