@@ -30,10 +30,11 @@ from trama.organizations.models import Organization
 from trama.procedures.models import Procedure
 from trama.programs.access import access_program
 from trama.programs.models import Area, Program
+from trama.programs.services import create_program as open_program
 from trama.territories.models import Province, Region
 
 from .auth import OptionalTokenAuth, TokenAuth
-from .bounds import Id, Pagination, RegionCode, Slug, Text, Year, bounded
+from .bounds import LONG_TEXT, Id, InputSchema, Pagination, RegionCode, Slug, Text, Year, bounded
 from .errors import ApiError, errors
 from .schemas import (
     ConfirmIn,
@@ -89,6 +90,39 @@ def list_programs(request, filters: Query[ProgramFilters]):
 )
 def get_program(request, slug: Slug):
     return access_program(request.user, slug).program
+
+
+class ProgramIn(InputSchema):
+    owner: Slug = Field(description="A verified public body the token's owner is a member of.")
+    title: Text(200)
+    area: Area = Area.SOCIAL_WELFARE
+    start_year: Year
+    end_year: Year
+    description: Text(LONG_TEXT) = ""
+
+
+@router.post(
+    "/programs",
+    response={201: ProgramDetailOut, **errors(400, 401, 403, 422)},
+    summary="Open a program",
+    **WRITE,
+)
+def create_program(request, payload: ProgramIn):
+    """A member of a public body verified by the platform staff opens a program for it (403
+    for anyone else); `years_inverted` when the last year comes before the first."""
+    owner = Organization.objects.filter(slug=payload.owner).first()
+    if owner is None:
+        message = _("No such organisation.")
+        raise ApiError(
+            400,
+            "unknown_organization",
+            message,
+            {"owner": [{"code": "unknown_organization", "message": message}]},
+        )
+    data = payload.dict()
+    data.pop("owner")
+    program = open_program(by=request.user, owner=owner, **data)
+    return Status(201, access_program(request.user, program.slug).program)
 
 
 # Entries

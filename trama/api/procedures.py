@@ -1,13 +1,20 @@
-"""Calls and proposals: list open calls, write and publish a call, submit a proposal, read
-the ranking. Every act calls the procedures' services and access helpers; the sealing rule
-holds here as on the pages (a proposal is readable only through its partners until the
-deadline, and this API returns no proposal content at all)."""
+"""Calls and proposals: list open calls, write, publish, revise and cancel a call, attach its
+documents, submit a proposal, read the ranking; a co-programming from the interest of the
+bodies to the co-design it starts; procedures recorded from a program's history. Every act
+calls the procedures' services and access helpers; the sealing rule holds here as on the
+pages (a proposal is readable only through its partners until the deadline, and this API
+returns no proposal content at all)."""
 
-from datetime import datetime
+import base64
+import binascii
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -18,7 +25,8 @@ from trama.lib.numbers import AMOUNT, POINTS
 from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import TABLE_STATES, access_procedure, access_proposal
-from trama.procedures.models import Procedure
+from trama.procedures.models import Contribution, Procedure
+from trama.procedures.workflow import RUP, who_may
 from trama.programs.access import OWNER, access_program
 from trama.programs.models import Area
 
@@ -34,9 +42,11 @@ from .bounds import (
     RegionCode,
     Slug,
     Text,
+    Year,
     bounded,
 )
 from .errors import ApiError, errors
+from .schemas import ProcedureOut
 
 router = Router(tags=["procedures"])
 PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
@@ -79,23 +89,42 @@ class CallOut(Schema):
         return obj.get_absolute_url()
 
 
+class BudgetYearOut(Schema):
+    year: int
+    amount: Decimal
+
+
 class CallDetailOut(CallOut):
     description: str
     objectives: str
     territory: str
+    duration_months: int | None
     requirements: str
     non_ets_partners: bool
     clarification_deadline: datetime | None
     min_score: Decimal | None
     criteria: list[CriterionOut]
+    budget: list[BudgetYearOut] = Field(description="The public budget, year by year.")
+    final_document: str = Field(description="A concluded co-programming's final document.")
+    parent: int | None = Field(description="The co-programming this co-design comes from.")
 
     @staticmethod
     def resolve_criteria(obj):
         return list(obj.criteria.all())
 
+    @staticmethod
+    def resolve_budget(obj):
+        return list(obj.budget.all())
 
-# The lengths of the columns (trama.procedures.models); at most MAX_CRITERIA criteria.
+    @staticmethod
+    def resolve_parent(obj):
+        return obj.parent_id
+
+
+# The lengths of the columns (trama.procedures.models); at most MAX_CRITERIA criteria and
+# MAX_BUDGET_YEARS years of budget, as the call's form takes.
 MAX_CRITERIA = 50
+MAX_BUDGET_YEARS = 50
 
 
 class CriterionIn(InputSchema):
@@ -104,8 +133,7 @@ class CriterionIn(InputSchema):
     max_points: Points
 
 
-class CallIn(InputSchema):
-    kind: Literal["CO_DESIGN", "CO_PROGRAMMING"] = "CO_DESIGN"
+class _CallText(InputSchema):
     title: Text(200)
     description: Text(LONG_TEXT)
     objectives: Text(LONG_TEXT) = ""
@@ -116,6 +144,22 @@ class CallIn(InputSchema):
     clarification_deadline: datetime | None = None
     min_score: Points | None = None
     criteria: list[CriterionIn] = Field(max_length=MAX_CRITERIA)
+
+
+class CallIn(_CallText):
+    kind: Literal["CO_DESIGN", "CO_PROGRAMMING"] = "CO_DESIGN"
+
+
+class BudgetYearIn(InputSchema):
+    year: Year
+    amount: Amount
+
+
+class CallRevisionIn(_CallText):
+    """The whole draft as it is to be: what is not sent is emptied, as on the draft's page."""
+
+    duration_months: Annotated[int, Field(ge=1, le=240)] | None = None
+    budget: list[BudgetYearIn] = Field([], max_length=MAX_BUDGET_YEARS)
 
 
 class CallFilters(Schema):
@@ -191,6 +235,57 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _call_fields(payload: CallIn | CallRevisionIn) -> dict:
+    """A call as the services take it: points bounded as on the pages, deadlines aware."""
+    data = payload.dict()
+    data["min_score"] = bounded(min_score=(payload.min_score, POINTS))["min_score"]
+    for criterion in data["criteria"]:  # refusals name the field `criteria`, as the service's do
+        criterion["max_points"] = bounded(criteria=(criterion["max_points"], POINTS))["criteria"]
+    data["deadline"] = _aware(data["deadline"])
+    data["clarification_deadline"] = _aware(data["clarification_deadline"])
+    if "budget" in data:
+        budget = {}
+        for row in data["budget"]:
+            if row["year"] in budget:
+                raise _refused("budget", "duplicate_year", _("Give each year once."))
+            budget[row["year"]] = bounded(budget=(row["amount"], AMOUNT))["budget"]
+        data["budget"] = budget
+    return data
+
+
+def _check_may(access, act: str) -> None:
+    """As the pages: 403 for an officer who isn't the RUP of a RUP's act, and `wrong_state`
+    (400) for an act the procedure's state does not allow now (trama.procedures.workflow)."""
+    who = who_may(access.procedure, act)
+    if who == RUP and not access.is_rup:
+        raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
+    if who == "":
+        message = _("This can't be done now: the procedure is “%(state)s”.") % {
+            "state": access.procedure.get_state_display()
+        }
+        raise ApiError(400, "wrong_state", message)
+
+
+def _refused(field: str, code: str, message: str) -> ApiError:
+    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
+
+
+def _organization(slug: str, field: str) -> Organization:
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        raise _refused(field, "unknown_organization", _("No such organisation."))
+    return organization
+
+
+def _decoded(file_base64: str) -> bytes:
+    try:
+        return base64.b64decode(file_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise _refused(
+            "file_base64", "invalid_base64", _("The file is not valid Base64.")
+        ) from None
+
+
 @router.get(
     "/calls", response={200: list[CallOut], **errors(401, 422)}, summary="List calls", **PUBLIC
 )
@@ -230,17 +325,9 @@ def get_call(request, call_id: Id):
 def create_call(request, slug: Slug, payload: CallIn):
     """An officer of the program's verified public body writes a draft; they become its RUP."""
     program = access_program(request.user, slug, need=OWNER).program
-    data = payload.dict()
-    data["min_score"] = bounded(min_score=(payload.min_score, POINTS))["min_score"]
-    criteria = data.pop("criteria")
-    for criterion in criteria:  # refusals name the field `criteria`, as the service's do
-        criterion["max_points"] = bounded(criteria=(criterion["max_points"], POINTS))["criteria"]
+    data = _call_fields(payload)
     kind = data.pop("kind")
-    data["deadline"] = _aware(data["deadline"])
-    data["clarification_deadline"] = _aware(data["clarification_deadline"])
-    call = services.draft_call(
-        by=request.user, program=program, kind=kind, criteria=criteria, **data
-    )
+    call = services.draft_call(by=request.user, program=program, kind=kind, **data)
     return Status(201, call)
 
 
@@ -416,3 +503,388 @@ def extend_deadline(request, call_id: Id, payload: ExtensionIn):
         reason=payload.reason,
         protocol_number=payload.protocol_number,
     )
+
+
+@router.post(
+    "/calls/{call_id}/update",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Rewrite a draft call",
+    **WRITE,
+)
+def revise_call(request, call_id: Id, payload: CallRevisionIn):
+    """Officers of the owning body, while the call is a draft (`wrong_state` once it is
+    published). The draft becomes what is sent, criteria and budget included: a criterion or
+    a year not sent is removed. `duplicate_year`, `year_outside_program`; nothing changes
+    when any part is refused."""
+    access = access_procedure(request.user, call_id, officer=True)
+    _check_may(access, "edit")
+    data = _call_fields(payload)
+    return services.revise_call(access.procedure, by=request.user, **data)
+
+
+class CancelIn(InputSchema):
+    reason: Text(LONG_TEXT) = Field(description="Published as a notice on a published call.")
+    protocol_number: Text(80) = ""
+
+
+@router.post(
+    "/calls/{call_id}/cancel",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Cancel a procedure",
+    **WRITE,
+)
+def cancel_procedure(request, call_id: Id, payload: CancelIn):
+    """Any officer cancels a draft; once published, the RUP only (403 for other officers).
+    The reason is required (`required`) and published; at the co-design table the pledges of
+    the selected proposals are reversed. `wrong_state` once it can no longer be cancelled."""
+    access = access_procedure(request.user, call_id, officer=True)
+    _check_may(access, "cancel")
+    return services.cancel_procedure(
+        access.procedure,
+        by=request.user,
+        reason=payload.reason,
+        protocol_number=payload.protocol_number,
+    )
+
+
+# A document of up to 20 MB, in Base64.
+MAX_FILE_BASE64 = 28_000_000
+
+
+class CallDocumentIn(InputSchema):
+    title: Text(200) = Field("", description="The file's name if empty.")
+    file_name: Annotated[str, Field(min_length=5, max_length=200, pattern=r"^[^/\\\x00]+$")]
+    file_base64: Annotated[
+        str,
+        Field(
+            max_length=MAX_FILE_BASE64,
+            description="PDF, signed .p7m, PNG, JPEG, XLSX or CSV, up to 20 MB.",
+        ),
+    ]
+
+
+class CallDocumentOut(Schema):
+    id: int
+    call: int
+    title: str
+    name: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_url(obj):
+        return reverse("procedures:call_document", args=[obj.procedure_id, obj.pk])
+
+
+@router.post(
+    "/calls/{call_id}/documents",
+    response={201: CallDocumentOut, **errors(400, 401, 403, 404, 422)},
+    summary="Attach a document to a call",
+    **WRITE,
+)
+def attach_call_document(request, call_id: Id, payload: CallDocumentIn):
+    """Officers of the owning body: the notice, forms, annexes, sent in Base64 and kept with
+    their SHA-256; public once the call is. `invalid_base64`, `file_type`, `file_too_large`,
+    `bad_file` (the content is not what the extension says), `procedure_closed` once the
+    procedure is cancelled or completed."""
+    access = access_procedure(request.user, call_id, officer=True)
+    upload = SimpleUploadedFile(payload.file_name, _decoded(payload.file_base64))
+    document = services.attach_call_document(
+        access.procedure, by=request.user, upload=upload, title=payload.title
+    )
+    return Status(201, document)
+
+
+# Co-programming (art. 55 of the Third-Sector Code): bodies express interest while the call
+# is open, the RUP admits them after the deadline, thematic tables meet, the admitted bodies
+# contribute, and the final document concludes it; a co-design can follow.
+
+
+class InterestIn(InputSchema):
+    organization: Slug = Field(description="A body the token's owner administers.")
+    motivation: Text(LONG_TEXT) = ""
+
+
+class ParticipationOut(Schema):
+    id: int
+    call: int
+    organization: str
+    state: str
+    motivation: str
+    reason: str
+    expressed_at: datetime
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_organization(obj):
+        return obj.organization.slug
+
+
+@router.post(
+    "/calls/{call_id}/interest",
+    response={201: ParticipationOut, **errors(400, 401, 403, 404, 422)},
+    summary="Express a body's interest in a co-programming",
+    **WRITE,
+)
+def express_interest(request, call_id: Id, payload: InterestIn):
+    """An administrator of the body (403 for anyone else), while the call is open
+    (`call_not_open`); once for each body (`already_interested`). A public body only where
+    the call admits non-ETS partners (`third_sector_only`)."""
+    procedure = access_procedure(request.user, call_id).procedure
+    organization = _organization(payload.organization, "organization")
+    participation = services.express_interest(
+        procedure, by=request.user, organization=organization, motivation=payload.motivation
+    )
+    return Status(201, participation)
+
+
+class DecisionIn(InputSchema):
+    organization: Slug
+    admit: bool
+    reason: Text(500) = Field("", description="Required when not admitting; published.")
+
+
+class AdmissionIn(InputSchema):
+    decisions: list[DecisionIn] = Field(max_length=1000)
+    protocol_number: Text(80) = ""
+
+
+class AdmissionOut(Schema):
+    call: int
+    state: str
+    participations: list[ParticipationOut]
+
+
+def _coprogramming_out(procedure: Procedure, participations) -> dict:
+    return {"call": procedure.pk, "state": procedure.state, "participations": participations}
+
+
+@router.post(
+    "/calls/{call_id}/participants",
+    response={200: AdmissionOut, **errors(400, 401, 403, 404, 422)},
+    summary="Admit the participants of a co-programming",
+    **WRITE,
+)
+def admit_participants(request, call_id: Id, payload: AdmissionIn):
+    """The RUP, after the deadline (`deadline_not_passed`), decides once on every body that
+    expressed interest (`undecided` if one is missing, `not_interested` for a body that did
+    not), giving the reason of each refusal (`reason_required`); the list is published."""
+    access = access_procedure(request.user, call_id, rup=True)
+    _check_may(access, "admit_participants")
+    procedure = access.procedure
+    participations = {
+        p.organization.slug: p for p in procedure.participations.select_related("organization")
+    }
+    decisions = {}
+    for row in payload.decisions:
+        participation = participations.get(row.organization)
+        if participation is None:
+            raise _refused("decisions", "not_interested", _("This body did not express interest."))
+        if participation.pk in decisions:
+            raise _refused("decisions", "duplicate", _("Decide on each body once."))
+        decisions[participation.pk] = (row.admit, row.reason)
+    services.admit_participants(
+        procedure, by=request.user, decisions=decisions, protocol_number=payload.protocol_number
+    )
+    procedure.refresh_from_db(fields=["state"])
+    return _coprogramming_out(
+        procedure, list(procedure.participations.select_related("organization"))
+    )
+
+
+class ThematicTableIn(InputSchema):
+    title: Text(200) = Field(description="The table's theme.")
+    held_at: datetime = Field(description="Europe/Rome if naive.")
+    agenda: Text(LONG_TEXT)
+
+
+class ThematicTableOut(Schema):
+    id: int
+    call: int
+    title: str
+    held_at: datetime
+    agenda: str
+    minutes: str
+    attendees: list[str]
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_attendees(obj):
+        return sorted(o.slug for o in obj.attendees.all())
+
+
+@router.post(
+    "/calls/{call_id}/meetings",
+    response={201: ThematicTableOut, **errors(400, 401, 403, 404, 422)},
+    summary="Schedule a thematic table of a co-programming",
+    **WRITE,
+)
+def add_thematic_table(request, call_id: Id, payload: ThematicTableIn):
+    """The RUP, once the participants are admitted (`wrong_state` before); the first table
+    starts the working phase. A co-design's meetings are the co-design table's
+    (`not_coprogramming`)."""
+    access = access_procedure(request.user, call_id, rup=True)
+    _check_may(access, "schedule_meeting")
+    meeting = services.add_meeting(
+        access.procedure,
+        by=request.user,
+        title=payload.title,
+        held_at=_aware(payload.held_at),
+        agenda=payload.agenda,
+    )
+    return Status(201, meeting)
+
+
+class ThematicMinutesIn(InputSchema):
+    minutes: Text(LONG_TEXT)
+    attendees: list[Slug] = Field([], max_length=1000, description="Admitted bodies present.")
+
+
+@router.post(
+    "/calls/{call_id}/meetings/{meeting_id}/minutes",
+    response={200: ThematicTableOut, **errors(400, 401, 403, 404, 422)},
+    summary="Record the minutes of a thematic table",
+    **WRITE,
+)
+def record_thematic_minutes(request, call_id: Id, meeting_id: Id, payload: ThematicMinutesIn):
+    """The RUP, while the tables work (`wrong_state` otherwise), with the admitted bodies
+    that attended (`not_a_participant` for any other); a new text replaces the last."""
+    access = access_procedure(request.user, call_id, rup=True)
+    _check_may(access, "record_minutes")
+    meeting = access.procedure.meetings.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    attendees = list(access.procedure.participants.filter(slug__in=payload.attendees))
+    if len(attendees) != len(set(payload.attendees)):
+        raise _refused(
+            "attendees", "not_a_participant", _("Only admitted participants attend the tables.")
+        )
+    return services.record_minutes(
+        meeting, by=request.user, minutes=payload.minutes, attendees=attendees
+    )
+
+
+class ContributionIn(InputSchema):
+    organization: Slug = Field(description="An admitted body the token's owner is a member of.")
+    kind: Contribution.Kind
+    text: Text(LONG_TEXT)
+
+
+class ContributionOut(Schema):
+    id: int
+    call: int
+    organization: str
+    kind: str
+    text: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_organization(obj):
+        return obj.organization.slug
+
+
+@router.post(
+    "/calls/{call_id}/contributions",
+    response={201: ContributionOut, **errors(400, 401, 403, 404, 422)},
+    summary="Contribute to a co-programming",
+    **WRITE,
+)
+def add_contribution(request, call_id: Id, payload: ContributionIn):
+    """A member of an admitted body (403 for anyone else) adds a need, a resource or a
+    proposal, published on the call, from the admission until the conclusion
+    (`wrong_state`)."""
+    access = access_procedure(request.user, call_id)
+    _check_may(access, "contribute")
+    organization = _organization(payload.organization, "organization")
+    contribution = services.add_contribution(
+        access.procedure,
+        by=request.user,
+        organization=organization,
+        kind=payload.kind,
+        text=payload.text,
+    )
+    return Status(201, contribution)
+
+
+class ConclusionIn(InputSchema):
+    final_document: Text(LONG_TEXT) = Field(description="Published; it can't change after.")
+
+
+@router.post(
+    "/calls/{call_id}/conclude",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Conclude a co-programming",
+    **WRITE,
+)
+def conclude_coprogramming(request, call_id: Id, payload: ConclusionIn):
+    """The RUP approves the final document while the tables work (`wrong_state` otherwise):
+    no more tables or contributions afterwards."""
+    access = access_procedure(request.user, call_id, rup=True)
+    _check_may(access, "conclude")
+    return services.conclude_coprogramming(
+        access.procedure, by=request.user, final_document=payload.final_document
+    )
+
+
+class CodesignIn(InputSchema):
+    title: Text(200)
+
+
+@router.post(
+    "/calls/{call_id}/codesign",
+    response={201: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Start a co-design from a co-programming",
+    **WRITE,
+)
+def start_codesign(request, call_id: Id, payload: CodesignIn):
+    """The RUP of a concluded co-programming (`wrong_state` before) writes a draft co-design
+    call that inherits its final document, objectives and territory; its `parent` is the
+    co-programming, its RUP the token's owner."""
+    access = access_procedure(request.user, call_id, rup=True)
+    _check_may(access, "start_codesign")
+    codesign = services.start_codesign(access.procedure, by=request.user, title=payload.title)
+    return Status(201, codesign)
+
+
+# A program's history: procedures that ran before Trama.
+
+
+class HistoricalProcedureIn(InputSchema):
+    title: Text(200)
+    kind: Procedure.Kind = Procedure.Kind.CO_DESIGN
+    reference: Text(80) = Field("", description="The number of the act that opened it.")
+    opened_on: date | None = None
+    closed_on: date | None = None
+    description: Text(LONG_TEXT) = ""
+
+
+@router.post(
+    "/programs/{slug}/procedures",
+    response={201: ProcedureOut, **errors(400, 401, 403, 404, 422)},
+    summary="Record a procedure from the program's history",
+    **WRITE,
+)
+def record_historical_procedure(request, slug: Slug, payload: HistoricalProcedureIn):
+    """Members of the program's verified public body record a procedure that ran before
+    Trama, as completed: no workflow, nothing sealed. `closes_before_opening`."""
+    program = access_program(request.user, slug, need=OWNER).program
+    procedure = services.record_historical_procedure(
+        by=request.user, program=program, **payload.dict()
+    )
+    return Status(201, procedure)

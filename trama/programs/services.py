@@ -26,16 +26,18 @@ def create_program(
     )
     errors = {}
     if not program.title:
-        errors["title"] = _("Give the program a title.")
+        errors["title"] = ValidationError(_("Give the program a title."), code="required")
     if start_year and end_year and end_year < start_year:
-        errors["end_year"] = _("The last year cannot come before the first.")
+        errors["end_year"] = ValidationError(
+            _("The last year cannot come before the first."), code="years_inverted"
+        )
     for field, year in (("start_year", start_year), ("end_year", end_year)):
         if not year or not MIN_YEAR <= int(year) <= MAX_YEAR:
-            errors.setdefault(
-                field,
-                _("Give a year between %(first)s and %(last)s.")
-                % {"first": MIN_YEAR, "last": MAX_YEAR},
-            )
+            message = _("Give a year between %(first)s and %(last)s.") % {
+                "first": MIN_YEAR,
+                "last": MAX_YEAR,
+            }
+            errors.setdefault(field, ValidationError(message, code="year_out_of_range"))
     if errors:
         raise ValidationError(errors)
     program.slug = unique_slug(Program, program.title, "programma")

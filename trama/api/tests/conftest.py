@@ -407,3 +407,65 @@ def webhook_examples(personas):
         kinds=["call.published"],
     )
     return {"w_webhook": subscription.pk}
+
+
+@pytest.fixture
+def coprogramming_examples(personas, program):
+    """Alice's calls in the Lecco program, one for each act on a call or a co-programming:
+    a co-design draft (`c_draft`) and another to cancel (`c_to_cancel`); co-programmings open
+    (`c_open`), past the deadline with the consortium's interest (`c_to_admit`), at work with
+    the consortium admitted and a table held (`c_working`, `c_table`), another at work
+    (`c_to_conclude`) and one concluded (`c_concluded`)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from trama.procedures import services
+    from trama.procedures.models import Procedure
+
+    def draft(title, kind="CO_DESIGN"):
+        deadline = timezone.now() + datetime.timedelta(days=30)
+        return services.draft_call(
+            by=personas.alice,
+            program=program,
+            kind=kind,
+            title=title,
+            description="Oggetto",
+            deadline=deadline,
+            criteria=[{"title": "Qualità", "max_points": 100}],
+        )
+
+    def coprogramming(title, until):
+        call = services.publish_call(draft(title, "CO_PROGRAMMING"), by=personas.alice)
+        if until == "OPEN":
+            return call
+        interest = services.express_interest(
+            call, by=personas.tom, organization=personas.consortium, motivation="Rete"
+        )
+        # The test data's one shortcut: the deadline moved into the past.
+        past = timezone.now() - datetime.timedelta(minutes=1)
+        Procedure.objects.filter(pk=call.pk).update(deadline=past)
+        call.refresh_from_db()
+        if until == "INTEREST":
+            return call
+        services.admit_participants(call, by=personas.alice, decisions={interest.pk: (True, "")})
+        meeting = services.add_meeting(
+            call, by=personas.alice, title="Tavolo giovani", held_at=past, agenda="Bisogni"
+        )
+        if until == "CONCLUDED":
+            services.conclude_coprogramming(call, by=personas.alice, final_document="Piano")
+        return call, meeting
+
+    working, table = coprogramming("Co-programmazione al lavoro", "WORKING")
+    to_conclude, _table = coprogramming("Co-programmazione da concludere", "WORKING")
+    concluded, _table = coprogramming("Co-programmazione conclusa", "CONCLUDED")
+    return {
+        "c_draft": draft("Bozza da rivedere").pk,
+        "c_to_cancel": draft("Bozza da annullare").pk,
+        "c_open": coprogramming("Co-programmazione aperta", "OPEN").pk,
+        "c_to_admit": coprogramming("Co-programmazione da ammettere", "INTEREST").pk,
+        "c_working": working.pk,
+        "c_table": table.pk,
+        "c_to_conclude": to_conclude.pk,
+        "c_concluded": concluded.pk,
+    }

@@ -70,16 +70,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.organizations.services.revoke_invitation": "API operation not written yet",
     "trama.organizations.services.set_require_2fa": "API operation not written yet",
     "trama.organizations.services.update_organization": "API operation not written yet",
-    "trama.procedures.services.calls.attach_call_document": "API operation not written yet",
-    "trama.procedures.services.calls.cancel_procedure": "API operation not written yet",
-    "trama.procedures.services.calls.revise_call": "API operation not written yet",
-    "trama.procedures.services.coprogramming.add_contribution": "API operation not written yet",
-    "trama.procedures.services.coprogramming.add_meeting": "API operation not written yet",
-    "trama.procedures.services.coprogramming.admit_participants": "API operation not written yet",
-    "trama.procedures.services.coprogramming.conclude_coprogramming": "API operation not written yet",
-    "trama.procedures.services.coprogramming.express_interest": "API operation not written yet",
-    "trama.procedures.services.coprogramming.record_minutes": "API operation not written yet",
-    "trama.procedures.services.coprogramming.start_codesign": "API operation not written yet",
     "trama.procedures.services.evaluation.appoint_evaluator": "API operation not written yet",
     "trama.procedures.services.evaluation.approve_ranking": "API operation not written yet",
     "trama.procedures.services.evaluation.decide_admission": "API operation not written yet",
@@ -88,7 +78,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.procedures.services.evaluation.request_documents": "API operation not written yet",
     "trama.procedures.services.evaluation.score_proposal": "API operation not written yet",
     "trama.procedures.services.evaluation.start_evaluation": "API operation not written yet",
-    "trama.procedures.services.history.record_historical_procedure": "API operation not written yet",
     "trama.procedures.services.proposals.add_budget_line": "API operation not written yet",
     "trama.procedures.services.proposals.attach_file": "API operation not written yet",
     "trama.procedures.services.proposals.confirm_participation": "API operation not written yet",
@@ -99,7 +88,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.procedures.services.proposals.replace_file": "API operation not written yet",
     "trama.procedures.services.proposals.start_new_version": "API operation not written yet",
     "trama.procedures.services.table.comment_section": "API operation not written yet",
-    "trama.programs.services.create_program": "API operation not written yet",
 }
 
 

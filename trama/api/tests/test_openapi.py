@@ -186,6 +186,30 @@ EXAMPLES = {
         scope="write",
         body={"confirmed": True},
     ),
+    ("post", "/api/v1/programs"): Example(
+        "/api/v1/programs",
+        persona="alice",
+        scope="write",
+        body={
+            "owner": "comune-di-lecco",
+            "title": "Giovani Lecco",
+            "area": "EDUCATION",
+            "start_year": 2026,
+            "end_year": 2028,
+        },
+    ),
+    ("post", "/api/v1/programs/{slug}/procedures"): Example(
+        "/api/v1/programs/welfare-comunitario/procedures",
+        persona="eve",
+        scope="write",
+        body={
+            "title": "Avviso 2012",
+            "kind": "CO_DESIGN",
+            "reference": "DD 5/2012",
+            "opened_on": "2012-03-01",
+            "closed_on": "2012-06-30",
+        },
+    ),
     ("get", "/api/v1/figures"): Example(
         "/api/v1/figures?level=province&id=LC&year_from=2016&year_to=2020"
     ),
@@ -224,6 +248,82 @@ EXAMPLES = {
         persona="alice",
         scope="write",
         body={"deadline": "2040-06-30T12:00:00+02:00", "reason": "Richieste dei partecipanti"},
+    ),
+    # Revising, cancelling and documenting a call; a co-programming from the interest of the
+    # bodies to the co-design it starts: ids from the coprogramming_examples fixture.
+    ("post", "/api/v1/calls/{call_id}/update"): Example(
+        "/api/v1/calls/{c_draft}/update",
+        persona="eve",
+        scope="write",
+        body={
+            "title": "Avviso rivisto",
+            "description": "Oggetto",
+            "deadline": "2030-06-30T12:00:00+02:00",
+            "criteria": [{"title": "Qualità", "max_points": "60"}],
+            "budget": [{"year": 2018, "amount": "50000.00"}],
+        },
+    ),
+    ("post", "/api/v1/calls/{call_id}/cancel"): Example(
+        "/api/v1/calls/{c_to_cancel}/cancel",
+        persona="eve",
+        scope="write",
+        body={"reason": "Avviso sostituito"},
+    ),
+    ("post", "/api/v1/calls/{call_id}/documents"): Example(
+        "/api/v1/calls/{call}/documents",
+        persona="eve",
+        scope="write",
+        body={
+            "title": "Modulo di domanda",
+            "file_name": "modulo.pdf",
+            "file_base64": "JVBERi0xLjcKJSVFT0YK",
+        },
+    ),
+    ("post", "/api/v1/calls/{call_id}/interest"): Example(
+        "/api/v1/calls/{c_open}/interest",
+        persona="tom",
+        scope="write",
+        body={"organization": "consorzio-lario", "motivation": "Rete giovani"},
+    ),
+    ("post", "/api/v1/calls/{call_id}/participants"): Example(
+        "/api/v1/calls/{c_to_admit}/participants",
+        persona="alice",
+        scope="write",
+        body={"decisions": [{"organization": "consorzio-lario", "admit": True}]},
+    ),
+    ("post", "/api/v1/calls/{call_id}/meetings"): Example(
+        "/api/v1/calls/{c_working}/meetings",
+        persona="alice",
+        scope="write",
+        body={
+            "title": "Tavolo lavoro",
+            "held_at": "2030-03-02T17:00:00+01:00",
+            "agenda": "Bisogni; risorse",
+        },
+    ),
+    ("post", "/api/v1/calls/{call_id}/meetings/{meeting_id}/minutes"): Example(
+        "/api/v1/calls/{c_working}/meetings/{c_table}/minutes",
+        persona="alice",
+        scope="write",
+        body={"minutes": "Emersi tre bisogni.", "attendees": ["consorzio-lario"]},
+    ),
+    ("post", "/api/v1/calls/{call_id}/contributions"): Example(
+        "/api/v1/calls/{c_working}/contributions",
+        persona="tom",
+        scope="write",
+        body={"organization": "consorzio-lario", "kind": "RESOURCE", "text": "Spazi"},
+    ),
+    ("post", "/api/v1/calls/{call_id}/conclude"): Example(
+        "/api/v1/calls/{c_to_conclude}/conclude",
+        persona="alice",
+        scope="write",
+        body={"final_document": "Piano: tre azioni per i giovani."},
+    ),
+    ("post", "/api/v1/calls/{call_id}/codesign"): Example(
+        "/api/v1/calls/{c_concluded}/codesign",
+        persona="alice",
+        scope="write",
+        body={"title": "Co-progettazione giovani"},
     ),
     ("get", "/api/v1/ocds/releases"): Example("/api/v1/ocds/releases?limit=2&date_from=2018-01-01"),
     ("get", "/api/v1/ocds/records"): Example("/api/v1/ocds/records?limit=2"),
@@ -585,6 +685,7 @@ def test_it_exercises_every_documented_operation(
     personas,
     coproduction_examples,
     table_examples,
+    coprogramming_examples,
     partnership_examples,
     practices_examples,
     event_examples,
@@ -604,6 +705,7 @@ def test_it_exercises_every_documented_operation(
         ids = {
             **coproduction_examples,
             **table_examples,
+            **coprogramming_examples,
             **partnership_examples,
             **practices_examples,
             **event_examples,

@@ -112,7 +112,9 @@ def update_call(procedure: Procedure, *, by, **fields) -> Procedure:
         procedure = locked(procedure)
         check_actor(procedure, by, OFFICER)
         if procedure.state != State.DRAFT:
-            raise ValidationError(_("A published call cannot be changed; extend or cancel it."))
+            raise ValidationError(
+                _("A published call cannot be changed; extend or cancel it."), code="not_draft"
+            )
         _apply_call_fields(procedure, fields)
         procedure.save()
         event(procedure, "procedure.updated", by=by, target=procedure, fields=sorted(fields))
@@ -156,8 +158,9 @@ def set_budget(procedure: Procedure, *, by, budget: dict) -> None:
         rows = []
         for year, amount in sorted(budget.items()):
             if int(year) not in procedure.program.years:
+                message = _("%(year)s is outside the program's years.") % {"year": year}
                 raise ValidationError(
-                    {"budget": _("%(year)s is outside the program's years.") % {"year": year}}
+                    {"budget": ValidationError(message, code="year_outside_program")}
                 )
             rows.append(
                 CallBudget(
@@ -370,7 +373,8 @@ def cancel_procedure(procedure: Procedure, *, by, reason: str, protocol_number="
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why the procedure is cancelled.")})
+        message = _("Say why the procedure is cancelled.")
+        raise ValidationError({"reason": ValidationError(message, code="required")})
     with transaction.atomic():
         procedure = locked(procedure)
         who = check_transition(procedure, State.CANCELLED)
@@ -467,7 +471,9 @@ def attach_call_document(procedure: Procedure, *, by, upload, title: str):
         procedure = locked(procedure)
         check_actor(procedure, by, OFFICER)
         if procedure.state in (State.CANCELLED, State.COMPLETED):
-            raise ValidationError(_("This procedure no longer takes documents."))
+            raise ValidationError(
+                _("This procedure no longer takes documents."), code="procedure_closed"
+            )
         name = PurePath(upload.name).name
         attachment = CallAttachment(
             procedure=procedure,

@@ -20,7 +20,9 @@ PState = Participation.State
 
 def _check_coprogramming(procedure: Procedure) -> None:
     if procedure.kind != Procedure.Kind.CO_PROGRAMMING:
-        raise ValidationError(_("This is not a co-programming procedure."))
+        raise ValidationError(
+            _("This is not a co-programming procedure."), code="not_coprogramming"
+        )
 
 
 def express_interest(procedure: Procedure, *, by, organization: Organization, motivation=""):
@@ -29,7 +31,9 @@ def express_interest(procedure: Procedure, *, by, organization: Organization, mo
     if not is_admin(by, organization.pk):
         raise PermissionDenied(_("Only the body's administrators can express its interest."))
     if organization.kind == Organization.Kind.PUBLIC_BODY and not procedure.non_ets_partners:
-        raise ValidationError(_("This call is open to Third-Sector bodies."))
+        raise ValidationError(
+            _("This call is open to Third-Sector bodies."), code="third_sector_only"
+        )
     with transaction.atomic():
         procedure = locked(procedure)
         if procedure.state != State.OPEN or procedure.deadline_passed():
@@ -46,7 +50,8 @@ def express_interest(procedure: Procedure, *, by, organization: Organization, mo
                 )
         except IntegrityError:
             raise ValidationError(
-                _("%(name)s has already expressed interest.") % {"name": organization.name}
+                _("%(name)s has already expressed interest.") % {"name": organization.name},
+                code="already_interested",
             ) from None
         event(procedure, "coprogramming.interest", by=by, target=participation)
     return participation
@@ -59,19 +64,25 @@ def admit_participants(procedure: Procedure, *, by, decisions: dict, protocol_nu
         procedure = locked(procedure)
         _check_coprogramming(procedure)
         if not procedure.deadline_passed():
-            raise ValidationError(_("The list of participants comes after the deadline."))
+            raise ValidationError(
+                _("The list of participants comes after the deadline."),
+                code="deadline_not_passed",
+            )
         who = check_transition(procedure, State.PARTICIPANTS_ADMITTED)
         check_actor(procedure, by, who)
         participations = {p.pk: p for p in procedure.participations.select_for_update()}
         if set(decisions) != set(participations):
-            raise ValidationError(_("Decide on every body that expressed interest."))
+            raise ValidationError(
+                _("Decide on every body that expressed interest."), code="undecided"
+            )
         admitted = []
         for pk, (admit, reason) in decisions.items():
             participation = participations[pk]
             if not admit and not (reason or "").strip():
                 raise ValidationError(
                     _("Give the reason for not admitting %(name)s.")
-                    % {"name": participation.organization.name}
+                    % {"name": participation.organization.name},
+                    code="reason_required",
                 )
             participation.state = PState.ADMITTED if admit else PState.NOT_ADMITTED
             participation.reason = (reason or "").strip()
@@ -104,7 +115,7 @@ def add_meeting(procedure: Procedure, *, by, title, held_at, agenda, attendees=(
     """The RUP schedules a thematic table; the first one starts the working phase."""
     title, agenda = (title or "").strip(), (agenda or "").strip()
     if not title or not agenda:
-        raise ValidationError(_("A thematic table needs a theme and an agenda."))
+        raise ValidationError(_("A thematic table needs a theme and an agenda."), code="required")
     with transaction.atomic():
         procedure = locked(procedure)
         _check_coprogramming(procedure)
@@ -132,7 +143,9 @@ def add_meeting(procedure: Procedure, *, by, title, held_at, agenda, attendees=(
 def record_minutes(meeting: Meeting, *, by, minutes: str, attendees=()) -> Meeting:
     """The minutes of a held table, with the bodies that attended."""
     if not (minutes or "").strip():
-        raise ValidationError({"minutes": _("Write the minutes.")})
+        raise ValidationError(
+            {"minutes": ValidationError(_("Write the minutes."), code="required")}
+        )
     with transaction.atomic():
         procedure = locked(meeting.procedure)
         # A co-design table's minutes go through services.table (attendance, approvals).
@@ -153,7 +166,9 @@ def add_contribution(procedure: Procedure, *, by, organization, kind, text) -> C
     if kind not in Contribution.Kind.values:
         raise ValidationError({"kind": _("Choose need, resource or proposal.")})
     if not (text or "").strip():
-        raise ValidationError({"text": _("Write the contribution.")})
+        raise ValidationError(
+            {"text": ValidationError(_("Write the contribution."), code="required")}
+        )
     check_member(by, organization)
     with transaction.atomic():
         procedure = locked(procedure)
@@ -176,7 +191,8 @@ def add_contribution(procedure: Procedure, *, by, organization, kind, text) -> C
 def conclude_coprogramming(procedure: Procedure, *, by, final_document: str) -> Procedure:
     """The RUP approves the final document; the co-programming is concluded."""
     if not (final_document or "").strip():
-        raise ValidationError({"final_document": _("Write the final document.")})
+        message = _("Write the final document.")
+        raise ValidationError({"final_document": ValidationError(message, code="required")})
     with transaction.atomic():
         procedure = locked(procedure)
         who = check_transition(procedure, State.CONCLUDED)

@@ -25,9 +25,11 @@ def record_historical_procedure(
     """Record a procedure that ran before Trama: final state, no workflow, no sealing."""
     check_acts_for_public_body(by, program.owner)
     if not (title or "").strip():
-        raise ValidationError({"title": _("Give the procedure a title.")})
+        message = _("Give the procedure a title.")
+        raise ValidationError({"title": ValidationError(message, code="required")})
     if opened_on and closed_on and closed_on < opened_on:
-        raise ValidationError({"closed_on": _("The procedure cannot close before it opens.")})
+        message = _("The procedure cannot close before it opens.")
+        raise ValidationError({"closed_on": ValidationError(message, code="closes_before_opening")})
     with transaction.atomic():
         procedure = Procedure.objects.create(
             program=program,
