@@ -11,7 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -24,8 +25,13 @@ from pydantic import WithJsonSchema
 from trama.lib.numbers import AMOUNT, POINTS
 from trama.organizations.models import Organization
 from trama.procedures import services
-from trama.procedures.access import TABLE_STATES, access_procedure, access_proposal
-from trama.procedures.models import Contribution, Procedure
+from trama.procedures.access import (
+    TABLE_STATES,
+    ProcedureAccess,
+    access_procedure,
+    access_proposal,
+)
+from trama.procedures.models import Contribution, Procedure, Proposal, Receipt
 from trama.procedures.workflow import RUP, who_may
 from trama.programs.access import OWNER, access_program
 from trama.programs.models import Area
@@ -573,6 +579,34 @@ class CallDocumentOut(Schema):
     uploaded_at: datetime
     url: str
 
+
+# The evaluation desk
+#
+# The desk's acts after the deadline, with the same access as its pages
+# (trama.procedures.views_evaluation): the RUP appoints the commission, opens the evaluation
+# and approves the ranking; the RUP and the evaluators declare on conflicts of interest; who
+# checks admission decides it and asks for missing documents; an evaluator scores; an
+# officer registers a receipt in the public body's protocol. Nothing here answers with a
+# proposal's content: a proposal is named by its id, lead body and state, as the desk shows it.
+
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
+ReceiptNumber = Annotated[
+    str, Field(max_length=40, pattern=r"^[0-9]+-[0-9]+$", description="E.g. 12-00003.")
+]
+
+
+class AppointIn(InputSchema):
+    email: Email = Field(description="The e-mail address of a person with an account on Trama.")
+    chair: bool = False
+
+
+class CommissionMemberOut(Schema):
+    call: int
+    name: str
+    email: str
+    is_chair: bool
+    appointed_at: datetime
+
     @staticmethod
     def resolve_call(obj):
         return obj.procedure_id
@@ -619,6 +653,26 @@ class ParticipationOut(Schema):
     motivation: str
     reason: str
     expressed_at: datetime
+
+    def resolve_name(obj):
+        return obj.user.get_full_name() or obj.user.email
+
+    @staticmethod
+    def resolve_email(obj):
+        return obj.user.email
+
+
+class DeclarationIn(InputSchema):
+    has_conflict: bool
+    note: Text(LONG_TEXT) = ""
+
+
+class DeclarationOut(Schema):
+    call: int
+    has_conflict: bool
+    bodies: list[str] = Field(description="The bodies declared on: every partner of a proposal.")
+    note: str
+    declared_at: datetime
 
     @staticmethod
     def resolve_call(obj):
@@ -888,3 +942,260 @@ def record_historical_procedure(request, slug: Slug, payload: HistoricalProcedur
         by=request.user, program=program, **payload.dict()
     )
     return Status(201, procedure)
+
+
+class AdmissionIn(InputSchema):
+    admit: bool
+    reason: Text(LONG_TEXT) = Field(description="The applicant reads it.")
+
+
+class AdmissionOut(ProposalOut):
+    decision_reason: str
+    decided_at: datetime | None
+
+
+class DocumentRequestIn(InputSchema):
+    text: Text(LONG_TEXT) = Field(description="Which documents are missing.")
+    deadline: datetime = Field(description="In the future; Europe/Rome if naive.")
+
+
+class DocumentRequestOut(Schema):
+    id: int
+    proposal: int
+    text: str
+    deadline: datetime
+    requested_at: datetime
+
+    @staticmethod
+    def resolve_proposal(obj):
+        return obj.proposal_id
+
+
+class ScoreIn(InputSchema):
+    criterion: Id
+    points: Points
+    rationale: Text(LONG_TEXT)
+
+
+class ScoresIn(InputSchema):
+    scores: list[ScoreIn] = Field(min_length=1, max_length=MAX_CRITERIA)
+
+
+class ScoreOut(Schema):
+    criterion: int
+    points: Decimal
+    rationale: str
+    scored_at: datetime
+
+    @staticmethod
+    def resolve_criterion(obj):
+        return obj.criterion_id
+
+
+class RankIn(InputSchema):
+    protocol_number: Text(80) = Field("", description="Of the act approving the ranking.")
+
+
+class ProtocolIn(InputSchema):
+    protocol_number: Text(80)
+
+
+class ProtocolOut(Schema):
+    number: str
+    issued_at: datetime
+    protocol_number: str
+
+
+def _desk(request, call_id) -> ProcedureAccess:
+    """The desk is for the public body's officers and the commission (403 for the others)."""
+    access = access_procedure(request.user, call_id)
+    if not (access.is_officer or access.is_evaluator):
+        raise PermissionDenied(_("The evaluation desk is for the public body and the commission."))
+    return access
+
+
+def _desk_proposal(request, proposal_id, *, reading=False) -> Proposal:
+    """A received proposal from the desk: 404 for whoever may not know it exists (before the
+    deadline, anyone outside its partnership); `reading` acts need its content readable."""
+    access = access_proposal(request.user, proposal_id)
+    if reading and not access.reads_content:
+        raise PermissionDenied(_("Declare your interests before seeing the proposals."))
+    if access.procedure_access is None:
+        _desk(request, access.proposal.procedure_id)
+    return access.proposal
+
+
+@router.post(
+    "/calls/{call_id}/commission",
+    response={201: CommissionMemberOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Appoint an evaluator",
+    **WRITE,
+)
+def appoint_evaluator(request, call_id: Id, payload: AppointIn):
+    """The RUP, after the deadline (400 before it), names a person by the e-mail of their
+    account (`unknown_user` if no one has it); they are told by e-mail.
+    `already_appointed` (409) if they are on the commission."""
+    access = access_procedure(request.user, call_id, rup=True)
+    user = get_user_model().objects.filter(email__iexact=payload.email).first()
+    if user is None:
+        message = _("No one on Trama has this e-mail address.")
+        raise ApiError(
+            400, "unknown_user", message, {"email": [{"code": "unknown_user", "message": message}]}
+        )
+    member = services.appoint_evaluator(
+        access.procedure, by=request.user, user=user, is_chair=payload.chair
+    )
+    return Status(201, member)
+
+
+@router.post(
+    "/calls/{call_id}/evaluation",
+    response={200: CallDetailOut, **errors(400, 401, 403, 404, 422)},
+    summary="Open the evaluation",
+    **WRITE,
+)
+def start_evaluation(request, call_id: Id):
+    """The RUP, once the call has closed and the commission is appointed (`no_commission`);
+    admission and scoring begin. It can't be undone."""
+    access = access_procedure(request.user, call_id, rup=True)
+    return services.start_evaluation(access.procedure, by=request.user)
+
+
+@router.post(
+    "/calls/{call_id}/declaration",
+    response={201: DeclarationOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Declare on conflicts of interest",
+    **WRITE,
+)
+def declare_interests(request, call_id: Id, payload: DeclarationIn):
+    """The RUP or an evaluator, after the deadline (`not_closed`), before reading any
+    proposal: on every partner body of the proposals received, listed in the answer. Signed
+    once, never changed (`already_declared`, 409); with a conflict the person takes no part."""
+    access = _desk(request, call_id)
+    if not (access.is_rup or access.is_evaluator):
+        raise PermissionDenied(_("Only the RUP and the commission make this declaration."))
+    declaration = services.declare_interests(
+        access.procedure, by=request.user, has_conflict=payload.has_conflict, note=payload.note
+    )
+    return Status(201, declaration)
+
+
+@router.post(
+    "/proposals/{proposal_id}/admission",
+    response={200: AdmissionOut, **errors(400, 401, 403, 404, 422)},
+    summary="Admit or exclude a proposal",
+    **WRITE,
+)
+def decide_admission(request, proposal_id: Id, payload: AdmissionIn):
+    """The RUP, or the commission where the call says so, after declaring no conflict (403
+    otherwise), during the evaluation (`not_evaluating`), until scoring starts
+    (`scoring_started`); the reason is required and the applicant reads it."""
+    proposal = _desk_proposal(request, proposal_id)
+    return services.decide_admission(
+        proposal, by=request.user, admit=payload.admit, reason=payload.reason
+    )
+
+
+@router.post(
+    "/proposals/{proposal_id}/document-requests",
+    response={201: DocumentRequestOut, **errors(400, 401, 403, 404, 422)},
+    summary="Request missing documents",
+    **WRITE,
+)
+def request_documents(request, proposal_id: Id, payload: DocumentRequestIn):
+    """Soccorso istruttorio: whoever checks admission, during the evaluation
+    (`not_evaluating`), before deciding it (`admission_decided`), with a deadline in the
+    future (`not_future`). The lead body's administrators are told by e-mail."""
+    proposal = _desk_proposal(request, proposal_id)
+    document_request = services.request_documents(
+        proposal, by=request.user, text=payload.text, deadline=_aware(payload.deadline)
+    )
+    return Status(201, document_request)
+
+
+@router.post(
+    "/proposals/{proposal_id}/scores",
+    response={200: list[ScoreOut], **errors(400, 401, 403, 404, 422)},
+    summary="Score a proposal",
+    **WRITE,
+)
+def score_proposal(request, proposal_id: Id, payload: ScoresIn):
+    """An evaluator who declared no conflict (403 otherwise) scores an admitted proposal
+    (`not_admitted`) during the evaluation, criterion by criterion (`unknown_criterion`,
+    `duplicate_criterion`), from 0 to its maximum (`too_large`) with a rationale; a score given again is replaced.
+    All or none: a refused score saves none. Answers the caller's scores of the proposal."""
+    proposal = _desk_proposal(request, proposal_id, reading=True)
+    criteria = {c.pk: c for c in proposal.procedure.criteria.all()}
+    rows = []
+    for index, row in enumerate(payload.scores):
+        criterion = criteria.get(row.criterion)
+        if criterion is None:
+            code, message = "unknown_criterion", _("This call has no such criterion.")
+        elif any(criterion is seen for seen, _index, _row in rows):
+            code, message = "duplicate_criterion", _("This criterion is scored twice.")
+        else:
+            rows.append((criterion, index, row))
+            continue
+        field = f"scores.{index}.criterion"
+        raise ApiError(400, code, message, {field: [{"code": code, "message": message}]})
+    with transaction.atomic():
+        for criterion, index, row in rows:
+            try:
+                points = bounded(points=(row.points, POINTS))["points"]
+                services.score_proposal(
+                    proposal,
+                    by=request.user,
+                    criterion=criterion,
+                    points=points,
+                    rationale=row.rationale,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):  # each field named where it was sent
+                    raise ValidationError(
+                        {f"scores.{index}.{f}": e for f, e in exc.error_dict.items()}
+                    ) from None
+                raise
+    return list(proposal.scores.filter(evaluator=request.user).order_by("criterion_id"))
+
+
+@router.post(
+    "/calls/{call_id}/ranking",
+    response={200: RankingOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Approve and publish the ranking",
+    **WRITE,
+)
+def approve_ranking(request, call_id: Id, payload: RankIn):
+    """The RUP, declared clear, once every admission is decided (`admission_pending`) and
+    every evaluator has scored every criterion (`scores_missing`). The ranking is public,
+    scores can't change, the selected budget plans become pledges and the lead bodies are
+    told. `already_ranked` (409)."""
+    access = access_procedure(request.user, call_id, rup=True)
+    services.approve_ranking(
+        access.procedure, by=request.user, protocol_number=payload.protocol_number
+    )
+    return get_ranking(request, call_id)
+
+
+@router.post(
+    "/calls/{call_id}/receipts/{number}/protocol",
+    response={200: ProtocolOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Register a receipt in the protocol",
+    **WRITE,
+)
+def record_protocol_number(request, call_id: Id, number: ReceiptNumber, payload: ProtocolIn):
+    """An officer of the owning body writes its own protocol number on a receipt of the call,
+    after the deadline (before it, no receipt is found: 404). Once only
+    (`already_registered`, 409)."""
+    access = _desk(request, call_id)
+    if not access.is_officer:
+        raise PermissionDenied(_("Only the officers of the owning public body can do this."))
+    # An act after the deadline closes the call first, as every act of the desk does.
+    procedure = services.close_if_due(access.procedure)
+    receipt = None
+    if procedure.closed_at is not None:
+        receipt = Receipt.objects.filter(number=number, proposal__procedure=procedure).first()
+    if receipt is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return services.record_protocol_number(
+        receipt, by=request.user, protocol_number=payload.protocol_number
+    )

@@ -30,6 +30,10 @@ CONFLICT_CODES = frozenset(
         "already_approved",
         "already_adopted",
         "stale_base",
+        # The evaluation desk (procedures.services.evaluation).
+        "already_appointed",
+        "already_declared",
+        "already_registered",
     }
 )
 

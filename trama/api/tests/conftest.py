@@ -217,6 +217,101 @@ def table_examples(personas, program):
 
 
 @pytest.fixture
+def evaluation_examples(personas, program):
+    """Calls past their deadline, for the evaluation desk: `e_closed` (closed, Eve appointed,
+    the consortium's proposal `e_receipt` not yet registered); `e_evaluating` (evaluation
+    open, Alice and Eve declared clear) with the consortium's proposal `e_to_admit` and the
+    coop's `e_to_complete` awaiting admission, and the APS's `e_to_score` admitted; and
+    `e_to_rank` with every score given."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from trama.conftest import make_org
+    from trama.procedures import services
+    from trama.procedures.models import Procedure
+
+    for org, number in ((personas.consortium, "12345"), (personas.coop, "23456")):
+        if not org.runts_number:
+            org.runts_number = number
+            org.save(update_fields=["runts_number"])
+    aps = make_org("APS Il Faro", by=personas.tom, tax_code=tax_code(911), runts_number="45678")
+
+    def closed_call(title, leads, *, declared=True):
+        now = timezone.now()
+        call = services.create_call(
+            by=personas.alice,
+            program=program,
+            title=title,
+            description="Oggetto",
+            deadline=now + datetime.timedelta(days=30),
+        )
+        services.set_criteria(
+            call, by=personas.alice, criteria=[{"title": "Qualità", "max_points": "100"}]
+        )
+        call = services.publish_call(call, by=personas.alice)
+        proposals = []
+        for lead in leads:
+            proposal = services.start_proposal(call, by=personas.tom, lead=lead, title="Proposta")
+            services.update_proposal(
+                proposal,
+                by=personas.tom,
+                sections={c.pk: "Testo" for c in call.criteria.all()},
+                budget_total="100.00",
+            )
+            services.add_budget_line(
+                proposal,
+                by=personas.tom,
+                contributor=lead,
+                source="OWN_RESOURCES",
+                category="ECONOMIC",
+                year=2018,
+                description="Cofinanziamento",
+                amount="100.00",
+            )
+            services.attach_file(
+                proposal, by=personas.tom, upload=SimpleUploadedFile("d.pdf", b"%PDF-1.7\n%%EOF\n")
+            )
+            services.submit_proposal(proposal, by=personas.tom)
+            proposals.append(proposal)
+        # The test data's one shortcut: the deadline moved into the past.
+        Procedure.objects.filter(pk=call.pk).update(deadline=now - datetime.timedelta(minutes=1))
+        call.refresh_from_db()
+        services.appoint_evaluator(call, by=personas.alice, user=personas.eve)
+        if declared:
+            services.start_evaluation(call, by=personas.alice)
+            services.declare_interests(call, by=personas.alice, has_conflict=False)
+            services.declare_interests(call, by=personas.eve, has_conflict=False)
+        return call, proposals
+
+    closed, [registered] = closed_call("Chiuso", [personas.consortium], declared=False)
+    evaluating, [to_admit, to_complete, to_score] = closed_call(
+        "In valutazione", [personas.consortium, personas.coop, aps]
+    )
+    to_rank, [scored] = closed_call("Da graduare", [personas.consortium])
+    for proposal in (to_score, scored):
+        services.decide_admission(proposal, by=personas.alice, admit=True, reason="Requisiti ok")
+    services.score_proposal(
+        scored,
+        by=personas.eve,
+        criterion=to_rank.criteria.get(),
+        points="80",
+        rationale="Motivato",
+    )
+    return {
+        "e_closed": closed.pk,
+        "e_receipt": registered.receipt.number,
+        "e_evaluating": evaluating.pk,
+        "e_to_admit": to_admit.pk,
+        "e_to_complete": to_complete.pk,
+        "e_to_score": to_score.pk,
+        "e_criterion": evaluating.criteria.get().pk,
+        "e_to_rank": to_rank.pk,
+    }
+
+
+@pytest.fixture
 def partnership_examples(personas):
     """Lecco's story in small: a 2006 program and its contractual partnership recorded from
     history (with a coordinator), which grew into the Girasole social enterprise (Comune 49 %,

@@ -345,6 +345,52 @@ EXAMPLES = {
     ("post", "/api/v1/proposals/{proposal_id}/withdraw"): Example(
         "/api/v1/proposals/{to_withdraw}/withdraw", persona="tom", scope="write"
     ),
+    # The evaluation desk: ids from the evaluation_examples fixture.
+    ("post", "/api/v1/calls/{call_id}/commission"): Example(
+        "/api/v1/calls/{e_closed}/commission",
+        persona="alice",
+        scope="write",
+        body={"email": "oscar@trama.test", "chair": False},
+    ),
+    ("post", "/api/v1/calls/{call_id}/evaluation"): Example(
+        "/api/v1/calls/{e_closed}/evaluation", persona="alice", scope="write"
+    ),
+    ("post", "/api/v1/calls/{call_id}/declaration"): Example(
+        "/api/v1/calls/{e_closed}/declaration",
+        persona="eve",
+        scope="write",
+        body={"has_conflict": False},
+    ),
+    ("post", "/api/v1/calls/{call_id}/receipts/{number}/protocol"): Example(
+        "/api/v1/calls/{e_closed}/receipts/{e_receipt}/protocol",
+        persona="alice",
+        scope="write",
+        body={"protocol_number": "PG 1234/2026"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/admission"): Example(
+        "/api/v1/proposals/{e_to_admit}/admission",
+        persona="alice",
+        scope="write",
+        body={"admit": True, "reason": "Requisiti presenti"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/document-requests"): Example(
+        "/api/v1/proposals/{e_to_complete}/document-requests",
+        persona="alice",
+        scope="write",
+        body={"text": "Manca lo statuto", "deadline": "2040-06-30T12:00:00+02:00"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/scores"): Example(
+        "/api/v1/proposals/{e_to_score}/scores",
+        persona="eve",
+        scope="write",
+        body={"scores": [{"criterion": "{e_criterion}", "points": "72.5", "rationale": "Solido"}]},
+    ),
+    ("post", "/api/v1/calls/{call_id}/ranking"): Example(
+        "/api/v1/calls/{e_to_rank}/ranking",
+        persona="alice",
+        scope="write",
+        body={"protocol_number": "PG 1235/2026"},
+    ),
     # Co-production: agreements from the same fixture.
     ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/submit"): Example(
         "/api/v1/agreements/{agreement}/reports/2/submit", persona="tom", scope="write"
@@ -686,6 +732,7 @@ def test_it_exercises_every_documented_operation(
     coproduction_examples,
     table_examples,
     coprogramming_examples,
+    evaluation_examples,
     partnership_examples,
     practices_examples,
     event_examples,
@@ -706,6 +753,7 @@ def test_it_exercises_every_documented_operation(
             **coproduction_examples,
             **table_examples,
             **coprogramming_examples,
+            **evaluation_examples,
             **partnership_examples,
             **practices_examples,
             **event_examples,
@@ -717,6 +765,13 @@ def test_it_exercises_every_documented_operation(
             body = {
                 **body,
                 "holdings": [{**h, "member": h["member"].format(**ids)} for h in body["holdings"]],
+            }
+        if body is not None and "scores" in body:  # a criterion named by the fixture
+            body = {
+                **body,
+                "scores": [
+                    {**s, "criterion": int(s["criterion"].format(**ids))} for s in body["scores"]
+                ],
             }
         example = replace(example, url=example.url.format(**ids), body=body)
         with subtests.test(operation=f"{method.upper()} {path}"):

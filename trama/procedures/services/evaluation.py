@@ -51,7 +51,9 @@ def appoint_evaluator(procedure: Procedure, *, by, user, is_chair=False) -> Comm
                     procedure=procedure, user=user, is_chair=is_chair, appointed_by=by
                 )
         except IntegrityError:
-            raise ValidationError(_("This person is already on the commission.")) from None
+            raise ValidationError(
+                _("This person is already on the commission."), code="already_appointed"
+            ) from None
         event(procedure, "commission.appointed", by=by, target=member, public=True)
         notify(
             [user],
@@ -70,7 +72,7 @@ def declare_interests(procedure: Procedure, *, by, has_conflict: bool, note="") 
     if not is_member and procedure.rup_id != by.pk:
         raise PermissionDenied(_("Only the RUP and the commission make this declaration."))
     if procedure.closed_at is None:
-        raise ValidationError(_("The declaration is made after the deadline."))
+        raise ValidationError(_("The declaration is made after the deadline."), code="not_closed")
     bodies = sorted(
         {
             f"{partner.organization.name} ({partner.organization.tax_code or '-'})"
@@ -92,7 +94,9 @@ def declare_interests(procedure: Procedure, *, by, has_conflict: bool, note="") 
                 bodies=len(bodies),
             )
     except IntegrityError:
-        raise ValidationError(_("You have already made this declaration.")) from None
+        raise ValidationError(
+            _("You have already made this declaration."), code="already_declared"
+        ) from None
     return declaration
 
 
@@ -112,7 +116,7 @@ def start_evaluation(procedure: Procedure, *, by) -> Procedure:
         who = check_transition(procedure, State.EVALUATION)
         check_actor(procedure, by, who)
         if not procedure.commission.exists():
-            raise ValidationError(_("Appoint the commission first."))
+            raise ValidationError(_("Appoint the commission first."), code="no_commission")
         procedure.state = State.EVALUATION
         procedure.save(update_fields=["state"])
         event(procedure, "procedure.evaluation_started", by=by, target=procedure, public=True)
@@ -132,17 +136,25 @@ def decide_admission(proposal: Proposal, *, by, admit: bool, reason: str) -> Pro
     """Admit or exclude a received proposal, with a reason the applicant will read."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give the reason for the decision.")})
+        raise ValidationError(
+            {"reason": ValidationError(_("Give the reason for the decision."), code="required")}
+        )
     with transaction.atomic():
         procedure = locked(proposal.procedure)
         if procedure.state != State.EVALUATION:
-            raise ValidationError(_("Admission is checked during the evaluation."))
+            raise ValidationError(
+                _("Admission is checked during the evaluation."), code="not_evaluating"
+            )
         _check_admission_actor(procedure, by)
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.state not in (PState.SUBMITTED, PState.ADMITTED, PState.EXCLUDED):
-            raise ValidationError(_("This proposal is not awaiting admission."))
+            raise ValidationError(
+                _("This proposal is not awaiting admission."), code="not_awaiting_admission"
+            )
         if proposal.scores.exists():
-            raise ValidationError(_("Scoring has started: admission can no longer change."))
+            raise ValidationError(
+                _("Scoring has started: admission can no longer change."), code="scoring_started"
+            )
         proposal.state = PState.ADMITTED if admit else PState.EXCLUDED
         proposal.decision_reason = reason
         proposal.decided_at = timezone.now()
@@ -155,17 +167,29 @@ def request_documents(proposal: Proposal, *, by, text: str, deadline) -> Documen
     """Soccorso istruttorio: ask for missing documents, with a deadline of its own."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": _("Say which documents are missing.")})
+        raise ValidationError(
+            {"text": ValidationError(_("Say which documents are missing."), code="required")}
+        )
     with transaction.atomic():
         procedure = locked(proposal.procedure)
         if procedure.state != State.EVALUATION:
-            raise ValidationError(_("Documents are requested during the evaluation."))
+            raise ValidationError(
+                _("Documents are requested during the evaluation."), code="not_evaluating"
+            )
         _check_admission_actor(procedure, by)
         proposal = Proposal.objects.select_for_update().select_related("lead").get(pk=proposal.pk)
         if proposal.state != PState.SUBMITTED:
-            raise ValidationError(_("Documents are requested before deciding admission."))
+            raise ValidationError(
+                _("Documents are requested before deciding admission."), code="admission_decided"
+            )
         if deadline <= timezone.now():
-            raise ValidationError({"deadline": _("The deadline must be in the future.")})
+            raise ValidationError(
+                {
+                    "deadline": ValidationError(
+                        _("The deadline must be in the future."), code="not_future"
+                    )
+                }
+            )
         request = DocumentRequest.objects.create(
             proposal=proposal, text=text, deadline=deadline, requested_by=by
         )
@@ -190,21 +214,28 @@ def score_proposal(proposal: Proposal, *, by, criterion, points, rationale: str)
             raise PermissionDenied(_("Only the commission scores proposals."))
         _check_clear(procedure, by)
         if procedure.state != State.EVALUATION:
-            raise ValidationError(_("Scores are given during the evaluation."))
+            raise ValidationError(
+                _("Scores are given during the evaluation."), code="not_evaluating"
+            )
         proposal = Proposal.objects.get(pk=proposal.pk)
         if proposal.state != PState.ADMITTED:
-            raise ValidationError(_("Only admitted proposals are scored."))
+            raise ValidationError(_("Only admitted proposals are scored."), code="not_admitted")
         if criterion.procedure_id != procedure.pk:
             raise ValidationError(_("This criterion belongs to another call."))
         if not Decimal("0") <= points <= criterion.max_points:
             raise ValidationError(
                 {
-                    "points": _("Give between 0 and %(max)s points.")
-                    % {"max": format_number(criterion.max_points, -1)}
+                    "points": ValidationError(
+                        _("Give between 0 and %(max)s points.")
+                        % {"max": format_number(criterion.max_points, -1)},
+                        code="too_large",
+                    )
                 }
             )
         if not rationale:
-            raise ValidationError({"rationale": _("Explain the score.")})
+            raise ValidationError(
+                {"rationale": ValidationError(_("Explain the score."), code="required")}
+            )
         score, _created = Score.objects.update_or_create(
             proposal=proposal,
             criterion=criterion,
@@ -239,7 +270,9 @@ def _ranked(procedure: Procedure) -> list[Proposal]:
         procedure.proposals.filter(state=PState.ADMITTED).select_related("lead", "receipt")
     )
     if procedure.proposals.filter(state=PState.SUBMITTED).exists():
-        raise ValidationError(_("Decide the admission of every proposal first."))
+        raise ValidationError(
+            _("Decide the admission of every proposal first."), code="admission_pending"
+        )
     scored = set(
         Score.objects.filter(proposal__in=admitted).values_list(
             "proposal_id", "criterion_id", "evaluator_id"
@@ -256,7 +289,10 @@ def _ranked(procedure: Procedure) -> list[Proposal]:
                 if evaluator in conflicted:
                     continue
                 if (proposal.pk, criterion.pk, evaluator) not in scored:
-                    raise ValidationError(_("Not every evaluator has scored every criterion yet."))
+                    raise ValidationError(
+                        _("Not every evaluator has scored every criterion yet."),
+                        code="scores_missing",
+                    )
     scores = totals(procedure)
     for proposal in admitted:
         proposal.total_score = scores.get(proposal.pk, Decimal("0"))
@@ -369,17 +405,22 @@ def record_protocol_number(receipt, *, by, protocol_number: str):
     """The public body writes its own protocol number on a receipt, after the deadline."""
     protocol_number = (protocol_number or "").strip()
     if not protocol_number:
-        raise ValidationError({"protocol_number": _("Write the protocol number.")})
+        raise ValidationError(
+            {"protocol_number": ValidationError(_("Write the protocol number."), code="required")}
+        )
     with transaction.atomic():
         procedure = locked(receipt.proposal.procedure)
         check_actor(procedure, by, OFFICER)
         if procedure.closed_at is None:
-            raise ValidationError(_("Receipts are registered after the deadline."))
+            raise ValidationError(
+                _("Receipts are registered after the deadline."), code="not_closed"
+            )
         receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.protocol_number:
             raise ValidationError(
                 _("This receipt is already registered as %(number)s.")
-                % {"number": receipt.protocol_number}
+                % {"number": receipt.protocol_number},
+                code="already_registered",
             )
         receipt.protocol_number = protocol_number
         receipt.save(update_fields=["protocol_number"])

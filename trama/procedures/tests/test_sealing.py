@@ -232,6 +232,16 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:create_proposal": "POST: answers its creator only",
     "api-v1:submit_proposal": "POST: the receipt goes to the lead's admin who submits",
     "api-v1:withdraw_proposal": "POST act of the lead's admins",
+    # The evaluation desk in the API: acts after the deadline, through the desk's access rules;
+    # answers name a proposal by id, lead body and state, never its content.
+    "api-v1:appoint_evaluator": "POST act of the RUP after the deadline",
+    "api-v1:start_evaluation": "POST act of the RUP on the call",
+    "api-v1:declare_interests": "POST act: names the partner bodies, not the proposals",
+    "api-v1:decide_admission": "POST act of the RUP or the commission; no proposal content",
+    "api-v1:request_documents": "POST act of the RUP or the commission; no proposal content",
+    "api-v1:score_proposal": "POST act of an evaluator declared clear; answers their scores",
+    "api-v1:approve_ranking": "POST act of the RUP; answers the published ranking",
+    "api-v1:record_protocol_number": "POST act of an officer on a receipt, after the deadline",
     "api-v1:reverse_entry": "POST",
     "api-v1:verify_entry": "POST",
     "api-v1:confirm_entry": "POST",
