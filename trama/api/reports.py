@@ -343,10 +343,11 @@ def _line_fields(payload: ReportLineIn) -> dict:
 
 
 def _line(report, line_id) -> ReportLine:
-    line = ReportLine.objects.select_related("report__agreement__procedure").filter(
-        report=report, pk=line_id
+    line = (
+        ReportLine.objects.select_related("report__agreement__procedure", "contributor")
+        .filter(report=report, pk=line_id)
+        .first()
     )
-    line = line.first()
     if line is None:
         raise Http404(_("No such line."))
     return line

@@ -10,6 +10,7 @@ from trama.agreements.models import Payment, Report, ReportLine
 from trama.agreements.services import reports
 from trama.agreements.tests.support_coproduction import signed_agreement
 from trama.ledger.models import LedgerEntry
+from trama.procedures.models import Procedure
 
 pytestmark = pytest.mark.django_db
 J = "application/json"
@@ -193,7 +194,7 @@ def test_the_rup_terminates_an_agreement_with_its_reasons(personas, program, cli
     assert (ended.json()["id"], ended.json()["state"]) == (co.agreement.pk, "TERMINATED")
     co.agreement.refresh_from_db()
     assert co.agreement.closing_act_number == "DD 9/2019"
-    assert co.procedure.__class__.objects.get(pk=co.procedure.pk).state == "TERMINATED"
+    assert Procedure.objects.get(pk=co.procedure.pk).state == "TERMINATED"
     # No actual was accepted: the three pledges are reversed.
     assert LedgerEntry.objects.filter(procedure=co.procedure, reverses__isnull=False).count() == 3
     assert post(client, url, alice, body).status_code == 400
