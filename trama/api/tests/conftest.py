@@ -182,6 +182,91 @@ def coproduction_examples(personas, program, ledger_examples):
         "tranche": a.advance.pk,
         "closing": b.agreement.pk,
         "closing_call": b.procedure.pk,
+        **_report_examples(personas, program),
+        **_drafting_examples(personas),
+    }
+
+
+def _report_examples(personas, program):
+    """Agreement C to terminate; D with report 1 open and two of the coop's lines in it (one
+    to correct, one to remove), its partner's art. 27 data complete but not yet published."""
+    from trama.agreements.models import Party
+    from trama.agreements.services import reports
+    from trama.agreements.tests.support_coproduction import signed_agreement
+
+    c = signed_agreement(personas, program=program, title="Convenzione C")
+    d = signed_agreement(personas, program=program, title="Convenzione D")
+    Party.objects.filter(pk=d.partner.pk).update(
+        legal_basis="Art. 55 D.Lgs. 117/2017",
+        office="Servizi sociali",
+        official="Alice Rossi",
+        selection_method="Avviso pubblico",
+    )
+    report = reports.open_report(d.agreement, d.first, by=personas.tom)
+
+    def line(description):
+        return reports.add_report_line(
+            report,
+            by=personas.pat,
+            contributor=personas.coop,
+            source="OWN_RESOURCES",
+            category="ORGANISATIONAL",
+            year=2018,
+            amount="300.00",
+            description=description,
+        ).pk
+
+    return {
+        "to_terminate": c.agreement.pk,
+        "reporting": d.agreement.pk,
+        "line_to_update": line("Sala"),
+        "line_to_remove": line("Sala, doppia"),
+        "party_to_publish": d.partner.pk,
+    }
+
+
+def _drafting_examples(personas):
+    """A procedure at the table with its project adopted and no agreement yet (`to_draft`),
+    one line in its plan (`plan_line`); an agreement drafted (`drafting`) with a clause, an
+    indicator and two partner parties; one just started, to cancel (`to_cancel`)."""
+    import datetime
+
+    from trama.agreements.models import Party
+    from trama.agreements.services import agreement as drafting
+    from trama.agreements.services import plan
+    from trama.agreements.tests.support_agreement import adopt, drafted, table_procedure
+
+    to_draft = table_procedure(personas)
+    adopt(personas, to_draft)
+    plan_line = plan.add_plan_line(
+        to_draft,
+        by=personas.alice,
+        contributor=personas.comune,
+        source="PUBLIC_OWNER",
+        category="ECONOMIC",
+        year=2026,
+        description="Contributo",
+        amount="1000.00",
+    )
+    agreement = drafted(personas)
+    to_cancel = table_procedure(personas)
+    adopt(personas, to_cancel)
+    cancelled = drafting.draft_agreement(
+        to_cancel,
+        by=personas.alice,
+        object="Da annullare",
+        starts_on=datetime.date(2026, 7, 1),
+        ends_on=datetime.date(2027, 6, 30),
+    )
+    return {
+        "to_draft": to_draft.pk,
+        "plan_line": plan_line.pk,
+        "drafting": agreement.pk,
+        "drafting_clause": agreement.clauses.get().pk,
+        "drafting_indicator": agreement.indicators.get().pk,
+        "drafting_lead": agreement.parties.get(role=Party.Role.LEAD).pk,
+        "drafting_partner": agreement.parties.get(role=Party.Role.PARTNER).pk,
+        "to_cancel": cancelled.pk,
     }
 
 

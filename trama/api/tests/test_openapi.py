@@ -413,6 +413,55 @@ EXAMPLES = {
         scope="write",
         body={"act_number": "DD 1/2020", "act_date": "2020-03-01", "reasons": "Concluso"},
     ),
+    ("post", "/api/v1/agreements/{agreement_id}/terminate"): Example(
+        "/api/v1/agreements/{to_terminate}/terminate",
+        persona="alice",
+        scope="write",
+        body={"reasons": "Servizio non più sostenibile", "act_number": "DD 2/2019"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}"): Example(
+        "/api/v1/agreements/{reporting}/reports/1",
+        persona="tom",
+        scope="write",
+        body={
+            "activities": "Sportello aperto",
+            "public_summary": "Lo sportello è aperto",
+            "beneficiaries": [{"group": "FAMILIES", "count": 12}],
+        },
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/lines"): Example(
+        "/api/v1/agreements/{reporting}/reports/1/lines",
+        persona="pat",
+        scope="write",
+        body={
+            "contributor": "cooperativa-arcobaleno",
+            "source": "OWN_RESOURCES",
+            "category": "PROFESSIONAL",
+            "year": 2018,
+            "quantity": "40",
+            "unit": "HOUR",
+            "unit_value": "20.00",
+            "description": "Educatori",
+        },
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/lines/{line_id}/update"): Example(
+        "/api/v1/agreements/{reporting}/reports/1/lines/{line_to_update}/update",
+        persona="pat",
+        scope="write",
+        body={
+            "contributor": "cooperativa-arcobaleno",
+            "source": "OWN_RESOURCES",
+            "category": "ORGANISATIONAL",
+            "year": 2018,
+            "amount": "350.00",
+            "description": "Sala riunioni",
+        },
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/lines/{line_id}/remove"): Example(
+        "/api/v1/agreements/{reporting}/reports/1/lines/{line_to_remove}/remove",
+        persona="pat",
+        scope="write",
+    ),
     # The co-design table: ids from the table_examples fixture.
     ("post", "/api/v1/calls/{call_id}/table"): Example(
         "/api/v1/calls/{ranked_call}/table", persona="alice", scope="write"
@@ -478,6 +527,72 @@ EXAMPLES = {
             "file_name": "convenzione.pdf.p7m",
             "content_base64": base64.b64encode(example_signed_copy()).decode(),
         },
+    ),
+    # The table's plan and the drafting: from coproduction_examples too.
+    ("post", "/api/v1/calls/{call_id}/plan/lines"): Example(
+        "/api/v1/calls/{to_draft}/plan/lines",
+        persona="tom",
+        scope="write",
+        body={
+            "contributor": "consorzio-lario",
+            "source": "OWN_RESOURCES",
+            "category": "ECONOMIC",
+            "year": 2026,
+            "description": "Cofinanziamento",
+            "amount": "1500.50",
+        },
+    ),
+    ("post", "/api/v1/calls/{call_id}/plan/lines/{line_id}/remove"): Example(
+        "/api/v1/calls/{to_draft}/plan/lines/{plan_line}/remove", persona="alice", scope="write"
+    ),
+    ("post", "/api/v1/calls/{call_id}/agreement"): Example(
+        "/api/v1/calls/{to_draft}/agreement",
+        persona="alice",
+        scope="write",
+        body={
+            "object": "Servizi per l'abitare",
+            "starts_on": "2026-07-01",
+            "ends_on": "2027-06-30",
+        },
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/update"): Example(
+        "/api/v1/agreements/{drafting}/update",
+        persona="alice",
+        scope="write",
+        body={"governance": "Cabina di regia mensile"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/parts/{part}/{item_id}/remove"): Example(
+        "/api/v1/agreements/{drafting}/parts/clause/{drafting_clause}/remove",
+        persona="alice",
+        scope="write",
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/indicators/{indicator_id}/targets"): Example(
+        "/api/v1/agreements/{drafting}/indicators/{drafting_indicator}/targets",
+        persona="alice",
+        scope="write",
+        body={"period": 2, "value": "20"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/parties/{party_id}/update"): Example(
+        "/api/v1/agreements/{drafting}/parties/{drafting_lead}/update",
+        persona="tom",
+        scope="write",
+        body={"representative_name": "Laura Conti"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/parties/{party_id}/withdraw"): Example(
+        "/api/v1/agreements/{drafting}/parties/{drafting_partner}/withdraw",
+        persona="alice",
+        scope="write",
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/cancel"): Example(
+        "/api/v1/agreements/{to_cancel}/cancel",
+        persona="alice",
+        scope="write",
+        body={"reason": "Risorse non più disponibili"},
+    ),
+    ("post", "/api/v1/agreements/{agreement_id}/parties/{party_id}/publication"): Example(
+        "/api/v1/agreements/{reporting}/parties/{party_to_publish}/publication",
+        persona="alice",
+        scope="write",
     ),
     # Partnerships, members' shares and territories: from the partnership_examples fixture.
     ("get", "/api/v1/partnerships"): Example("/api/v1/partnerships?kind=INSTITUTIONAL&limit=5"),
