@@ -40,9 +40,7 @@ def test_the_small_open_data_benchmark_builds_every_release_and_the_whole_list(
     with django_db_blocker.unblock():
         results = bench.run(size="small", database_url=bench_url, output=output, log=lambda x: x)
         with using_database(bench_url):
-            releases = sum(
-                len(found) for _p, found in packages.releases_of(packages.published())
-            )
+            releases = sum(len(found) for _p, found in packages.releases_of(packages.published()))
             large = Organization.objects.get(slug=bench.LARGE_BODY_SLUG)
             listed = len(art27.rows(art27.parties(large, bench.ART27_YEAR)))
 
