@@ -102,16 +102,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.procedures.services.evaluation.score_proposal": "API operation not written yet",
     "trama.procedures.services.evaluation.start_evaluation": "API operation not written yet",
     "trama.procedures.services.history.record_historical_procedure": "API operation not written yet",
-    "trama.procedures.services.proposals.add_budget_line": "API operation not written yet",
-    "trama.procedures.services.proposals.attach_file": "API operation not written yet",
-    "trama.procedures.services.proposals.confirm_participation": "API operation not written yet",
-    "trama.procedures.services.proposals.invite_partner": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_budget_line": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_file": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_partner": "API operation not written yet",
-    "trama.procedures.services.proposals.replace_file": "API operation not written yet",
-    "trama.procedures.services.proposals.start_new_version": "API operation not written yet",
-    "trama.procedures.services.table.comment_section": "API operation not written yet",
     "trama.programs.services.create_program": "API operation not written yet",
 }
 

@@ -27,12 +27,14 @@ def check_upload(upload) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in PROPOSAL_FILE_TYPES:
         raise ValidationError(
-            _("Accepted files: %(types)s.") % {"types": ", ".join(sorted(PROPOSAL_FILE_TYPES))}
+            _("Accepted files: %(types)s.") % {"types": ", ".join(sorted(PROPOSAL_FILE_TYPES))},
+            code="file_type",
         )
     if upload.size > MAX_FILE_BYTES:
-        raise ValidationError(_("The file is larger than 20 MB."))
+        raise ValidationError(_("The file is larger than 20 MB."), code="file_too_large")
     if upload.size == 0 or not content_matches(extension, upload):
         raise ValidationError(
-            _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()}
+            _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()},
+            code="file_content_mismatch",
         )
     return PROPOSAL_FILE_TYPES[extension]
