@@ -155,6 +155,13 @@ def test_the_budget_plan_takes_money_and_in_kind_lines_as_the_page_does(
     assert refused(public) == (400, "not_additional")
     grant = post(client, lines, tom, {**line, "amount": "5", "source": "FOUNDATION_GRANT"})
     assert grant.status_code == 400 and "funder" in grant.json()["error"]["fields"]
+    not_a_funder = post(
+        client,
+        lines,
+        tom,
+        {**line, "amount": "5", "source": "FOUNDATION_GRANT", "funder": "comune-di-lecco"},
+    )
+    assert not_a_funder.status_code == 400 and "funder" in not_a_funder.json()["error"]["fields"]
     assert draft.budget_lines.count() == 2  # the fixture's and the in-kind one
 
     remove = f"{lines}/{ledger_examples['prop_line']}/remove"
@@ -193,6 +200,10 @@ def test_documents_are_checked_as_on_the_page_and_kept_byte_for_byte(
         400,
         "file_content_mismatch",
     )
+    long_name = post(client, files, tom, file_body("s" * 250 + ".pdf", PDF))
+    assert long_name.status_code == 201 and len(long_name.json()["name"]) == 200
+    long_name_id = long_name.json()["id"]
+    assert post(client, f"{files}/{long_name_id}/remove", tom).status_code == 200
     assert draft.files.count() == 3  # the fixture's two and the statute
 
     old = ledger_examples["prop_file"]
