@@ -1,8 +1,9 @@
-"""A proposal's draft, act by act: its partnership, its budget plan, its documents, and a new
-version of a submitted proposal. Every act calls the procedures' services with the proposal
-page's access checks (`access_proposal`): whoever may not see the proposal gets 404, a
-partner who may see it but not change it 403. Each answer shows only what its caller,
-an administrator of the lead or of a partner body, sent or already reads on the page."""
+"""A proposal's draft, act by act: its partnership, its budget plan, its documents; a new
+version of a submitted proposal, and the documents its evaluation asks for. Every act calls
+the procedures' services with the proposal page's access checks (`access_proposal`):
+whoever may not see the proposal gets 404, a partner who may see it but not change it 403.
+Each answer shows only what its caller, an administrator of the lead or of a partner body,
+sent or already reads on the page."""
 
 import base64
 import binascii
