@@ -19,6 +19,7 @@ from .organizations import router as organizations_router
 from .partnerships import router as partnerships_router
 from .practices import router as practices_router
 from .procedures import router as procedures_router
+from .proposals import router as proposals_router
 from .reference import Reference
 from .reports import router as reports_router
 from .table import router as table_router
@@ -132,6 +133,7 @@ api.add_router("/territories", territories_router)
 api.add_router("/me", me_router)
 api.add_router("", ledger_router)
 api.add_router("", procedures_router)
+api.add_router("", proposals_router)
 api.add_router("", reports_router)
 api.add_router("", table_router)
 api.add_router("", agreements_router)

@@ -625,7 +625,7 @@ class CommissionMemberOut(Schema):
 def attach_call_document(request, call_id: Id, payload: CallDocumentIn):
     """Officers of the owning body: the notice, forms, annexes, sent in Base64 and kept with
     their SHA-256; public once the call is. `invalid_base64`, `file_type`, `file_too_large`,
-    `bad_file` (the content is not what the extension says), `procedure_closed` once the
+    `file_content_mismatch` (the content is not what the extension says), `procedure_closed` once the
     procedure is cancelled or completed."""
     access = access_procedure(request.user, call_id, officer=True)
     upload = SimpleUploadedFile(payload.file_name, _decoded(payload.file_base64))

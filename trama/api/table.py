@@ -1,7 +1,8 @@
 """The co-design table: open it, schedule a meeting and record its minutes, approve or
-comment on minutes, save a version of the shared project, adopt it. Every operation calls
-the procedures' services and access helpers, as the pages do; the table's documents are
-for its participants and the public body's officers only (404 for anyone else)."""
+comment on minutes, save a version of the shared project and comment on its sections, adopt
+it. Every operation calls the procedures' services and access helpers, as the pages do; the
+table's documents are for its participants and the public body's officers only (404 for
+anyone else)."""
 
 import base64
 import binascii
@@ -16,10 +17,11 @@ from ninja import Field, Router, Schema, Status
 from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import access_procedure
-from trama.procedures.models import Meeting, MinutesReview
+from trama.procedures.models import Meeting, MinutesReview, SectionComment
+from trama.procedures.services.table import latest_version
 
 from .auth import TokenAuth
-from .bounds import LONG_TEXT, Id, InputSchema, Slug, Text
+from .bounds import LONG_TEXT, NO_NUL, Id, InputSchema, Slug, Text
 from .errors import ApiError, errors
 
 router = Router(tags=["co-design table"])
@@ -119,6 +121,37 @@ class VersionIn(InputSchema):
     base: Annotated[int, Field(ge=1, le=1_000_000, description="The version number edited.")]
     text: Text(200_000)
     summary: Text(300)
+
+
+class CommentIn(InputSchema):
+    section: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="The slug of a `##` section of the latest version, as its page names it.",
+        ),
+    ]
+    text: Text(LONG_TEXT)
+
+
+class CommentOut(Schema):
+    id: int
+    call: int
+    version: int
+    section: str
+    heading: str
+    text: str
+    at: datetime
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.version.procedure_id
+
+    @staticmethod
+    def resolve_version(obj):
+        return obj.version.number
 
 
 class AdoptionIn(InputSchema):
@@ -243,6 +276,26 @@ def review_minutes(request, meeting_id: Id, payload: ReviewIn):
         comment=payload.comment,
     )
     return Status(201, MinutesReview.objects.select_related("organization").get(pk=review.pk))
+
+
+@router.post(
+    "/calls/{call_id}/project/comments",
+    response={201: CommentOut, **errors(400, 401, 403, 404, 422)},
+    summary="Comment on a section of the shared project",
+    **WRITE,
+)
+def comment_section(request, call_id: Id, payload: CommentIn):
+    """A table participant or officer comments on one section of the latest version, while
+    the table works. Refusals: `required` (no text), `no_section` (the latest version has no
+    such section)."""
+    access = _table(request, call_id)
+    latest = latest_version(access.procedure)
+    if latest is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    comment = services.comment_section(
+        latest, by=request.user, section=payload.section, text=payload.text
+    )
+    return Status(201, SectionComment.objects.select_related("version").get(pk=comment.pk))
 
 
 @router.post(

@@ -146,6 +146,105 @@ def _call_examples(personas, program):
         "to_submit": to_submit.pk,
         "to_withdraw": to_withdraw.pk,
         "criterion": call.criteria.get().pk,
+        **_proposal_examples(personas, call),
+    }
+
+
+def _proposal_examples(personas, call):
+    """Two bodies tom administers, each leading a proposal to `call`: a draft
+    (`prop_draft`) with the Cooperativa invited but not confirmed, the Consorzio invited,
+    one line in its plan (`prop_line`) and two documents (`prop_file`, `prop_file_2`); and a
+    submitted proposal (`prop_submitted`). Then a call under evaluation, where the RUP asks
+    the Consorzio's proposal (`prop_evaluated`) for a missing document (`prop_request`)."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from trama.conftest import make_org
+    from trama.procedures import services
+    from trama.procedures.models import Procedure
+
+    def pdf(name):
+        return SimpleUploadedFile(name, b"%PDF-1.7\n%%EOF\n")
+
+    def submitted_by_tom(call, lead, title):
+        proposal = services.start_proposal(call, by=personas.tom, lead=lead, title=title)
+        services.update_proposal(
+            proposal,
+            by=personas.tom,
+            sections={c.pk: "Testo" for c in call.criteria.all()},
+            budget_total="10.00",
+        )
+        services.add_budget_line(
+            proposal,
+            by=personas.tom,
+            contributor=lead,
+            source="OWN_RESOURCES",
+            category="ECONOMIC",
+            year=2018,
+            description="Ore di volontariato",
+            amount="10.00",
+        )
+        services.attach_file(proposal, by=personas.tom, upload=pdf("domanda.pdf"))
+        services.submit_proposal(proposal, by=personas.tom)
+        return proposal
+
+    trame = make_org("Associazione Trame", by=personas.tom, tax_code=tax_code(611))
+    filo = make_org("Cooperativa Filo", by=personas.tom, tax_code=tax_code(612))
+    for org, number in ((trame, "61100"), (filo, "61200")):
+        org.runts_number = number
+        org.save(update_fields=["runts_number"])
+    draft = services.start_proposal(call, by=personas.tom, lead=trame, title="Bozza Trame")
+    services.invite_partner(draft, by=personas.tom, organization=personas.coop)
+    services.invite_partner(draft, by=personas.tom, organization=personas.consortium)
+    line = services.add_budget_line(
+        draft,
+        by=personas.tom,
+        contributor=trame,
+        source="OWN_RESOURCES",
+        category="ECONOMIC",
+        year=2018,
+        description="Sede",
+        amount="50.00",
+    )
+    first = services.attach_file(draft, by=personas.tom, upload=pdf("domanda.pdf"))
+    second = services.attach_file(draft, by=personas.tom, upload=pdf("allegato.pdf"))
+
+    submitted = submitted_by_tom(call, filo, "Proposta Filo")
+
+    now = timezone.now()
+    closed = services.create_call(
+        by=personas.alice,
+        program=call.program,
+        title="Avviso chiuso",
+        description="Oggetto",
+        deadline=now + datetime.timedelta(days=30),
+    )
+    services.set_criteria(
+        closed, by=personas.alice, criteria=[{"title": "Qualità", "max_points": 100}]
+    )
+    closed = services.publish_call(closed, by=personas.alice)
+    evaluated = submitted_by_tom(closed, personas.consortium, "Proposta in valutazione")
+    Procedure.objects.filter(pk=closed.pk).update(deadline=now - datetime.timedelta(minutes=1))
+    closed.refresh_from_db()
+    services.appoint_evaluator(closed, by=personas.alice, user=personas.eve)
+    services.start_evaluation(closed, by=personas.alice)
+    services.declare_interests(closed, by=personas.alice, has_conflict=False)
+    request = services.request_documents(
+        evaluated,
+        by=personas.alice,
+        text="Manca lo statuto",
+        deadline=now + datetime.timedelta(days=5),
+    )
+    return {
+        "prop_draft": draft.pk,
+        "prop_line": line.pk,
+        "prop_file": first.pk,
+        "prop_file_2": second.pk,
+        "prop_submitted": submitted.pk,
+        "prop_evaluated": evaluated.pk,
+        "prop_request": request.pk,
     }
 
 

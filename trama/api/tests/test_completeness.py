@@ -55,16 +55,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.organizations.services.revoke_invitation": "API operation not written yet",
     "trama.organizations.services.set_require_2fa": "API operation not written yet",
     "trama.organizations.services.update_organization": "API operation not written yet",
-    "trama.procedures.services.proposals.add_budget_line": "API operation not written yet",
-    "trama.procedures.services.proposals.attach_file": "API operation not written yet",
-    "trama.procedures.services.proposals.confirm_participation": "API operation not written yet",
-    "trama.procedures.services.proposals.invite_partner": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_budget_line": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_file": "API operation not written yet",
-    "trama.procedures.services.proposals.remove_partner": "API operation not written yet",
-    "trama.procedures.services.proposals.replace_file": "API operation not written yet",
-    "trama.procedures.services.proposals.start_new_version": "API operation not written yet",
-    "trama.procedures.services.table.comment_section": "API operation not written yet",
 }
 
 

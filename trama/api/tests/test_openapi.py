@@ -390,6 +390,67 @@ EXAMPLES = {
         persona="alice",
         scope="write",
         body={"protocol_number": "PG 1235/2026"},
+    # A draft's partnership, plan and documents, and a new version: tom administers the
+    # lead bodies of `prop_draft` and `prop_submitted` and the partners invited to the draft.
+    ("post", "/api/v1/proposals/{proposal_id}/partners"): Example(
+        "/api/v1/proposals/{prop_draft}/partners",
+        persona="tom",
+        scope="write",
+        body={"organization": "cooperativa-filo"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/partners/{slug}/confirm"): Example(
+        "/api/v1/proposals/{prop_draft}/partners/cooperativa-arcobaleno/confirm",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/partners/{slug}/remove"): Example(
+        "/api/v1/proposals/{prop_draft}/partners/consorzio-lario/remove",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/budget-lines"): Example(
+        "/api/v1/proposals/{prop_draft}/budget-lines",
+        persona="tom",
+        scope="write",
+        body={
+            "contributor": "cooperativa-arcobaleno",
+            "category": "PROFESSIONAL",
+            "year": 2018,
+            "description": "Ore di educatore",
+            "quantity": "120",
+            "unit_value": "18.50",
+        },
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/budget-lines/{line_id}/remove"): Example(
+        "/api/v1/proposals/{prop_draft}/budget-lines/{prop_line}/remove",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/files"): Example(
+        "/api/v1/proposals/{prop_draft}/files",
+        persona="tom",
+        scope="write",
+        body={"file_name": "statuto.pdf", "file_base64": "JVBERi0xLjcKJSVFT0YK"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/files/{file_id}/replace"): Example(
+        "/api/v1/proposals/{prop_draft}/files/{prop_file}/replace",
+        persona="tom",
+        scope="write",
+        body={"file_name": "domanda-firmata.pdf", "file_base64": "JVBERi0xLjcKJSVFT0YK"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/files/{file_id}/remove"): Example(
+        "/api/v1/proposals/{prop_draft}/files/{prop_file_2}/remove",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/document-requests/{request_id}/files"): Example(
+        "/api/v1/proposals/{prop_evaluated}/document-requests/{prop_request}/files",
+        persona="tom",
+        scope="write",
+        body={"file_name": "statuto.pdf", "file_base64": "JVBERi0xLjcKJSVFT0YK"},
+    ),
+    ("post", "/api/v1/proposals/{proposal_id}/new-version"): Example(
+        "/api/v1/proposals/{prop_submitted}/new-version", persona="tom", scope="write"
     ),
     # Co-production: agreements from the same fixture.
     ("post", "/api/v1/agreements/{agreement_id}/reports/{number}/submit"): Example(
@@ -491,6 +552,12 @@ EXAMPLES = {
         persona="tom",
         scope="write",
         body={"organization": "consorzio-lario", "approve": True},
+    ),
+    ("post", "/api/v1/calls/{call_id}/project/comments"): Example(
+        "/api/v1/calls/{table_call}/project/comments",
+        persona="tom",
+        scope="write",
+        body={"section": "qualità-del-progetto", "text": "Aggiungerei gli orari."},
     ),
     ("post", "/api/v1/calls/{call_id}/project/versions"): Example(
         "/api/v1/calls/{table_call}/project/versions",

@@ -256,7 +256,7 @@ def test_an_officer_attaches_a_document_anyone_downloads(
     refused(post(client, url, eve, {**body, "file_base64": "non è base64"}), 400, "invalid_base64")
     refused(post(client, url, eve, {**body, "file_name": "modulo.docx"}), 400, "file_type")
     not_pdf = base64.b64encode(b"just text").decode()
-    refused(post(client, url, eve, {**body, "file_base64": not_pdf}), 400, "bad_file")
+    refused(post(client, url, eve, {**body, "file_base64": not_pdf}), 400, "file_content_mismatch")
     assert not CallAttachment.objects.exists()
     attached = post(client, url, eve, body)
 

@@ -47,12 +47,15 @@ def _check_eligible(procedure: Procedure, organization: Organization, *, lead: b
     if not lead and procedure.non_ets_partners and organization.kind != "PUBLIC_BODY":
         return
     if lead:
-        raise ValidationError(_("The lead body must be a Third-Sector body registered in RUNTS."))
+        raise ValidationError(
+            _("The lead body must be a Third-Sector body registered in RUNTS."), code="not_eligible"
+        )
     raise ValidationError(
         _(
             "%(name)s is not a Third-Sector body registered in RUNTS, and this call admits only those."
         )
-        % {"name": organization.name}
+        % {"name": organization.name},
+        code="not_eligible",
     )
 
 
@@ -120,7 +123,9 @@ def _locked_draft(proposal: Proposal, by) -> Proposal:
     if not is_admin(by, proposal.lead_id):
         raise PermissionDenied(_("Only the lead body's administrators can change the proposal."))
     if proposal.state != State.DRAFT:
-        raise ValidationError(_("A submitted proposal cannot be changed; start a new version."))
+        raise ValidationError(
+            _("A submitted proposal cannot be changed; start a new version."), code="not_a_draft"
+        )
     _check_open(proposal.procedure)
     return proposal
 
@@ -196,7 +201,8 @@ def invite_partner(proposal: Proposal, *, by, organization: Organization) -> Pro
         )
         if not created:
             raise ValidationError(
-                _("%(name)s is already in the partnership.") % {"name": organization.name}
+                _("%(name)s is already in the partnership.") % {"name": organization.name},
+                code="already_partner",
             )
         notify_partner_invited(proposal, organization)
     return partner
@@ -213,7 +219,7 @@ def confirm_participation(partner: ProposalPartner, *, by) -> ProposalPartner:
         if not is_admin(by, partner.organization_id):
             raise PermissionDenied(_("Only the partner's administrators can confirm."))
         if partner.proposal.state != State.DRAFT:
-            raise ValidationError(_("This proposal is no longer a draft."))
+            raise ValidationError(_("This proposal is no longer a draft."), code="not_a_draft")
         _check_open(partner.proposal.procedure)
         if partner.confirmed_at is None:
             partner.confirmed_at = timezone.now()
@@ -230,7 +236,7 @@ def remove_partner(partner: ProposalPartner, *, by) -> int:
         if partner is None:
             raise ValidationError(_("This body is no longer in the partnership."))
         if partner.role == ProposalPartner.Role.LEAD:
-            raise ValidationError(_("The lead body stays in its own proposal."))
+            raise ValidationError(_("The lead body stays in its own proposal."), code="lead_stays")
         lines, _by_model = BudgetLine.objects.filter(
             proposal=proposal, contributor_id=partner.organization_id
         ).delete()
@@ -287,14 +293,22 @@ def add_budget_line(
         proposal = _locked_draft(proposal, by)
         procedure = proposal.procedure
         if not proposal.partners.filter(organization=contributor).exists():
-            errors["contributor"] = _("Only a body of the partnership can pledge resources.")
+            errors["contributor"] = ValidationError(
+                _("Only a body of the partnership can pledge resources."), code="not_a_partner"
+            )
         if source not in ADDITIONAL_SOURCES:
-            errors["source"] = _("A partner brings own resources, a foundation grant or donations.")
+            errors["source"] = ValidationError(
+                _("A partner brings own resources, a foundation grant or donations."),
+                code="not_additional",
+            )
         if not (description or "").strip():
-            errors["description"] = _("Describe the resource.")
+            errors["description"] = ValidationError(_("Describe the resource."), code="required")
         if quantity is not None or unit_value is not None:
             if quantity is None or unit_value is None:
-                errors["quantity"] = _("An in-kind resource needs a quantity and a unit value.")
+                errors["quantity"] = ValidationError(
+                    _("An in-kind resource needs a quantity and a unit value."),
+                    code="quantity_required",
+                )
             else:
                 try:
                     quantity = clean_number(quantity, QUANTITY, "quantity")
@@ -304,7 +318,7 @@ def add_budget_line(
                     keep(exc)
                     amount = None
         if amount is None:
-            errors.setdefault("amount", _("Give the amount."))
+            errors.setdefault("amount", ValidationError(_("Give the amount."), code="required"))
         else:
             try:
                 amount = check_pledge(
@@ -351,9 +365,13 @@ def attach_file(proposal: Proposal, *, by, upload, request: DocumentRequest | No
             if request.proposal_id != proposal.pk or not is_admin(by, proposal.lead_id):
                 raise PermissionDenied(_("Only the lead body's administrators can answer."))
             if now > request.deadline:
-                raise ValidationError(_("The deadline of this request has passed."))
+                raise ValidationError(
+                    _("The deadline of this request has passed."), code="deadline_passed"
+                )
             if procedure.state != Procedure.State.EVALUATION or proposal.state != State.SUBMITTED:
-                raise ValidationError(_("Admission has been decided: no more documents."))
+                raise ValidationError(
+                    _("Admission has been decided: no more documents."), code="admission_decided"
+                )
             request.answered_at = now
             request.save(update_fields=["answered_at"])
             kind = ProposalFile.Kind.INTEGRATION
@@ -580,10 +598,14 @@ def start_new_version(proposal: Proposal, *, by) -> Proposal:
                 % {"name": old.lead.name}
             )
         if old.state != State.SUBMITTED:
-            raise ValidationError(_("Only a submitted proposal can get a new version."))
+            raise ValidationError(
+                _("Only a submitted proposal can get a new version."), code="not_submitted"
+            )
         _check_open(procedure)
         if Proposal.objects.filter(procedure=procedure, lead=old.lead, state=State.DRAFT).exists():
-            raise ValidationError(_("A new version is already being written."))
+            raise ValidationError(
+                _("A new version is already being written."), code="new_version_exists"
+            )
         new = Proposal.objects.create(
             procedure=procedure,
             lead=old.lead,

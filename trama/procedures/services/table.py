@@ -396,10 +396,12 @@ def comment_section(version: ProjectVersion, *, by, section: str, text: str) -> 
     """A table participant comments on one section of a version of the project."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": _("Write your comment.")})
+        raise ValidationError({"text": ValidationError(_("Write your comment."), code="required")})
     found = {s.slug: s for s in sections(version.text)}
     if section not in found:
-        raise ValidationError({"section": _("This version has no such section.")})
+        raise ValidationError(
+            {"section": ValidationError(_("This version has no such section."), code="no_section")}
+        )
     with transaction.atomic():
         procedure = locked(version.procedure)
         check_act(procedure, "edit_project", _("The project is discussed while the table works."))

@@ -35,6 +35,6 @@ def check_upload(upload) -> str:
     if upload.size == 0 or not content_matches(extension, upload):
         raise ValidationError(
             _("%(name)s is not a %(ext)s file.") % {"name": name, "ext": extension.upper()},
-            code="bad_file",
+            code="file_content_mismatch",
         )
     return PROPOSAL_FILE_TYPES[extension]

@@ -242,6 +242,18 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:score_proposal": "POST act of an evaluator declared clear; answers their scores",
     "api-v1:approve_ranking": "POST act of the RUP; answers the published ranking",
     "api-v1:record_protocol_number": "POST act of an officer on a receipt, after the deadline",
+    # A draft's acts: POST only, for the lead's admins (a partner's admin confirms), 404 to
+    # whoever may not read the proposal; each answers with what its caller sent or reads.
+    "api-v1:invite_partner": "POST act of the lead's admins on their draft",
+    "api-v1:confirm_participation": "POST act of a partner's admins",
+    "api-v1:remove_partner": "POST act of the lead's admins on their draft",
+    "api-v1:add_budget_line": "POST act of the lead's admins: answers the line they sent",
+    "api-v1:remove_budget_line": "POST act of the lead's admins on their draft",
+    "api-v1:attach_file": "POST act of the lead's admins: answers the file they sent",
+    "api-v1:replace_file": "POST act of the lead's admins: answers the file they sent",
+    "api-v1:remove_file": "POST act of the lead's admins on their draft",
+    "api-v1:send_requested_document": "POST act of the lead's admins: answers the file they sent",
+    "api-v1:start_new_version": "POST act of the lead's admins who read the submitted version",
     "api-v1:reverse_entry": "POST",
     "api-v1:verify_entry": "POST",
     "api-v1:confirm_entry": "POST",
@@ -278,6 +290,7 @@ NOT_ABOUT_PROPOSALS = {
     "api-v1:schedule_meeting": "POST act at the co-design table",
     "api-v1:record_minutes": "POST act at the co-design table",
     "api-v1:review_minutes": "POST act at the co-design table",
+    "api-v1:comment_section": "POST act at the co-design table",
     "api-v1:save_version": "POST act at the co-design table",
     "api-v1:adopt": "POST act at the co-design table",
     # The table's plan and the agreement: after the ranking, never a proposal's sealed content.
