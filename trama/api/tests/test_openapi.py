@@ -390,6 +390,7 @@ EXAMPLES = {
         persona="alice",
         scope="write",
         body={"protocol_number": "PG 1235/2026"},
+    ),
     # A draft's partnership, plan and documents, and a new version: tom administers the
     # lead bodies of `prop_draft` and `prop_submitted` and the partners invited to the draft.
     ("post", "/api/v1/proposals/{proposal_id}/partners"): Example(
