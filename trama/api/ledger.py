@@ -4,8 +4,12 @@ Reads are public. Every write calls the ledger's service, which decides who may 
 nothing here repeats those rules.
 """
 
-from typing import Literal
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Literal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -52,6 +56,9 @@ from .schemas import (
 router = Router(tags=["ledger"])
 PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
 WRITE = {"auth": TokenAuth(write=True)}
+# A request body is at most DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default): evidence of
+# about 1.8 MB, in Base64. Larger files, up to the service's 10 MB, go by the entry's page.
+MAX_EVIDENCE_BASE64 = 2_400_000
 
 
 # Programs
@@ -295,6 +302,56 @@ def confirm_entry(request, slug: Slug, entry_id: Id, payload: ConfirmIn):
         entry, by=request.user, confirmed=payload.confirmed, reason=payload.reason
     )
     return entries().get(pk=entry.pk)
+
+
+class EvidenceIn(InputSchema):
+    file_name: Annotated[str, Field(min_length=5, max_length=255, pattern=r"^[^/\\\x00]+$")]
+    file_base64: Annotated[
+        str,
+        Field(
+            max_length=MAX_EVIDENCE_BASE64,
+            description="The file (PDF, PNG, JPEG, XLSX, CSV or P7M) in Base64: about 1.8 MB "
+            "at most here, larger files by the entry's page.",
+        ),
+    ]
+
+
+class EvidenceOut(Schema):
+    id: int
+    entry: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+    @staticmethod
+    def resolve_entry(obj):
+        return obj.entry_id
+
+
+@router.post(
+    "/programs/{slug}/entries/{entry_id}/evidence",
+    response={201: EvidenceOut, **errors(400, 401, 403, 404, 422)},
+    summary="Attach evidence to an entry",
+    **WRITE,
+)
+def attach_evidence(request, slug: Slug, entry_id: Id, payload: EvidenceIn):
+    """Whoever may record the entry's resources: the contributor's members and the owning
+    public body's. The file stays private: the API never serves it, and only the
+    contributor's, the owning body's and a grant's funder's members download it from the
+    entry's page. Refused with `file_type`, `file_too_large`, `file_content_mismatch` (its
+    bytes are not what its extension says) or `invalid_base64`."""
+    entry = access_entry(request.user, slug, entry_id).entry
+    try:
+        content = base64.b64decode(payload.file_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise _unknown(
+            "file_base64", "invalid_base64", _("The file is not valid Base64.")
+        ) from None
+    upload = SimpleUploadedFile(payload.file_name, content)
+    evidence = services.attach_evidence(entry, by=request.user, upload=upload)
+    return Status(201, evidence)
 
 
 # Figures

@@ -84,6 +84,7 @@ class OrganizationIn(InputSchema):
 
 
 class MemberOut(Schema):
+    id: int = Field(description="The membership's id, for changing its role or removing it.")
     name: str
     email: str
     role: str

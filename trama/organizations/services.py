@@ -221,9 +221,9 @@ def invite_member(
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
-        raise ValidationError(
-            {"email": _("%(email)s is already a member.") % {"email": email}}, code="already_member"
-        )
+        # The code on the field's error: a dict's own code would be dropped.
+        message = _("%(email)s is already a member.") % {"email": email}
+        raise ValidationError({"email": ValidationError(message, code="already_member")})
     token = Invitation.new_token()
     with transaction.atomic():
         # A new invitation to the same address replaces any pending one.
@@ -475,7 +475,11 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
     message = (message or "").strip()
     if not message:
         raise ValidationError(
-            {"message": _("Tell the staff who you are and your role in the body.")}
+            {
+                "message": ValidationError(
+                    _("Tell the staff who you are and your role in the body."), code="required"
+                )
+            }
         )
     # A member may ask for the administrator role only of a body nobody administers (a
     # partner that can't confirm anything until someone can act for it).
@@ -483,11 +487,15 @@ def claim_organization(org: Organization, *, by, message: str) -> OrganizationCl
         is_member(by, org.pk)
         and Membership.objects.filter(organization=org, role=Membership.Role.ADMIN).exists()
     ):
-        raise ValidationError(_("You are already a member of this organisation."))
+        raise ValidationError(
+            _("You are already a member of this organisation."), code="already_member"
+        )
     if OrganizationClaim.objects.filter(
         organization=org, user=by, status=OrganizationClaim.Status.PENDING
     ).exists():
-        raise ValidationError(_("Your request is already with the platform staff."))
+        raise ValidationError(
+            _("Your request is already with the platform staff."), code="already_claimed"
+        )
     with transaction.atomic():
         claim = OrganizationClaim.objects.create(organization=org, user=by, message=message[:4000])
         record_event(chain_for(org), "claim.created", by=by, target=claim)

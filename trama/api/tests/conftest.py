@@ -748,3 +748,41 @@ def coprogramming_examples(personas, program):
         "c_to_conclude": to_conclude.pk,
         "c_concluded": concluded.pk,
     }
+
+
+@pytest.fixture
+def organization_examples(personas):
+    """Tom, who administers the Consorzio Lario and the Cooperativa Arcobaleno, has invited
+    Nina (a new account) to both, an address to the cooperative (to withdraw), and has two
+    members in the consortium, Ugo and Vera. Oscar asked to join the consortium and the
+    staff said no: he has a notification of it.
+
+    Returns `o_invitation` (to withdraw), `o_token` (the secret of Nina's link to the
+    consortium), `o_sent` (her invitation to the cooperative, to accept by id), `o_member`
+    and `o_leaving` (Ugo's and Vera's memberships) and `o_notification` (Oscar's)."""
+    from trama.conftest import make_user
+    from trama.notifications.models import Notification
+    from trama.organizations import services
+    from trama.organizations.models import Membership
+
+    personas.nina = make_user("nina@trama.test", first_name="Nina", last_name="Sala")
+    to_revoke = services.invite_member(personas.coop, by=personas.tom, email="ex@coop.it")
+    by_link = services.invite_member(
+        personas.consortium, by=personas.tom, email=personas.nina.email
+    )
+    by_address = services.invite_member(personas.coop, by=personas.tom, email=personas.nina.email)
+    ugo, vera = make_user("ugo@trama.test"), make_user("vera@trama.test")
+    member = Membership.objects.create(organization=personas.consortium, user=ugo)
+    leaving = Membership.objects.create(organization=personas.consortium, user=vera)
+    claim = services.claim_organization(
+        personas.consortium, by=personas.oscar, message="Sono il nuovo presidente."
+    )
+    services.decide_claim(claim, by=personas.sam, approve=False)
+    return {
+        "o_invitation": to_revoke.pk,
+        "o_token": by_link.token,
+        "o_sent": by_address.pk,
+        "o_member": member.pk,
+        "o_leaving": leaving.pk,
+        "o_notification": Notification.objects.get(recipient=personas.oscar).pk,
+    }

@@ -42,19 +42,6 @@ EXCEPTIONS: dict[str, str] = {
     "trama.community.discussions.services.pin_thread": "community moderation act",
     "trama.community.discussions.services.retitle_thread": "community moderation act",
     "trama.community.practices.services.hide_comment": "community moderation act",
-    "trama.ledger.services.attach_evidence": "API operation not written yet",
-    "trama.notifications.services.mark_all_read": "API operation not written yet",
-    "trama.notifications.services.mark_read": "API operation not written yet",
-    "trama.notifications.services.set_preferences": "API operation not written yet",
-    "trama.organizations.services.accept_invitation": "API operation not written yet",
-    "trama.organizations.services.accept_invitation_sent_to": "API operation not written yet",
-    "trama.organizations.services.change_member_role": "API operation not written yet",
-    "trama.organizations.services.claim_organization": "API operation not written yet",
-    "trama.organizations.services.invite_member": "API operation not written yet",
-    "trama.organizations.services.remove_member": "API operation not written yet",
-    "trama.organizations.services.revoke_invitation": "API operation not written yet",
-    "trama.organizations.services.set_require_2fa": "API operation not written yet",
-    "trama.organizations.services.update_organization": "API operation not written yet",
 }
 
 

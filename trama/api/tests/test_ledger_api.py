@@ -1,10 +1,13 @@
 """The ledger API: programs, entries, the acts on entries and the figures, per persona."""
 
+import base64
+import hashlib
 import json
 import re
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 
 from trama.api.tests.conftest import tax_code
 from trama.conftest import make_org
@@ -867,6 +870,107 @@ def test_only_grants_are_confirmed(personas, program, call):
 
     assert error_of(response, 400)["code"] == "not_a_grant"
     assert not FunderConfirmation.objects.exists()
+
+
+# Evidence
+
+PDF = b"%PDF-1.7\n1 0 obj\n%%EOF\n"
+
+
+def evidence_body(content=PDF, name="ricevuta.pdf"):
+    return {"file_name": name, "file_base64": base64.b64encode(content).decode()}
+
+
+@pytest.mark.parametrize("persona", ["tom", "pat", "alice"])
+def test_it_attaches_evidence_for_the_contributor_or_the_owning_body(
+    personas, program, call, client, client_for, persona
+):
+    entry = record(program, personas.tom, personas.coop)
+
+    response = call("post", f"{ENTRIES}/{entry.pk}/evidence", evidence_body(), as_=persona)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["entry"] == entry.pk
+    assert (body["name"], body["content_type"], body["size"]) == (
+        "ricevuta.pdf",
+        "application/pdf",
+        len(PDF),
+    )
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert not any("url" in key or "file" in key for key in body)  # nothing to fetch it by
+    [evidence] = entry.evidence.all()
+    assert evidence.pk == body["id"] and evidence.uploaded_by == getattr(personas, persona)
+    with evidence.file.open("rb") as stored:
+        assert stored.read() == PDF
+    # Private: the public listing doesn't name it, and its page serves it to members only.
+    assert "ricevuta" not in client.get(ENTRIES).content.decode()
+    page = reverse("ledger:evidence", args=[program.slug, entry.pk, evidence.pk])
+    assert client_for(None).get(page).status_code == 404
+    assert client_for(personas.oscar).get(page).status_code == 404
+    assert client_for(personas.pat).get(page).status_code == 200
+
+
+@pytest.mark.parametrize(("persona", "status"), [("oscar", 403), ("fiona", 403), (None, 401)])
+def test_it_lets_no_one_else_attach_evidence(personas, program, call, persona, status):
+    entry = record(program, personas.tom, personas.coop)
+
+    response = call("post", f"{ENTRIES}/{entry.pk}/evidence", evidence_body(), as_=persona)
+
+    assert response.status_code == status, response.content
+    assert not entry.evidence.exists()
+
+
+def test_it_attaches_evidence_only_with_a_write_token(personas, program, call):
+    entry = record(program, personas.tom, personas.coop)
+
+    response = call(
+        "post", f"{ENTRIES}/{entry.pk}/evidence", evidence_body(), as_="tom", scope="read"
+    )
+
+    assert error_of(response, 403)["code"] == "token_read_only"
+    assert not entry.evidence.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (evidence_body(name="ricevuta.docx"), "file_type"),
+        (evidence_body(content=b"MZ not a pdf"), "file_content_mismatch"),
+        ({"file_name": "ricevuta.pdf", "file_base64": "not base64!"}, "invalid_base64"),
+    ],
+)
+def test_it_refuses_evidence_that_is_not_a_real_file_of_a_kind_taken(
+    personas, program, call, body, code
+):
+    entry = record(program, personas.tom, personas.coop)
+
+    response = call("post", f"{ENTRIES}/{entry.pk}/evidence", body, as_="tom")
+
+    assert error_of(response, 400)["code"] == code
+    assert not entry.evidence.exists()
+
+
+def test_it_takes_evidence_as_large_as_a_request_may_carry(personas, program, call):
+    """About 1.8 MB in Base64 (a request is at most 2.5 MB); a larger file goes by the page."""
+    entry = record(program, personas.tom, personas.coop)
+    url = f"{ENTRIES}/{entry.pk}/evidence"
+
+    largest = call("post", url, evidence_body(content=PDF.ljust(1_799_999, b"0")), as_="tom")
+    too_large = call("post", url, evidence_body(content=PDF.ljust(1_800_001, b"0")), as_="tom")
+
+    assert largest.status_code == 201, largest.content
+    assert "file_base64" in error_of(too_large, 422)["fields"]
+    assert entry.evidence.count() == 1
+
+
+def test_it_answers_evidence_for_an_unknown_entry_with_a_404(personas, program, turin, call):
+    elsewhere = record(turin, personas.sam, personas.coop, year=2020, check_permission=False)
+
+    for entry_id in (999999, elsewhere.pk):
+        response = call("post", f"{ENTRIES}/{entry_id}/evidence", evidence_body(), as_="tom")
+        assert error_of(response, 404)["code"] == "not_found"
+    assert not elsewhere.evidence.exists()
 
 
 # Figures

@@ -138,6 +138,51 @@ EXAMPLES = {
     ("get", "/api/v1/organizations/{slug}/members"): Example(
         "/api/v1/organizations/comune-di-lecco/members", persona="eve"
     ),
+    # A body's profile, members and invitations, from the organization_examples fixture:
+    # tom administers the consortium and the cooperative.
+    ("post", "/api/v1/organizations/{slug}/update"): Example(
+        "/api/v1/organizations/consorzio-lario/update",
+        persona="tom",
+        scope="write",
+        body={"website": "https://www.consorziolario.it", "description": "Cooperative sociali."},
+    ),
+    ("post", "/api/v1/organizations/{slug}/security"): Example(
+        "/api/v1/organizations/consorzio-lario/security",
+        persona="tom",
+        scope="write",
+        body={"require_2fa": True},
+    ),
+    ("post", "/api/v1/organizations/{slug}/claim"): Example(
+        "/api/v1/organizations/comune-di-lecco/claim",
+        persona="oscar",
+        scope="write",
+        body={"message": "Sono il nuovo segretario comunale."},
+    ),
+    ("get", "/api/v1/organizations/{slug}/invitations"): Example(
+        "/api/v1/organizations/cooperativa-arcobaleno/invitations", persona="tom"
+    ),
+    ("post", "/api/v1/organizations/{slug}/invitations"): Example(
+        "/api/v1/organizations/cooperativa-arcobaleno/invitations",
+        persona="tom",
+        scope="write",
+        body={"email": "nuova@coop.it", "role": "MEMBER"},
+    ),
+    ("post", "/api/v1/organizations/{slug}/invitations/{invitation_id}/revoke"): Example(
+        "/api/v1/organizations/cooperativa-arcobaleno/invitations/{o_invitation}/revoke",
+        persona="tom",
+        scope="write",
+    ),
+    ("post", "/api/v1/organizations/{slug}/members/{membership_id}/role"): Example(
+        "/api/v1/organizations/consorzio-lario/members/{o_member}/role",
+        persona="tom",
+        scope="write",
+        body={"role": "ADMIN"},
+    ),
+    ("post", "/api/v1/organizations/{slug}/members/{membership_id}/remove"): Example(
+        "/api/v1/organizations/consorzio-lario/members/{o_leaving}/remove",
+        persona="tom",
+        scope="write",
+    ),
     ("get", "/api/v1/territories/regions"): Example("/api/v1/territories/regions"),
     ("get", "/api/v1/territories/provinces"): Example("/api/v1/territories/provinces?region=03"),
     ("get", "/api/v1/territories/municipalities"): Example(
@@ -147,6 +192,33 @@ EXAMPLES = {
         "/api/v1/territories/municipalities/097042"
     ),
     ("get", "/api/v1/me"): Example("/api/v1/me", persona="alice"),
+    # Nina's invitations (one by its link's secret, one by id) and oscar's notifications,
+    # from the organization_examples fixture.
+    ("get", "/api/v1/me/invitations"): Example("/api/v1/me/invitations", persona="nina"),
+    ("post", "/api/v1/me/invitations/accept"): Example(
+        "/api/v1/me/invitations/accept", persona="nina", scope="write", body={"token": "{o_token}"}
+    ),
+    ("post", "/api/v1/me/invitations/{invitation_id}/accept"): Example(
+        "/api/v1/me/invitations/{o_sent}/accept", persona="nina", scope="write"
+    ),
+    ("get", "/api/v1/me/notifications"): Example(
+        "/api/v1/me/notifications?unread=true", persona="oscar"
+    ),
+    ("post", "/api/v1/me/notifications/{notification_id}/read"): Example(
+        "/api/v1/me/notifications/{o_notification}/read", persona="oscar", scope="write"
+    ),
+    ("post", "/api/v1/me/notifications/read-all"): Example(
+        "/api/v1/me/notifications/read-all", persona="oscar", scope="write"
+    ),
+    ("get", "/api/v1/me/notifications/preferences"): Example(
+        "/api/v1/me/notifications/preferences", persona="oscar"
+    ),
+    ("post", "/api/v1/me/notifications/preferences"): Example(
+        "/api/v1/me/notifications/preferences",
+        persona="oscar",
+        scope="write",
+        body={"choices": {"claim_decided": "digest", "followed_act": "inbox"}},
+    ),
     # The ledger: `{…}` in a URL is an entry id from the ledger_examples fixture.
     ("get", "/api/v1/programs"): Example("/api/v1/programs?owner=comune-di-lecco&region=03"),
     ("get", "/api/v1/programs/{slug}"): Example("/api/v1/programs/welfare-comunitario"),
@@ -185,6 +257,12 @@ EXAMPLES = {
         persona="fiona",
         scope="write",
         body={"confirmed": True},
+    ),
+    ("post", "/api/v1/programs/{slug}/entries/{entry_id}/evidence"): Example(
+        "/api/v1/programs/welfare-comunitario/entries/{to_verify}/evidence",
+        persona="tom",
+        scope="write",
+        body={"file_name": "ricevuta.pdf", "file_base64": "JVBERi0xLjcKJSVFT0YK"},
     ),
     ("post", "/api/v1/programs"): Example(
         "/api/v1/programs",
@@ -921,6 +999,7 @@ def test_it_exercises_every_documented_operation(
     event_examples,
     discussion_examples,
     webhook_examples,
+    organization_examples,
     client,
     token_for,
     subtests,
@@ -942,6 +1021,7 @@ def test_it_exercises_every_documented_operation(
             **event_examples,
             **discussion_examples,
             **webhook_examples,
+            **organization_examples,
         }
         body = example.body
         if body is not None and "holdings" in body:  # a member named by the fixture
@@ -949,6 +1029,8 @@ def test_it_exercises_every_documented_operation(
                 **body,
                 "holdings": [{**h, "member": h["member"].format(**ids)} for h in body["holdings"]],
             }
+        if body is not None and "token" in body:  # an invitation's secret, from the fixture
+            body = {**body, "token": body["token"].format(**ids)}
         if body is not None and "scores" in body:  # a criterion named by the fixture
             body = {
                 **body,

@@ -1,11 +1,17 @@
+import re
+
 import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
 
 from trama.conftest import make_org, make_user
-from trama.organizations.models import Membership, Organization
+from trama.organizations import services
+from trama.organizations.models import Invitation, Membership, Organization, OrganizationClaim
 
 from .conftest import tax_code
 
-ORGS = "/api/v1/organizations"
+API = "/api/v1"
+ORGS = f"{API}/organizations"
 PERSONAS_ORGS = [
     "Comune di Lecco",
     "Consorzio Lario",
@@ -394,3 +400,372 @@ def test_it_lists_a_page_of_members_in_a_bounded_number_of_queries(
     assert response.status_code == 200
     assert len(response.json()["items"]) == 20
     assert response.json()["count"] == 32
+
+
+# Acts on an organisation: with a write token, by its administrators
+
+
+@pytest.fixture
+def post(client, personas, token_for):
+    """post(url, body, as_="tom") with a token of that persona (None: anonymous)."""
+
+    def request(url, body=None, *, as_=None, scope="write"):
+        headers = token_for(getattr(personas, as_), scope) if as_ else {}
+        return client.post(url, body or {}, content_type="application/json", headers=headers)
+
+    return request
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.content
+    return response.json()["error"]
+
+
+def test_an_administrator_changes_only_the_fields_sent(personas, post):
+    response = post(
+        f"{ORGS}/consorzio-lario/update",
+        {"website": "https://www.consorziolario.it", "municipality": "Como (CO)"},
+        as_="tom",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["website"] == "https://www.consorziolario.it"
+    assert response.json()["municipality"]["name"] == "Como"
+    consortium = Organization.objects.get(slug="consorzio-lario")
+    assert (consortium.website, consortium.municipality.name) == (
+        "https://www.consorziolario.it",
+        "Como",
+    )
+    assert (consortium.name, consortium.tax_code) == ("Consorzio Lario", "05260180137")
+
+
+def test_renaming_a_verified_body_withdraws_its_verification(personas, post):
+    response = post(f"{ORGS}/comune-di-lecco/update", {"name": "Città di Lecco"}, as_="alice")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["verified"]) == ("Città di Lecco", False)
+    assert Organization.objects.get(slug="comune-di-lecco").verified_at is None
+
+
+@pytest.mark.parametrize(
+    ("persona", "scope", "status", "code"),
+    [
+        ("pat", "write", 403, "forbidden"),  # a member, not an administrator
+        ("oscar", "write", 404, "not_found"),  # not a member: the private acts don't exist
+        ("tom", "read", 403, "token_read_only"),
+        (None, None, 401, "unauthenticated"),
+    ],
+)
+def test_only_an_administrator_changes_the_profile(personas, post, persona, scope, status, code):
+    response = post(
+        f"{ORGS}/cooperativa-arcobaleno/update", {"name": "Altro nome"}, as_=persona, scope=scope
+    )
+
+    assert error_of(response, status)["code"] == code
+    assert Organization.objects.get(slug="cooperativa-arcobaleno").name == "Cooperativa Arcobaleno"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"tax_code": "12345678901"}, "invalid_tax_code", "tax_code"),
+        ({"tax_code": "00623530136"}, "tax_code_taken", "tax_code"),  # the Comune's
+        ({"name": ""}, "blank", "name"),
+        ({"municipality": "Atlantide"}, "unknown_municipality", "municipality"),
+        ({"municipality": ""}, "unknown_municipality", "municipality"),
+    ],
+)
+def test_it_refuses_an_invalid_profile_and_changes_nothing(personas, post, changes, code, field):
+    response = post(f"{ORGS}/cooperativa-arcobaleno/update", changes, as_="tom")
+
+    error = error_of(response, 400)
+    assert error["code"] == code and field in error["fields"]
+    coop = Organization.objects.get(slug="cooperativa-arcobaleno")
+    assert (coop.name, coop.tax_code, coop.municipality.name) == (
+        "Cooperativa Arcobaleno",
+        "01590830137",
+        "Calolziocorte",
+    )
+
+
+def test_it_refuses_a_field_that_is_not_of_the_profile(personas, post):
+    response = post(f"{ORGS}/cooperativa-arcobaleno/update", {"verified": True}, as_="tom")
+
+    assert "verified" in error_of(response, 422)["fields"]
+
+
+def test_an_administrator_requires_two_factor_authentication(personas, post):
+    url = f"{ORGS}/cooperativa-arcobaleno/security"
+
+    by_member = post(url, {"require_2fa": True}, as_="pat")
+    assert error_of(by_member, 403)["code"] == "forbidden"
+    assert Organization.objects.get(slug="cooperativa-arcobaleno").require_2fa is False
+
+    response = post(url, {"require_2fa": True}, as_="tom")
+    assert (response.status_code, response.json()) == (200, {"require_2fa": True})
+    assert Organization.objects.get(slug="cooperativa-arcobaleno").require_2fa is True
+
+
+def test_anyone_asks_the_staff_to_be_let_into_a_body_once(personas, post):
+    url = f"{ORGS}/comune-di-lecco/claim"
+
+    response = post(url, {"message": "Sono il segretario comunale."}, as_="oscar")
+    assert response.status_code == 201, response.content
+    assert response.json()["organization"] == "comune-di-lecco"
+    assert response.json()["status"] == "PENDING"
+    [claim] = OrganizationClaim.objects.all()
+    assert (claim.user, claim.organization, claim.message) == (
+        personas.oscar,
+        personas.comune,
+        "Sono il segretario comunale.",
+    )
+
+    again = post(url, {"message": "Di nuovo."}, as_="oscar")
+    assert error_of(again, 400)["code"] == "already_claimed"
+    member = post(f"{ORGS}/cooperativa-arcobaleno/claim", {"message": "Io."}, as_="tom")
+    assert error_of(member, 400)["code"] == "already_member"
+    blank = post(f"{ORGS}/consorzio-lario/claim", {"message": "   "}, as_="oscar")
+    assert error_of(blank, 400)["fields"]["message"][0]["code"] == "required"
+    assert OrganizationClaim.objects.count() == 1
+
+
+# Invitations
+
+
+def link_token(message) -> str:
+    [token] = re.findall(r"/invito/([-\w]+)/", message.body)
+    return token
+
+
+def test_an_invitation_goes_by_e_mail_and_its_link_lets_its_addressee_join(
+    personas, post, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            f"{ORGS}/cooperativa-arcobaleno/invitations",
+            {"email": "Nuovo@Coop.it", "role": "ADMIN"},
+            as_="tom",
+        )
+
+    assert response.status_code == 201, response.content
+    invitation = response.json()
+    assert invitation["email"] == "nuovo@coop.it"
+    assert (invitation["role"], invitation["state"]) == ("ADMIN", "pending")
+    assert invitation["organization"] == {
+        "slug": "cooperativa-arcobaleno",
+        "name": "Cooperativa Arcobaleno",
+    }
+    assert invitation["invited_by"] == "Tom Verdi"
+    [message] = mail.outbox
+    assert message.to == ["nuovo@coop.it"]
+    token = link_token(message)
+    assert token not in response.content.decode()  # the secret goes only to the address
+
+    someone_else = post(f"{API}/me/invitations/accept", {"token": token}, as_="oscar")
+    assert error_of(someone_else, 400)["code"] == "wrong_account"
+    personas.nuovo = make_user("nuovo@coop.it")
+    joined = post(f"{API}/me/invitations/accept", {"token": token}, as_="nuovo")
+    assert joined.status_code == 200, joined.content
+    assert joined.json() == {
+        "organization": {"slug": "cooperativa-arcobaleno", "name": "Cooperativa Arcobaleno"},
+        "role": "ADMIN",
+    }
+    assert Membership.objects.get(user=personas.nuovo, organization=personas.coop).is_admin
+    used = post(f"{API}/me/invitations/accept", {"token": token}, as_="nuovo")
+    assert error_of(used, 400)["code"] == "used"
+    assert not Membership.objects.filter(user=personas.oscar).exists()
+
+
+@pytest.mark.parametrize(
+    ("token", "status", "code"),
+    [("x" * 43, 400, "invalid"), ("not a token", 422, "malformed_request")],
+)
+def test_an_unknown_invitation_link_joins_nothing(personas, post, token, status, code):
+    response = post(f"{API}/me/invitations/accept", {"token": token}, as_="oscar")
+
+    assert error_of(response, status)["code"] == code
+    assert not Membership.objects.filter(user=personas.oscar).exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "code"),
+    [("pat", 403, "forbidden"), ("oscar", 404, "not_found"), ("fiona", 404, "not_found")],
+)
+def test_only_an_administrator_invites(personas, post, persona, status, code):
+    response = post(
+        f"{ORGS}/cooperativa-arcobaleno/invitations", {"email": "nuovo@coop.it"}, as_=persona
+    )
+
+    assert error_of(response, status)["code"] == code
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"email": "pat@trama.test"}, 400, "already_member"),
+        ({"email": "not-an-address"}, 400, "invalid"),
+        ({"email": "nuovo@coop.it", "role": "OWNER"}, 422, "malformed_request"),
+    ],
+)
+def test_it_refuses_an_invitation_it_cannot_send(
+    personas, post, django_capture_on_commit_callbacks, body, status, code
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(f"{ORGS}/cooperativa-arcobaleno/invitations", body, as_="tom")
+
+    error = error_of(response, status)
+    assert error["code"] == code
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
+def test_an_administrator_lists_and_withdraws_pending_invitations(personas, client, token_for):
+    invitation = services.invite_member(personas.coop, by=personas.tom, email="nuovo@coop.it")
+    services.invite_member(personas.consortium, by=personas.tom, email="altro@coop.it")
+    tom = token_for(personas.tom, "write")
+    url = f"{ORGS}/cooperativa-arcobaleno/invitations"
+
+    listed = client.get(url, headers=tom)
+    assert [i["email"] for i in listed.json()["items"]] == ["nuovo@coop.it"]
+    assert client.get(url, headers=token_for(personas.pat)).status_code == 403
+
+    revoke = f"{url}/{invitation.pk}/revoke"
+    by_member = client.post(revoke, headers=token_for(personas.pat, "write"))
+    assert error_of(by_member, 403)["code"] == "forbidden"
+    response = client.post(revoke, headers=tom)
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "revoked"
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at is not None
+    assert client.get(url, headers=tom).json()["items"] == []
+    joined = client.post(
+        f"{API}/me/invitations/accept",
+        {"token": invitation.token},
+        content_type="application/json",
+        headers=token_for(make_user("nuovo@coop.it"), "write"),
+    )
+    assert error_of(joined, 400)["code"] == "revoked"
+
+
+def test_an_invitation_of_another_body_is_not_found(personas, post):
+    elsewhere = services.invite_member(personas.consortium, by=personas.tom, email="a@coop.it")
+
+    response = post(f"{ORGS}/cooperativa-arcobaleno/invitations/{elsewhere.pk}/revoke", as_="tom")
+
+    assert error_of(response, 404)["code"] == "not_found"
+    assert Invitation.objects.get(pk=elsewhere.pk).revoked_at is None
+
+
+def test_a_person_accepts_an_invitation_sent_to_their_verified_address(personas, client, token_for):
+    invitation = services.invite_member(
+        personas.consortium, by=personas.tom, email="pat@trama.test"
+    )
+    services.invite_member(personas.consortium, by=personas.tom, email="oscar@trama.test")
+    pat = token_for(personas.pat, "write")
+
+    listed = client.get(f"{API}/me/invitations", headers=pat)
+    assert [(i["id"], i["organization"]["slug"]) for i in listed.json()["items"]] == [
+        (invitation.pk, "consorzio-lario")
+    ]
+    stolen = client.post(
+        f"{API}/me/invitations/{invitation.pk}/accept", headers=token_for(personas.oscar, "write")
+    )
+    assert error_of(stolen, 400)["code"] == "invalid"
+    assert not Membership.objects.filter(user=personas.oscar, organization=personas.consortium)
+
+    response = client.post(f"{API}/me/invitations/{invitation.pk}/accept", headers=pat)
+    assert response.status_code == 200, response.content
+    assert response.json()["organization"]["slug"] == "consorzio-lario"
+    assert Membership.objects.get(user=personas.pat, organization=personas.consortium).role == (
+        "MEMBER"
+    )
+    assert client.get(f"{API}/me/invitations", headers=pat).json()["items"] == []
+
+
+def test_an_unverified_address_accepts_only_by_the_link(personas, client, token_for):
+    unverified = make_user("ida@trama.test")
+    EmailAddress.objects.filter(user=unverified).update(verified=False)
+    invitation = services.invite_member(personas.coop, by=personas.tom, email="ida@trama.test")
+
+    response = client.post(
+        f"{API}/me/invitations/{invitation.pk}/accept", headers=token_for(unverified, "write")
+    )
+
+    assert error_of(response, 400)["code"] == "invalid"
+    assert not Membership.objects.filter(user=unverified).exists()
+
+
+# Members
+
+
+def membership(persona, org):
+    return Membership.objects.get(user=persona, organization=org)
+
+
+def test_an_administrator_changes_a_members_role(personas, post, client, token_for):
+    pat = membership(personas.pat, personas.coop)
+
+    response = post(
+        f"{ORGS}/cooperativa-arcobaleno/members/{pat.pk}/role", {"role": "ADMIN"}, as_="tom"
+    )
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["id"], response.json()["role"]) == (pat.pk, "ADMIN")
+    assert membership(personas.pat, personas.coop).role == "ADMIN"
+    listed = client.get(f"{ORGS}/cooperativa-arcobaleno/members", headers=token_for(personas.pat))
+    assert {(m["id"], m["role"]) for m in listed.json()["items"]} == {
+        (pat.pk, "ADMIN"),
+        (membership(personas.tom, personas.coop).pk, "ADMIN"),
+    }
+
+
+def test_a_member_changes_no_role_and_the_last_administrator_stays(personas, post):
+    tom = membership(personas.tom, personas.coop)
+    by_member = post(
+        f"{ORGS}/cooperativa-arcobaleno/members/{tom.pk}/role", {"role": "MEMBER"}, as_="pat"
+    )
+    assert error_of(by_member, 403)["code"] == "forbidden"
+
+    last = membership(personas.tom, personas.consortium)
+    response = post(f"{ORGS}/consorzio-lario/members/{last.pk}/role", {"role": "MEMBER"}, as_="tom")
+    assert error_of(response, 400)["code"] == "last_admin"
+    assert membership(personas.tom, personas.consortium).role == "ADMIN"
+    assert membership(personas.tom, personas.coop).role == "ADMIN"
+
+
+def test_a_member_leaves_but_removes_no_one_else(personas, post):
+    tom = membership(personas.tom, personas.coop)
+    pat = membership(personas.pat, personas.coop)
+
+    removing_tom = post(f"{ORGS}/cooperativa-arcobaleno/members/{tom.pk}/remove", as_="pat")
+    assert error_of(removing_tom, 403)["code"] == "forbidden"
+    leaving = post(f"{ORGS}/cooperativa-arcobaleno/members/{pat.pk}/remove", as_="pat")
+    assert (leaving.status_code, leaving.json()) == (200, {"removed": True})
+    assert not Membership.objects.filter(pk=pat.pk).exists()
+    assert Membership.objects.filter(pk=tom.pk).exists()
+
+
+def test_an_administrator_removes_a_member_but_not_the_last_administrator(personas, post):
+    eve = membership(personas.eve, personas.comune)
+    alice = membership(personas.alice, personas.comune)
+
+    removed = post(f"{ORGS}/comune-di-lecco/members/{eve.pk}/remove", as_="alice")
+    assert removed.status_code == 200, removed.content
+    assert not Membership.objects.filter(pk=eve.pk).exists()
+    last = post(f"{ORGS}/comune-di-lecco/members/{alice.pk}/remove", as_="alice")
+    assert error_of(last, 400)["code"] == "last_admin"
+    assert Membership.objects.filter(pk=alice.pk).exists()
+
+
+@pytest.mark.parametrize("act", ["remove", "role"])
+def test_acts_on_members_of_another_body_are_not_found(personas, post, act):
+    pat = membership(personas.pat, personas.coop)
+
+    elsewhere = post(f"{ORGS}/consorzio-lario/members/{pat.pk}/{act}", {"role": "ADMIN"}, as_="tom")
+    outsider = post(
+        f"{ORGS}/cooperativa-arcobaleno/members/{pat.pk}/{act}", {"role": "ADMIN"}, as_="oscar"
+    )
+
+    assert error_of(elsewhere, 404)["code"] == "not_found"
+    assert error_of(outsider, 404)["code"] == "not_found"
+    assert membership(personas.pat, personas.coop).role == "MEMBER"
