@@ -543,12 +543,28 @@ def _rss_kib(pid: int) -> int | None:
     return None
 
 
+# The child runs manage.py and, as it exits, prints its own peak RSS (VmHWM, in KiB). Not
+# the kernel's rusage: ru_maxrss survives exec, so it would count the parent's memory that
+# the child had before it became manage.py.
+PEAK_MARKER = "trama-bench-peak-rss-kib"
+CHILD = f"""
+import atexit, runpy, sys
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            print("{PEAK_MARKER}", line.split()[1], flush=True)
+atexit.register(peak)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def run_child(args: list[str], env: dict) -> dict:
     """Run `manage.py <args>` in a child process: wall time, peak RSS and RSS samples."""
     samples = []
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        [sys.executable, "-c", CHILD, str(settings.BASE_DIR / "manage.py"), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -566,13 +582,16 @@ def run_child(args: list[str], env: dict) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     output = child.stdout.read()
-    _pid, status, usage = os.wait4(child.pid, 0)
+    _pid, status, _usage = os.wait4(child.pid, 0)
     done.set()
     sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if child.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{output}")
+    peak = next(
+        int(line.split()[1]) for line in output.splitlines() if line.startswith(PEAK_MARKER)
+    )
     # The RSS along the run, at each tenth of it (the line memory draws).
     along = []
     if samples:
@@ -582,9 +601,9 @@ def run_child(args: list[str], env: dict) -> dict:
             along.append(round((before[-1] if before else samples[0][1]) / 1024, 1))
     return {
         "seconds": round(seconds, 1),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # ru_maxrss is in KiB on Linux
+        "peak_rss_mib": round(peak / 1024, 1),
         "rss_mib_at_each_tenth": along,
-        "output": output.strip().splitlines()[-12:],
+        "output": [line for line in output.strip().splitlines() if PEAK_MARKER not in line][-12:],
     }
 
 
