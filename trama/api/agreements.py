@@ -408,7 +408,7 @@ def update_agreement(request, agreement_id: Id, payload: AgreementChangeIn):
     return drafting.update_agreement(access.agreement, by=request.user, **fields)
 
 
-class RemovedOut(Schema):
+class AgreementPartRemovedOut(Schema):
     part: str
     id: int
     removed: bool
@@ -416,7 +416,7 @@ class RemovedOut(Schema):
 
 @router.post(
     "/agreements/{agreement_id}/parts/{part}/{item_id}/remove",
-    response={200: RemovedOut, **errors(400, 401, 403, 404, 422)},
+    response={200: AgreementPartRemovedOut, **errors(400, 401, 403, 404, 422)},
     summary="Remove a part of the draft agreement",
     **WRITE,
 )
@@ -541,7 +541,7 @@ def withdraw_party(request, agreement_id: Id, party_id: Id):
 # --- cancelling at the table, the art. 27 publication -----------------------------------------
 
 
-class CancelIn(InputSchema):
+class AgreementCancelIn(InputSchema):
     reason: Text(LONG_TEXT)
 
 
@@ -556,7 +556,7 @@ class CallStateOut(Schema):
     summary="Cancel the procedure before the agreement is signed",
     **WRITE,
 )
-def cancel_at_table(request, agreement_id: Id, payload: CancelIn):
+def cancel_at_table(request, agreement_id: Id, payload: AgreementCancelIn):
     """The RUP cancels the procedure at the co-design table, with a public reason (required):
     the pledges recorded at the ranking are reversed. Refused once the agreement is signed."""
     access = access_agreement(request.user, agreement_id, rup=True)

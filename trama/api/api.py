@@ -1,7 +1,9 @@
+import copy
 import json
 import re
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
@@ -90,9 +92,22 @@ class BodyParser(Parser):
 
 
 class TramaAPI(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, built once per process (it takes seconds: every operation's models
+        are walked) for each path prefix and language; a copy each time, so nobody changes
+        the kept one."""
+        key = (path_prefix, tuple(sorted((path_params or {}).items())), get_language())
+        if key not in self._schemas:
+            self._schemas[key] = self._build_openapi_schema(
+                path_prefix=path_prefix, path_params=path_params
+            )
+        return copy.deepcopy(self._schemas[key])
+
+    _schemas: dict = {}
+
+    def _build_openapi_schema(self, **kwargs):
         """The document, with each error status described and Retry-After on every 429."""
-        schema = super().get_openapi_schema(*args, **kwargs)
+        schema = super().get_openapi_schema(**kwargs)
         for item in schema["paths"].values():
             for operation in item.values():
                 for status, response in operation.get("responses", {}).items():

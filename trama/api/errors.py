@@ -41,9 +41,10 @@ STATUSES = {
     404: "Not found, or not visible to this token (`not_found`).",
     409: "The state moved first: someone else decided, or the entry was reversed "
     "(`already_verified`, `already_confirmed`, `already_reversed`, `already_ranked`, "
-    "`already_answered`; at the "
-    "co-design table `already_open`, `already_approved`, `already_adopted`, and `stale_base` "
-    "when another version of the shared project was saved since the one edited).",
+    "`already_answered`; at the evaluation desk `already_appointed`, `already_declared`, "
+    "`already_registered`; at the co-design table `already_open`, `already_approved`, "
+    "`already_adopted`, `already_drafted`, and `stale_base` when another version of the "
+    "shared project (or of a practice sheet) was saved since the one edited).",
     422: "The request does not match the document (`malformed_request`; `fields` says where).",
     429: "Too many requests (`throttled`); `Retry-After` says how many seconds to wait.",
 }
@@ -52,6 +53,41 @@ STATUSES = {
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error responses an operation declares; every operation may be throttled (429)."""
     return {status: ErrorOut for status in sorted({*statuses, 429})}
+
+
+def _pydantic_message(error: dict) -> str:
+    """The message of a schema error in the request's language, by its type; pydantic's own
+    English text for the rare types not named here."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("This field is not part of the request.")
+    if kind == "string_pattern_mismatch":
+        return _("This value does not have the expected form.")
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.") % {"n": ctx.get("max_length", "")}
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length", "")}
+    if kind in ("string_type", "string_unicode"):
+        return _("Write a text.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Write a whole number.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Write true or false.")
+    if kind.startswith("decimal") or kind in ("float_type", "float_parsing"):
+        return _("Write a number with a decimal point (1500.50).")
+    if kind.startswith("datetime"):
+        return _("Write a date and time in ISO 8601 (2026-06-30T12:00:00+02:00).")
+    if kind.startswith("date"):
+        return _("Write a date as YYYY-MM-DD.")
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(values)s.") % {"values": ctx.get("expected", "")}
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _("This number is out of range.")
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        return _("This value has the wrong type.")
+    return str(error.get("msg", ""))
 
 
 def field_errors(errors: list[dict]) -> dict:
@@ -65,7 +101,7 @@ def field_errors(errors: list[dict]) -> dict:
             path = path[1:]
         loc = ".".join(str(p) for p in path) or "body"
         fields.setdefault(loc, []).append(
-            {"code": error.get("type", "invalid"), "message": str(error.get("msg", ""))}
+            {"code": error.get("type", "invalid"), "message": _pydantic_message(error)}
         )
     return fields
 

@@ -291,12 +291,12 @@ def list_session_registrations(request, session_id: Id):
     )
 
 
-class InvitationIn(InputSchema):
+class SessionInvitationIn(InputSchema):
     member: Id | None = Field(None, description="The id of a member of the community.")
     organization: Slug | None = Field(None, description="A body: each of its members.")
 
 
-class InvitationOut(Schema):
+class SessionInvitationOut(Schema):
     id: int
     session: int
     member: int | None
@@ -317,11 +317,11 @@ class InvitationOut(Schema):
 
 @router.post(
     "/community/sessions/{session_id}/invitations",
-    response={201: InvitationOut, **errors(400, 401, 403, 404, 422)},
+    response={201: SessionInvitationOut, **errors(400, 401, 403, 404, 422)},
     summary="Invite to a restricted session",
     **WRITE,
 )
-def invite_to_session(request, session_id: Id, payload: InvitationIn):
+def invite_to_session(request, session_id: Id, payload: SessionInvitationIn):
     """An organiser invites a member of the community (`member`) or every member of a body
     (`organization`), one of the two (`required`). Refused with `session_open` for an open
     session, `not_a_member` for someone who left the community; `unknown_member` and

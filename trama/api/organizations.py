@@ -319,7 +319,7 @@ class RoleIn(InputSchema):
     role: Role
 
 
-class RemovedOut(Schema):
+class MembershipRemovedOut(Schema):
     removed: bool
 
 
@@ -349,7 +349,7 @@ def change_member_role(request, slug: Slug, membership_id: Id, payload: RoleIn):
 
 @router.post(
     "/{slug}/members/{membership_id}/remove",
-    response={200: RemovedOut, **errors(400, 401, 403, 404, 422)},
+    response={200: MembershipRemovedOut, **errors(400, 401, 403, 404, 422)},
     summary="Remove a member, or leave",
     **WRITE,
 )

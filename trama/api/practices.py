@@ -359,11 +359,11 @@ def publish_practice(request, practice_id: Id):
     return _detail(request.user, practice.pk)
 
 
-class CommentIn(InputSchema):
+class PracticeCommentIn(InputSchema):
     text: Text(LIMITS["comment"])
 
 
-class CommentOut(Schema):
+class PracticeCommentOut(Schema):
     id: int
     practice: int
     author: str = Field(description="The author's name in the community.")
@@ -381,11 +381,11 @@ class CommentOut(Schema):
 
 @router.post(
     "/community/practices/{practice_id}/comments",
-    response={201: CommentOut, **errors(400, 401, 403, 404, 422)},
+    response={201: PracticeCommentOut, **errors(400, 401, 403, 404, 422)},
     summary="Comment on a practice sheet",
     **WRITE,
 )
-def comment_practice(request, practice_id: Id, payload: CommentIn):
+def comment_practice(request, practice_id: Id, payload: PracticeCommentIn):
     """A member of the community (403 `not_a_member` otherwise), in plain text, on a
     published sheet (`not_published` on a draft). The same comment sent twice within two
     minutes is posted once."""

@@ -528,7 +528,7 @@ def revise_call(request, call_id: Id, payload: CallRevisionIn):
     return services.revise_call(access.procedure, by=request.user, **data)
 
 
-class CancelIn(InputSchema):
+class CallCancelIn(InputSchema):
     reason: Text(LONG_TEXT) = Field(description="Published as a notice on a published call.")
     protocol_number: Text(80) = ""
 
@@ -539,7 +539,7 @@ class CancelIn(InputSchema):
     summary="Cancel a procedure",
     **WRITE,
 )
-def cancel_procedure(request, call_id: Id, payload: CancelIn):
+def cancel_procedure(request, call_id: Id, payload: CallCancelIn):
     """Any officer cancels a draft; once published, the RUP only (403 for other officers).
     The reason is required (`required`) and published; at the co-design table the pledges of
     the selected proposals are reversed. `wrong_state` once it can no longer be cancelled."""
@@ -578,34 +578,6 @@ class CallDocumentOut(Schema):
     sha256: str
     uploaded_at: datetime
     url: str
-
-
-# The evaluation desk
-#
-# The desk's acts after the deadline, with the same access as its pages
-# (trama.procedures.views_evaluation): the RUP appoints the commission, opens the evaluation
-# and approves the ranking; the RUP and the evaluators declare on conflicts of interest; who
-# checks admission decides it and asks for missing documents; an evaluator scores; an
-# officer registers a receipt in the public body's protocol. Nothing here answers with a
-# proposal's content: a proposal is named by its id, lead body and state, as the desk shows it.
-
-Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
-ReceiptNumber = Annotated[
-    str, Field(max_length=40, pattern=r"^[0-9]+-[0-9]+$", description="E.g. 12-00003.")
-]
-
-
-class AppointIn(InputSchema):
-    email: Email = Field(description="The e-mail address of a person with an account on Trama.")
-    chair: bool = False
-
-
-class CommissionMemberOut(Schema):
-    call: int
-    name: str
-    email: str
-    is_chair: bool
-    appointed_at: datetime
 
     @staticmethod
     def resolve_call(obj):
@@ -654,26 +626,6 @@ class ParticipationOut(Schema):
     reason: str
     expressed_at: datetime
 
-    def resolve_name(obj):
-        return obj.user.get_full_name() or obj.user.email
-
-    @staticmethod
-    def resolve_email(obj):
-        return obj.user.email
-
-
-class DeclarationIn(InputSchema):
-    has_conflict: bool
-    note: Text(LONG_TEXT) = ""
-
-
-class DeclarationOut(Schema):
-    call: int
-    has_conflict: bool
-    bodies: list[str] = Field(description="The bodies declared on: every partner of a proposal.")
-    note: str
-    declared_at: datetime
-
     @staticmethod
     def resolve_call(obj):
         return obj.procedure_id
@@ -690,9 +642,11 @@ class DeclarationOut(Schema):
     **WRITE,
 )
 def express_interest(request, call_id: Id, payload: InterestIn):
-    """An administrator of the body (403 for anyone else), while the call is open
-    (`call_not_open`); once for each body (`already_interested`). A public body only where
-    the call admits non-ETS partners (`third_sector_only`)."""
+    """An administrator of the body (403 for anyone else), named by its short name
+    (`unknown_organization`), in a co-programming (`not_coprogramming` for a co-design call:
+    there one submits a proposal) while the call is open (`call_not_open`); once for each body
+    (`already_interested`). A public body only where the call admits non-ETS partners
+    (`third_sector_only`)."""
     procedure = access_procedure(request.user, call_id).procedure
     organization = _organization(payload.organization, "organization")
     participation = services.express_interest(
@@ -832,7 +786,7 @@ def record_thematic_minutes(request, call_id: Id, meeting_id: Id, payload: Thema
 
 class ContributionIn(InputSchema):
     organization: Slug = Field(description="An admitted body the token's owner is a member of.")
-    kind: Contribution.Kind
+    kind: Literal[tuple(Contribution.Kind.values)]  # plain values: see ProcedureKind
     text: Text(LONG_TEXT)
 
 
@@ -919,9 +873,14 @@ def start_codesign(request, call_id: Id, payload: CodesignIn):
 # A program's history: procedures that ran before Trama.
 
 
+# The kinds as plain values: an enum would be named `Kind` in the document, like the
+# ledger's entry kinds, and two components can't share a name.
+ProcedureKind = Literal[tuple(Procedure.Kind.values)]
+
+
 class HistoricalProcedureIn(InputSchema):
     title: Text(200)
-    kind: Procedure.Kind = Procedure.Kind.CO_DESIGN
+    kind: ProcedureKind = Procedure.Kind.CO_DESIGN.value
     reference: Text(80) = Field("", description="The number of the act that opened it.")
     opened_on: date | None = None
     closed_on: date | None = None
@@ -944,12 +903,69 @@ def record_historical_procedure(request, slug: Slug, payload: HistoricalProcedur
     return Status(201, procedure)
 
 
-class AdmissionIn(InputSchema):
+# The evaluation desk
+#
+# The desk's acts after the deadline, with the same access as its pages
+# (trama.procedures.views_evaluation): the RUP appoints the commission, opens the evaluation
+# and approves the ranking; the RUP and the evaluators declare on conflicts of interest; who
+# checks admission decides it and asks for missing documents; an evaluator scores; an
+# officer registers a receipt in the public body's protocol. Nothing here answers with a
+# proposal's content: a proposal is named by its id, lead body and state, as the desk shows it.
+
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
+ReceiptNumber = Annotated[
+    str, Field(max_length=40, pattern=r"^[0-9]+-[0-9]+$", description="E.g. 12-00003.")
+]
+
+
+class AppointIn(InputSchema):
+    email: Email = Field(description="The e-mail address of a person with an account on Trama.")
+    chair: bool = False
+
+
+class CommissionMemberOut(Schema):
+    call: int
+    name: str
+    email: str
+    is_chair: bool
+    appointed_at: datetime
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.user.get_full_name() or obj.user.email
+
+    @staticmethod
+    def resolve_email(obj):
+        return obj.user.email
+
+
+class DeclarationIn(InputSchema):
+    has_conflict: bool
+    note: Text(LONG_TEXT) = ""
+
+
+class DeclarationOut(Schema):
+    call: int
+    has_conflict: bool
+    bodies: list[str] = Field(description="The bodies declared on: every partner of a proposal.")
+    note: str
+    declared_at: datetime
+
+    @staticmethod
+    def resolve_call(obj):
+        return obj.procedure_id
+
+
+class ProposalAdmissionIn(InputSchema):
     admit: bool
     reason: Text(LONG_TEXT) = Field(description="The applicant reads it.")
 
 
-class AdmissionOut(ProposalOut):
+class ProposalAdmissionOut(ProposalOut):
     decision_reason: str
     decided_at: datetime | None
 
@@ -1082,11 +1098,11 @@ def declare_interests(request, call_id: Id, payload: DeclarationIn):
 
 @router.post(
     "/proposals/{proposal_id}/admission",
-    response={200: AdmissionOut, **errors(400, 401, 403, 404, 422)},
+    response={200: ProposalAdmissionOut, **errors(400, 401, 403, 404, 422)},
     summary="Admit or exclude a proposal",
     **WRITE,
 )
-def decide_admission(request, proposal_id: Id, payload: AdmissionIn):
+def decide_admission(request, proposal_id: Id, payload: ProposalAdmissionIn):
     """The RUP, or the commission where the call says so, after declaring no conflict (403
     otherwise), during the evaluation (`not_evaluating`), until scoring starts
     (`scoring_started`); the reason is required and the applicant reads it."""

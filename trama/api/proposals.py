@@ -141,7 +141,7 @@ class FileOut(Schema):
         return obj.proposal_id
 
 
-class RemovedOut(Schema):
+class ProposalPartRemovedOut(Schema):
     proposal: int
     id: int = Field(description="The id of what was removed.")
 
@@ -285,7 +285,7 @@ def add_budget_line(request, proposal_id: Id, payload: BudgetLineIn):
 
 @router.post(
     "/proposals/{proposal_id}/budget-lines/{line_id}/remove",
-    response={200: RemovedOut, **errors(400, 401, 403, 404, 422)},
+    response={200: ProposalPartRemovedOut, **errors(400, 401, 403, 404, 422)},
     summary="Remove a line from a draft's budget plan",
     **WRITE,
 )
@@ -343,7 +343,7 @@ def replace_file(request, proposal_id: Id, file_id: Id, payload: FileIn):
 
 @router.post(
     "/proposals/{proposal_id}/files/{file_id}/remove",
-    response={200: RemovedOut, **errors(400, 401, 403, 404, 422)},
+    response={200: ProposalPartRemovedOut, **errors(400, 401, 403, 404, 422)},
     summary="Remove a document from a draft",
     **WRITE,
 )

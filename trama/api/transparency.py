@@ -27,7 +27,7 @@ class LicenseOut(Schema):
     url: str
 
 
-class PaymentOut(Schema):
+class Art27PaymentOut(Schema):
     paid_on: date
     amount: str = Field(description='Euro, two decimals ("60000.00").')
     order_number: str
@@ -46,7 +46,7 @@ class Art27RowOut(Schema):
     act_date: date
     published_at: datetime = Field(description="Publication: the act is effective from it.")
     paid: str
-    payments: list[PaymentOut]
+    payments: list[Art27PaymentOut]
 
 
 class Art27Out(Schema):

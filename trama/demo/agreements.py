@@ -376,7 +376,7 @@ def load_agreement_in_progress(officer, ets_admin, partner_admin, evaluator):
         by=officer,
         paid_on=starts_on,
         amount=Decimal("60000"),
-        order_number="Mandato 1187/2026",
+        order_number=f"1187/{starts_on.year}",
     )
     report = _report(agreement, first, ets_admin, partner_admin, consortium, coop, housed, 1)
     reports.verify_report(report, by=officer, accept=True)

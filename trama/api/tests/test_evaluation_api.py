@@ -105,7 +105,7 @@ def test_nothing_is_declared_or_decided_or_registered_before_the_deadline(
 
     declaration = post(client, f"/api/v1/calls/{call}/declaration", alice, {"has_conflict": False})
     assert error(declaration) == (400, "not_closed")
-    assert not Declaration.objects.exists()
+    assert not Declaration.objects.filter(procedure_id=call).exists()
     admission = f"/api/v1/proposals/{proposal}/admission"
     assert error(post(client, admission, alice, {"admit": True, "reason": "Ok"})) == (
         404,

@@ -1,11 +1,16 @@
 import base64
+import enum
 import re
+import typing
 from dataclasses import dataclass, replace
 
 import openapi_schema_validator
+import pydantic
+from ninja.constants import NOT_SET
 from openapi_spec_validator import validate
 
 from trama.agreements.tests.support_agreement import example_signed_copy
+from trama.api.api import api
 
 from .conftest import tax_code
 
@@ -1151,3 +1156,41 @@ def test_an_unknown_api_url_answers_in_json(client):
     response = client.get("/api/v1/organisations")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def _named_types(annotation, found):
+    """The models and enums an annotation reaches (through lists, unions, Annotated…)."""
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        found.add(annotation)
+        return
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        if annotation in found:
+            return
+        found.add(annotation)
+        for field in annotation.model_fields.values():
+            _named_types(field.annotation, found)
+        return
+    for argument in typing.get_args(annotation):
+        _named_types(argument, found)
+
+
+def test_no_two_schemas_share_a_name():
+    """The document names each model and enum by its class name, and one name holds one
+    definition: two classes with the same name (a `CancelIn` in two modules, an enum called
+    `Kind` in two apps) would describe one operation's body with the other's fields."""
+    found = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    _named_types(model, found)
+                for response in operation.response_models.values():
+                    if response not in (None, NOT_SET):
+                        _named_types(response, found)
+    by_name = {}
+    for cls in found:
+        if cls.__name__.startswith(("Ninja", "Params", "Body", "Query", "Path")):
+            continue
+        by_name.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    shared = {name: sorted(where) for name, where in by_name.items() if len(where) > 1}
+    assert not shared, shared

@@ -21,11 +21,12 @@ def bulk_index(request):
     ]
     return JsonResponse(
         {
+            # In Italian, as the releases are: the open data of Italian administrations.
             "description": (
-                "Every OCDS 1.1 release published on Trama, one file per year: JSON Lines "
-                "(one release per line) and the same zipped. Rebuilt every night; the "
-                "API's packages (/api/v1/ocds/releases, /api/v1/ocds/records) are always "
-                "up to date."
+                "Tutti i rilasci OCDS 1.1 pubblicati su Trama, un file per anno: JSON Lines "
+                "(un rilascio per riga) e lo stesso file compresso in zip. Ricostruiti ogni "
+                "notte; i pacchetti dell'API (/api/v1/ocds/releases, /api/v1/ocds/records) "
+                "sono sempre aggiornati."
             ),
             "license": "https://creativecommons.org/licenses/by/4.0/",
             "files": files,

@@ -107,7 +107,10 @@ def ordered_acts(body):
             F("order_number"),
         )
     )
-    union = calls.union(clarifications, notices, adoptions, versions, payments, all=True)
+    # Each part without its model's default ordering: SQLite allows no ORDER BY inside a
+    # compound statement (PostgreSQL ignores it there anyway); the UNION is ordered once.
+    parts = [q.order_by() for q in (calls, clarifications, notices, adoptions, versions, payments)]
+    union = parts[0].union(*parts[1:], all=True)
     return union.order_by("-a_at", "-a_kind", "-a_ref")
 
 

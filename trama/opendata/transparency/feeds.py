@@ -184,5 +184,9 @@ class TransparencyFeed(Feed):
             return item.signed_at
         return item.ranked_at if self.kind == OUTCOMES else item.published_at
 
+    def item_updateddate(self, item):
+        # Atom requires <updated> on every entry: an act, once published, is not changed.
+        return self.item_pubdate(item)
+
     def item_author_name(self, item):
         return self._procedure(item).owner.name

@@ -84,7 +84,11 @@ def post(url: str, *, secret: str, kind: str, delivery_id: str, timestamp: str, 
         return Outcome(False, None, _("No answer within %(seconds)s seconds.") % {"seconds": 5})
     except requests.exceptions.SSLError:
         return Outcome(False, None, _("The receiver's TLS certificate was not accepted."))
-    except requests.ConnectionError:
+    except requests.ConnectionError as exc:
+        if "NameResolutionError" in repr(exc) or "Name or service not known" in str(exc):
+            return Outcome(
+                False, None, _("The receiver's host name does not resolve: check the address.")
+            )
         return Outcome(
             False, None, _("The receiver could not be reached: the connection was refused or lost.")
         )
