@@ -118,7 +118,7 @@ bench-pages: install translations
 # PostgreSQL database (dropped and recreated, migrated, territories and demo data loaded)
 # with a read-write token; fails on any 5xx, any status the OpenAPI document doesn't
 # declare, any response off its schema. `make fuzz` is the long run (about 10,600 cases,
-# 15 minutes on 2 busy cores); `make test` runs a short one (fuzzing phase, 5 cases per
+# 15 minutes on 2 busy cores); `make test` runs a short one (fuzzing phase, 3 cases per
 # operation, under a minute of schemathesis).
 FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz
 FUZZ_SHORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trama_fuzz_short
@@ -130,7 +130,7 @@ fuzz: install translations
 
 fuzz-short: install translations
 	@scripts/ensure-postgres
-	$(PY) scripts/fuzz --database-url $(FUZZ_SHORT_DATABASE_URL) --port 8111 --phases fuzzing --max-examples 5
+	$(PY) scripts/fuzz --database-url $(FUZZ_SHORT_DATABASE_URL) --port 8111 --phases fuzzing --max-examples 3
 
 # Developer helpers: refresh the catalogues after changing strings, and the lock after deps.
 messages: install

@@ -59,6 +59,7 @@ from trama.territories.models import Municipality
 from trama.territories.services import load_territories
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/trama_bench_opendata"
+MEASURES = ("bulk", "art27")
 ART27_TARGET_SECONDS = 2.0
 LARGE_BODY_SLUG = "bench-comune-grande"
 BATCH = 5000
@@ -667,15 +668,22 @@ def measure_art27(downloads: int, log) -> dict:
 
 
 def table(results: dict) -> str:
-    bulk = results["ocds_bulk"]
     lines = [
         f"Open-data benchmark – size {results['size']} ({results['counts']['procedures']:,} "
         f"procedures, {results['counts']['agreements']:,} agreements)",
         "",
-        f"OCDS bulk files: {bulk['releases']:,} releases in {bulk['seconds']} s; peak RSS "
-        f"{bulk['peak_rss_mib']} MiB (Django alone {bulk['baseline_peak_rss_mib']} MiB); "
-        f"RSS at each tenth of the run (MiB): {bulk['rss_mib_at_each_tenth']}",
-        "",
+    ]
+    bulk = results.get("ocds_bulk")
+    if bulk:
+        lines += [
+            f"OCDS bulk files: {bulk['releases']:,} releases in {bulk['seconds']} s; peak RSS "
+            f"{bulk['peak_rss_mib']} MiB (Django alone {bulk['baseline_peak_rss_mib']} MiB); "
+            f"RSS at each tenth of the run (MiB): {bulk['rss_mib_at_each_tenth']}",
+            "",
+        ]
+    if "art27" not in results:
+        return "\n".join(lines)
+    lines += [
         f"art. 27 list of the large body ({results['art27_rows']:,} rows in {ART27_YEAR})",
         f"{'download':<20}{'median ms':>12}{'max ms':>10}{'MB':>8}",
     ]
@@ -696,6 +704,7 @@ def run(
     seed: int = 1,
     reuse: bool = False,
     template: str | None = None,
+    measure: tuple[str, ...] = MEASURES,
     log=print,
 ) -> dict:
     spec = SIZES[size]
@@ -720,18 +729,20 @@ def run(
         results["counts"] = counts()
         log(f"  counts: {results['counts']}")
         results["environment"] = environment()
-        log("Building the OCDS bulk files (manage.py ocds_bulk, a child process)…")
-        results["ocds_bulk"] = measure_bulk(database_url, log)
-        log(f"Downloading the art. 27 list, {spec.downloads} times each…")
-        results["art27"] = measure_art27(spec.downloads, log)
-        results["art27_rows"] = results["art27"]["json"]["rows"]
+        if "bulk" in measure:
+            log("Building the OCDS bulk files (manage.py ocds_bulk, a child process)…")
+            results["ocds_bulk"] = measure_bulk(database_url, log)
+        if "art27" in measure:
+            log(f"Downloading the art. 27 list, {spec.downloads} times each…")
+            results["art27"] = measure_art27(spec.downloads, log)
+            results["art27_rows"] = results["art27"]["json"]["rows"]
+            results["art27_target_seconds"] = ART27_TARGET_SECONDS
+            results["art27_target_met"] = all(
+                row["max_ms"] < ART27_TARGET_SECONDS * 1000
+                for label, row in results["art27"].items()
+                if label in ("csv", "xlsx", "json")
+            )
         results["environment"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-        results["art27_target_seconds"] = ART27_TARGET_SECONDS
-        results["art27_target_met"] = all(
-            row["max_ms"] < ART27_TARGET_SECONDS * 1000
-            for label, row in results["art27"].items()
-            if label in ("csv", "xlsx", "json")
-        )
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     output = Path(output) if output else settings.BASE_DIR / "benchmarks" / f"opendata-{size}.json"
     output.parent.mkdir(parents=True, exist_ok=True)

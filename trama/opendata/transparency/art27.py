@@ -21,12 +21,14 @@ places ("1500.00"), the pages the Italian way.
 import csv
 import io
 import json
+import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -103,66 +105,77 @@ def parties(body, year: int):
         )
         .filter(act_year=year, amount__gt=0)
     )
-    # A beneficiary's advantages from this body in the year, summed over its acts.
-    over = (
-        Tranche.objects.filter(
-            Exists(
-                published.filter(
-                    agreement=OuterRef("agreement"), organization=OuterRef("payee")
-                ).values("pk")
-            )
-        )
-        .order_by()
-        .values("payee")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=THRESHOLD)
-        .values("payee")
-    )
+    # A beneficiary's advantages from this body in the year, summed over its acts in the
+    # same pass (a window over the year's contributions, not a second scan of the tranches).
     return (
-        published.filter(organization__in=Subquery(over))
-        .select_related("organization", "agreement__procedure")
+        published.annotate(
+            beneficiary_total=Window(Sum("amount"), partition_by=[F("organization_id")])
+        )
+        .filter(beneficiary_total__gt=THRESHOLD)
         .order_by("organization__name", "organization_id", "agreement__signed_at", "pk")
+        # Plain values: a large body's list has ten thousand rows, and building three model
+        # instances for each would take longer than the query.
+        .values(*ROW_FIELDS)
     )
+
+
+ROW_FIELDS = (
+    "pk",
+    "agreement_id",
+    "organization_id",
+    "organization__name",
+    "organization__tax_code",
+    "amount",
+    "legal_basis",
+    "office",
+    "official",
+    "selection_method",
+    "agreement__procedure__title",
+    "agreement__signed_at",
+    "published_at",
+)
 
 
 def rows(parties_page) -> list[Row]:
     """The rows of some parties (a page of `parties`), with their payments: two queries."""
     parties_page = list(parties_page)
-    wanted = {(p.agreement_id, p.organization_id) for p in parties_page}
+    wanted = {(p["agreement_id"], p["organization_id"]) for p in parties_page}
     payments = {}
     if wanted:
-        for payment in (
-            Payment.objects.filter(
-                tranche__agreement__in={a for a, _o in wanted},
-                tranche__payee__in={o for _a, o in wanted},
-            )
-            .select_related("tranche")
+        # Plain values, by agreement only (the pairs are checked here): ten thousand rows
+        # would otherwise build twenty thousand model instances and send two long id lists.
+        for agreement_id, payee_id, paid_on, amount, order_number in (
+            Payment.objects.filter(tranche__agreement__in={a for a, _o in wanted})
             .order_by("paid_on", "pk")
+            .values_list(
+                "tranche__agreement_id", "tranche__payee_id", "paid_on", "amount", "order_number"
+            )
         ):
-            key = (payment.tranche.agreement_id, payment.tranche.payee_id)
+            key = (agreement_id, payee_id)
             if key in wanted:
-                payments.setdefault(key, []).append(
-                    PaymentRow(payment.paid_on, payment.amount, payment.order_number)
-                )
+                payments.setdefault(key, []).append(PaymentRow(paid_on, amount, order_number))
+    # One reverse() for every row: the link differs only by the agreement's id.
+    placeholder = 987654321987
+    link = reverse("agreements:public", args=[placeholder])
     found = []
     for party in parties_page:
-        agreement = party.agreement
+        agreement_id = party["agreement_id"]
         found.append(
             Row(
-                party_id=party.pk,
-                agreement_id=agreement.pk,
-                beneficiary=party.organization.name,
-                tax_code=party.organization.tax_code or "",
-                amount=Decimal(party.amount).quantize(CENT),
-                legal_basis=party.legal_basis,
-                office=party.office,
-                official=party.official,
-                selection_method=party.selection_method,
-                project=agreement.procedure.title,
-                project_url=reverse("agreements:public", args=[agreement.pk]),
-                act_date=timezone.localdate(agreement.signed_at),
-                published_at=party.published_at,
-                payments=payments.get((agreement.pk, party.organization_id), []),
+                party_id=party["pk"],
+                agreement_id=agreement_id,
+                beneficiary=party["organization__name"],
+                tax_code=party["organization__tax_code"] or "",
+                amount=Decimal(party["amount"]).quantize(CENT),
+                legal_basis=party["legal_basis"],
+                office=party["office"],
+                official=party["official"],
+                selection_method=party["selection_method"],
+                project=party["agreement__procedure__title"],
+                project_url=link.replace(str(placeholder), str(agreement_id)),
+                act_date=timezone.localdate(party["agreement__signed_at"]),
+                published_at=party["published_at"],
+                payments=payments.get((agreement_id, party["organization_id"]), []),
             )
         )
     return found
@@ -268,74 +281,146 @@ def to_csv(found: list[Row], absolute) -> str:
     return out.getvalue()
 
 
-def to_xlsx(found: list[Row], absolute, *, title: str, notes: list[tuple[str, str]]):
-    """An XLSX workbook (openpyxl, as the ledger's exports): the list, a sheet with one row
-    per payment, then a sheet of notes (publisher, year, threshold, licence). Amounts stay
-    numbers in a euro format, dates are dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+# Characters XML 1.0 can't carry: dropped from the cells written directly below.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_COLUMNS = [chr(ord("A") + i) for i in range(26)]
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    bold = Font(bold=True)
 
-    def head(text):
-        cell = WriteOnlyCell(sheet, value=_safe(str(text)))
-        cell.font = bold
-        return cell
+def _xml_text(value) -> str:
+    text = str(value)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
-    sheet.append([head(label) for _key, label in HEADER])
-    for row in found:
+
+def _xml_rows(rows, kinds: list[str], styles: dict[str, int]) -> str:
+    """Rows from the second on, as a sheet's XML: `kinds` says each column's type (text,
+    money or day); text inline (never a formula), amounts as numbers, dates as serials."""
+    money, day = styles["money"], styles["day"]
+    out = []
+    for r, values in enumerate(rows, start=2):
         cells = []
-        for index, value in enumerate(flat(row, absolute)):
-            if index in MONEY_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "#,##0.00"
-                cells.append(cell)
-            elif index in DATE_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=date.fromisoformat(value))
-                cell.number_format = "dd/mm/yyyy"
-                cells.append(cell)
+        for c, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+            ref = f"{_COLUMNS[c]}{r}"
+            if kind == "money":
+                cells.append(f'<c r="{ref}" s="{money}"><v>{plain(value)}</v></c>')
+            elif kind == "day":
+                serial = (value - _EXCEL_EPOCH).days
+                cells.append(f'<c r="{ref}" s="{day}"><v>{serial}</v></c>')
             else:
-                cells.append(ILLEGAL_CHARACTERS_RE.sub("", _safe(str(value))))
-        sheet.append(cells)
-    paid = workbook.create_sheet(_("Payments")[:31])
-    paid.append(
-        [
-            head(label)
-            for label in (
-                _("Beneficiary"),
-                _("Tax code"),
-                _("Selected project"),
-                _("Paid on"),
-                _("Amount (€)"),
-                _("Payment order number"),
-            )
-        ]
+                text = _xml_text(value)
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    return "".join(out)
+
+
+def _inject(sheet_xml: bytes, rows_xml: str, last_row: int, columns: int) -> bytes:
+    """A sheet written by XlsxWriter (its header row only) with the data rows added."""
+    text = sheet_xml.decode("utf-8")
+    if "<sheetData/>" in text:
+        text = text.replace("<sheetData/>", f"<sheetData>{rows_xml}</sheetData>", 1)
+    else:
+        text = text.replace("</sheetData>", f"{rows_xml}</sheetData>", 1)
+    text = re.sub(
+        r'<dimension ref="[^"]*"/>',
+        f'<dimension ref="A1:{_COLUMNS[columns - 1]}{max(last_row, 1)}"/>',
+        text,
+        count=1,
     )
+    return text.encode("utf-8")
+
+
+def to_xlsx(found: list[Row], absolute, *, title: str, notes: list[tuple[str, str]]):
+    """An XLSX workbook: the list, a sheet with one row per payment, then a sheet of notes
+    (publisher, year, threshold, licence). Amounts stay numbers in a euro format, dates are
+    dates, text is always text (never read as a formula).
+
+    XlsxWriter writes the workbook — styles, sheets, header rows, notes — and the data rows
+    are then written into its sheets as XML directly: a large body's ten thousand rows (two
+    hundred thousand cells) take a fraction of a second this way, where a library's
+    cell-by-cell calls took several seconds."""
+    import xlsxwriter
+
+    scratch = tempfile.TemporaryFile()  # noqa: SIM115 - closed once read back, below
+    workbook = xlsxwriter.Workbook(scratch, {"constant_memory": True})
+    bold = workbook.add_format({"bold": True})
+    money = workbook.add_format({"num_format": "#,##0.00"})
+    day = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    main_labels = [str(label) for _key, label in HEADER]
+    paid_labels = [
+        str(label)
+        for label in (
+            _("Beneficiary"),
+            _("Tax code"),
+            _("Selected project"),
+            _("Paid on"),
+            _("Amount (€)"),
+            _("Payment order number"),
+        )
+    ]
+    main_kinds = [
+        "money" if c in MONEY_COLUMNS else "day" if c in DATE_COLUMNS else "text"
+        for c in range(len(main_labels))
+    ]
+    paid_kinds = ["text", "text", "text", "day", "money", "text"]
+    for name, labels, kinds in (
+        (title, main_labels, main_kinds),
+        (_("Payments"), paid_labels, paid_kinds),
+    ):
+        sheet = workbook.add_worksheet(str(name)[:31])
+        for c, label in enumerate(labels):
+            sheet.write_string(0, c, label, bold)
+            # The columns' formats (what a cell typed there takes): this also puts the two
+            # formats in the workbook's styles, where the rows below refer to them.
+            if kinds[c] != "text":
+                sheet.set_column(c, c, 14, money if kinds[c] == "money" else day)
+    about = workbook.add_worksheet(str(_("Notes"))[:31])
+    for r, (key, value) in enumerate(notes):
+        about.write_string(r, 0, str(key), bold)
+        about.write_string(r, 1, str(value))
+    workbook.close()
+    styles = {"money": money.xf_index, "day": day.xf_index}
+
+    main = []
     for row in found:
-        for payment in row.payments:
-            when = WriteOnlyCell(paid, value=payment.paid_on)
-            when.number_format = "dd/mm/yyyy"
-            amount = WriteOnlyCell(paid, value=payment.amount)
-            amount.number_format = "#,##0.00"
-            paid.append(
-                [
-                    ILLEGAL_CHARACTERS_RE.sub("", _safe(row.beneficiary)),
-                    row.tax_code,
-                    ILLEGAL_CHARACTERS_RE.sub("", _safe(row.project)),
-                    when,
-                    amount,
-                    ILLEGAL_CHARACTERS_RE.sub("", _safe(payment.order_number)),
-                ]
-            )
-    about = workbook.create_sheet(_("Notes")[:31])
-    for key, value in notes:
-        about.append([head(key), ILLEGAL_CHARACTERS_RE.sub("", _safe(str(value)))])
+        values = flat(row, absolute)
+        for c in DATE_COLUMNS:
+            values[c] = date.fromisoformat(values[c])
+        main.append(values)
+    payments = [
+        (row.beneficiary, row.tax_code, row.project, p.paid_on, p.amount, p.order_number)
+        for row in found
+        for p in row.payments
+    ]
+    injected = {
+        # XlsxWriter names the sheets' files in the order they were added.
+        "xl/worksheets/sheet1.xml": (
+            _xml_rows(main, main_kinds, styles),
+            len(main) + 1,
+            len(main_labels),
+        ),
+        "xl/worksheets/sheet2.xml": (
+            _xml_rows(payments, paid_kinds, styles),
+            len(payments) + 1,
+            len(paid_labels),
+        ),
+    }
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and deletes) it
-    workbook.save(out)
+    scratch.seek(0)
+    with (
+        scratch,
+        zipfile.ZipFile(scratch) as source,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in injected:
+                data = _inject(data, *injected[info.filename])
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     out.seek(0)
     return out
 

@@ -340,3 +340,47 @@ def test_the_list_pages_read_a_bounded_number_of_queries(
     assert page.content.decode().count('data-row="') == 50
     assert second.content.decode().count('data-row="') == 13
     assert api.json()["count"] == 63 and len(api.json()["items"]) == 63
+
+
+def test_the_xlsx_keeps_any_text_as_text():
+    """Rows written straight into the sheet's XML: markup characters, a leading "=" and
+    spaces arrive as typed (never a formula), characters XML can't carry are dropped."""
+    payment = art27.PaymentRow(datetime.date(2026, 3, 2), Decimal("1500.50"), "M <1> & 2")
+    row = art27.Row(
+        party_id=1,
+        agreement_id=7,
+        beneficiary="=SUM(A1:A2) & <Coop>",
+        tax_code="01590830137",
+        amount=Decimal("1234567.89"),
+        legal_basis="  Art. 55  ",
+        office="Ufficio\x07 sociale",
+        official="Alice",
+        selection_method="Avviso",
+        project="Casa & lavoro",
+        project_url="/convenzioni/7/pubblica/",
+        act_date=datetime.date(2026, 2, 1),
+        published_at=datetime.datetime(2026, 2, 3, 9, 0, tzinfo=datetime.UTC),
+        payments=[payment],
+    )
+    out = art27.to_xlsx(
+        [row], lambda path: "https://trama.example" + path, title="Elenco", notes=[("Anno", "2026")]
+    )
+    workbook = load_workbook(io.BytesIO(out.read()))
+    sheet, payments, notes = workbook.worksheets
+    _header, cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert cells[0] == "=SUM(A1:A2) & <Coop>" and sheet["A2"].data_type == "s"
+    assert cells[2] == 1234567.89 and sheet["C2"].number_format == "#,##0.00"
+    assert cells[3] == "  Art. 55  " and cells[4] == "Ufficio sociale"
+    assert cells[8] == "https://trama.example/convenzioni/7/pubblica/"
+    assert cells[9] == datetime.datetime(2026, 2, 1) and sheet["J2"].number_format == "dd/mm/yyyy"
+    _head, paid = [list(r) for r in payments.iter_rows(values_only=True)]
+    assert paid == [
+        "=SUM(A1:A2) & <Coop>",
+        "01590830137",
+        "Casa & lavoro",
+        datetime.datetime(2026, 3, 2),
+        1500.5,
+        "M <1> & 2",
+    ]
+    assert list(notes.iter_rows(values_only=True)) == [("Anno", "2026")]
+    assert sheet.dimensions == "A1:N2" and payments.dimensions == "A1:F2"
