@@ -25,7 +25,6 @@ from trama.agreements.services import plan, signing
 from trama.agreements.views_plan import access_plan
 from trama.ledger.models import ReferenceRate
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE
-from trama.organizations.models import Organization
 from trama.procedures.access import access_procedure
 from trama.procedures.models import Procedure
 
@@ -42,7 +41,7 @@ from .bounds import (
     Year,
     bounded,
 )
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 from .schemas import money
 
 router = Router(tags=["agreements"])
@@ -189,21 +188,6 @@ class ResourceLineIn(InputSchema):
     grant_reference: Text(150) = ""
 
 
-def _unknown(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
-
-
-def _organization(slug: str, field: str) -> Organization:
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        raise _unknown(
-            field,
-            "unknown_organization",
-            _("No organisation has the short name “%(slug)s”.") % {"slug": slug},
-        )
-    return organization
-
-
 def resource_fields(payload: ResourceLineIn) -> dict:
     """The payload as the services take it: Decimals bounded as every form bounds them, the
     contributor, funder and rate as rows."""
@@ -216,9 +200,9 @@ def resource_fields(payload: ResourceLineIn) -> dict:
     if payload.rate is not None:
         rate = ReferenceRate.objects.filter(pk=payload.rate).first()
         if rate is None:
-            raise _unknown("rate", "unknown_rate", _("No such reference rate."))
+            raise refused("rate", "unknown_rate", _("No such reference rate."))
     return {
-        "contributor": _organization(payload.contributor, "contributor"),
+        "contributor": organization_named(payload.contributor, "contributor"),
         "source": payload.source,
         "category": payload.category,
         "year": payload.year,
@@ -228,7 +212,7 @@ def resource_fields(payload: ResourceLineIn) -> dict:
         "unit": payload.unit,
         "unit_value": numbers["unit_value"],
         "rate": rate,
-        "funder": _organization(payload.funder, "funder") if payload.funder else None,
+        "funder": organization_named(payload.funder, "funder") if payload.funder else None,
         "grant_reference": payload.grant_reference,
     }
 
@@ -474,7 +458,7 @@ def set_target(request, agreement_id: Id, indicator_id: Id, payload: TargetIn):
         raise Http404(_("No such indicator."))
     period = access.agreement.periods.filter(number=payload.period).first()
     if period is None:
-        raise _unknown(
+        raise refused(
             "period",
             "unknown_period",
             _("This period is not in the agreement's reporting calendar."),

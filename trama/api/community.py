@@ -25,7 +25,7 @@ from trama.territories.models import Region
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import InputSchema, Pagination, RegionCode, Slug, Text
-from .errors import ApiError, errors
+from .errors import ApiError, errors, refused
 from .schemas import OrganizationRef
 
 router = Router(tags=["community"])
@@ -34,10 +34,6 @@ READ = {"auth": TokenAuth()}
 WRITE = {"auth": TokenAuth(write=True)}
 
 KindWord = Literal["PUBLIC_BODY", "THIRD_SECTOR", "FUNDER", "OTHER"]
-
-
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -134,14 +130,14 @@ def _profile(payload: CommunityProfileIn) -> dict:
     organizations = list(Organization.objects.filter(slug__in=payload.organizations))
     missing = set(payload.organizations) - {o.slug for o in organizations}
     if missing:
-        raise _refused(
+        raise refused(
             "organizations",
             "unknown_organization",
             _("No organisation has the short name “%(slug)s”.") % {"slug": sorted(missing)[0]},
         )
     topics = list(Topic.objects.filter(slug__in=payload.topics))
     if set(payload.topics) - {t.slug for t in topics}:
-        raise _refused("topics", "unknown_topic", _("No topic has this short name."))
+        raise refused("topics", "unknown_topic", _("No topic has this short name."))
     return {
         "display_name": payload.display_name,
         "organizations": organizations,
@@ -187,7 +183,7 @@ def _region(code: str | None) -> Region | None:
         return None
     region = Region.objects.filter(istat_code=code).first()
     if region is None:
-        raise _refused("region", "unknown_region", _("No region has this ISTAT code."))
+        raise refused("region", "unknown_region", _("No region has this ISTAT code."))
     return region
 
 
@@ -212,7 +208,7 @@ def list_members(request, filters: Query[CommunityMemberFilters]):
     if filters.topic:
         topic = Topic.objects.filter(slug=filters.topic).first()
         if topic is None:
-            raise _refused("topic", "unknown_topic", _("No topic has this short name."))
+            raise refused("topic", "unknown_topic", _("No topic has this short name."))
     return (
         Member.objects.visible_to(request.user)
         .filtered(region=_region(filters.region), kind=filters.kind or "", topic=topic)
@@ -322,5 +318,5 @@ def search(request, query: Query[SearchQueryIn]):
     see them: members-only documents for members of the community; restricted and draft
     content never. An unknown `kind` is refused with the code `unknown_kind`."""
     if query.kind and query.kind not in search_providers.PROVIDERS:
-        raise _refused("kind", "unknown_kind", _("There is no such type of result."))
+        raise refused("kind", "unknown_kind", _("There is no such type of result."))
     return _Results(query.q.strip(), request.user, query.kind)

@@ -170,3 +170,23 @@ def install_handlers(api):
             )
         code = {403: "forbidden"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, code, exc.message)
+
+
+def refused(field: str, code: str, message: str) -> ApiError:
+    """A 400 refusal of one field of the request, named with its stable code."""
+    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
+
+
+def organization_named(slug: str, field: str):
+    """The organisation with this short name, or 400 `unknown_organization` on `field`
+    (saying which name was not found)."""
+    from trama.organizations.models import Organization
+
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        raise refused(
+            field,
+            "unknown_organization",
+            _("No organisation has the short name “%(slug)s”.") % {"slug": slug},
+        )
+    return organization

@@ -38,7 +38,7 @@ from trama.procedures.models import Procedure
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import Id, InputSchema, Pagination, Slug, Text
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 
 router = Router(tags=["community events"])
 PUBLIC = {"auth": OptionalTokenAuth(), "openapi_extra": OptionalTokenAuth.OPENAPI}
@@ -46,10 +46,6 @@ READ = {"auth": TokenAuth()}
 WRITE = {"auth": TokenAuth(write=True)}
 # A session's file of up to 20 MB, in Base64.
 MAX_FILE_BASE64 = (services.MAX_UPLOAD // 3 + 1) * 4
-
-
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
 
 
 class EventOut(Schema):
@@ -331,13 +327,9 @@ def invite_to_session(request, session_id: Id, payload: SessionInvitationIn):
     if payload.member is not None:
         member = Member.objects.filter(pk=payload.member).first()
         if member is None:
-            raise _refused("member", "unknown_member", _("No member of the community has this id."))
+            raise refused("member", "unknown_member", _("No member of the community has this id."))
     if payload.organization:
-        organization = Organization.objects.filter(slug=payload.organization).first()
-        if organization is None:
-            raise _refused(
-                "organization", "unknown_organization", _("No organisation has this short name.")
-            )
+        organization = organization_named(payload.organization, "organization")
     invitation = services.invite(session, by=request.user, member=member, organization=organization)
     return Status(201, invitation)
 
@@ -368,9 +360,7 @@ def add_session_material(request, session_id: Id, payload: MaterialIn):
     try:
         data = base64.b64decode(payload.file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
     material = services.add_material(
         session,
         by=request.user,
@@ -416,7 +406,7 @@ def record_session_attendance(request, session_id: Id, payload: AttendanceIn):
         Registration.objects.confirmed().filter(session=session).values_list("user_id", flat=True)
     )
     if set(payload.present) - registered:
-        raise _refused(
+        raise refused(
             "present", "not_registered", _("List only people registered to this session.")
         )
     count = services.record_attendance(session, by=request.user, present_user_ids=payload.present)

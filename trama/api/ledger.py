@@ -39,7 +39,7 @@ from trama.territories.models import Province, Region
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import LONG_TEXT, Id, InputSchema, Pagination, RegionCode, Slug, Text, Year, bounded
-from .errors import ApiError, errors
+from .errors import errors, organization_named, refused
 from .schemas import (
     ConfirmIn,
     EntryIn,
@@ -117,15 +117,7 @@ class ProgramIn(InputSchema):
 def create_program(request, payload: ProgramIn):
     """A member of a public body verified by the platform staff opens a program for it (403
     for anyone else); `years_inverted` when the last year comes before the first."""
-    owner = Organization.objects.filter(slug=payload.owner).first()
-    if owner is None:
-        message = _("No such organisation.")
-        raise ApiError(
-            400,
-            "unknown_organization",
-            message,
-            {"owner": [{"code": "unknown_organization", "message": message}]},
-        )
+    owner = organization_named(payload.owner, "owner")
     data = payload.dict()
     data.pop("owner")
     program = open_program(by=request.user, owner=owner, **data)
@@ -192,21 +184,6 @@ def list_entries(request, slug: Slug, filters: Query[EntryFilters]):
     return qs
 
 
-def _unknown(field: str, code: str, message: str):
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
-
-
-def _organization(slug: str, field: str) -> Organization:
-    org = Organization.objects.filter(slug=slug).first()
-    if org is None:
-        raise _unknown(
-            field,
-            "unknown_organization",
-            _("No organisation has the short name “%(slug)s”.") % {"slug": slug},
-        )
-    return org
-
-
 @router.post(
     "/programs/{slug}/entries",
     response={201: EntryOut, **errors(400, 401, 403, 404, 422)},
@@ -226,18 +203,18 @@ def record_entry(request, slug: Slug, payload: EntryIn):
         quantity=(payload.quantity, QUANTITY),
         unit_value=(payload.unit_value, UNIT_VALUE),
     )
-    contributor = _organization(payload.contributor, "contributor")
-    funder = _organization(payload.funder, "funder") if payload.funder else None
+    contributor = organization_named(payload.contributor, "contributor")
+    funder = organization_named(payload.funder, "funder") if payload.funder else None
     rate = None
     if payload.rate is not None:
         rate = ReferenceRate.objects.filter(pk=payload.rate).first()
         if rate is None:
-            raise _unknown("rate", "unknown_rate", _("No such reference rate."))
+            raise refused("rate", "unknown_rate", _("No such reference rate."))
     procedure = None
     if payload.procedure is not None:
         procedure = Procedure.objects.filter(pk=payload.procedure).first()
         if procedure is None:
-            raise _unknown("procedure", "unknown_procedure", _("No such procedure."))
+            raise refused("procedure", "unknown_procedure", _("No such procedure."))
     entry = services.record_entry(
         by=request.user,
         program=program,
@@ -346,9 +323,7 @@ def attach_evidence(request, slug: Slug, entry_id: Id, payload: EvidenceIn):
     try:
         content = base64.b64decode(payload.file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _unknown(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
     upload = SimpleUploadedFile(payload.file_name, content)
     evidence = services.attach_evidence(entry, by=request.user, upload=upload)
     return Status(201, evidence)
@@ -371,7 +346,7 @@ def _scope(level: str, ident: str | None) -> tuple[Scope, str]:
         return Scope.country(), _("Italy")
     if not ident:
         # A rule of the levels, not of the document's shape: `id` is optional there.
-        raise _unknown("id", "id_required", _("This level needs an id."))
+        raise refused("id", "id_required", _("This level needs an id."))
     found = None
     if level == Level.PROGRAM:
         found = Program.objects.filter(slug=ident).values_list("pk", "title").first()

@@ -34,7 +34,7 @@ from trama.programs.models import Program
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import LONG_TEXT, Id, InputSchema, Pagination, Slug, Text, Year, bounded, decimal_type
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 from .schemas import OrganizationRef, Ratio, money
 
 router = Router(tags=["partnerships"])
@@ -65,10 +65,6 @@ def _basis(word: str) -> str:
 
 def _ratio(value) -> str | None:
     return None if value is None else format(value, "f")
-
-
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -361,18 +357,12 @@ def record_institutional(request, slug: Slug, payload: InstitutionalIn):
     `grew_from_not_contractual`, `grew_from_later`, `future`, or `required` when
     `formed_on` is left out and the entity has no constitution recorded."""
     entity = get_object_or_404(Organization, slug=slug)
-    owner = Organization.objects.filter(slug=payload.owner).first()
-    if owner is None:
-        raise _refused(
-            "owner",
-            "unknown_organization",
-            _("No organisation has the short name “%(slug)s”.") % {"slug": payload.owner},
-        )
+    owner = organization_named(payload.owner, "owner")
     grew_from = None
     if payload.grew_from:
         grew_from = Partnership.objects.filter(slug=payload.grew_from).first()
         if grew_from is None:
-            raise _refused(
+            raise refused(
                 "grew_from",
                 "unknown_partnership",
                 _("No partnership has the short name “%(slug)s”.") % {"slug": payload.grew_from},
@@ -434,7 +424,7 @@ def add_coordinator(request, slug: Slug, payload: CoordinatorIn):
     services.check_can_manage(request.user, partnership)
     organization = find_organization(payload.organization)
     if organization is None:
-        raise _refused(
+        raise refused(
             "organization",
             "not_a_partner",
             _("The coordinator must work for the public body or one of the partnership's bodies."),

@@ -40,7 +40,7 @@ from trama.territories.models import Region
 
 from .auth import OptionalTokenAuth, TokenAuth
 from .bounds import Amount, Id, InputSchema, Pagination, RegionCode, Slug, Text, bounded
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 from .procedures import CallDetailOut
 from .schemas import OrganizationRef
 
@@ -55,10 +55,6 @@ KindWord = Literal[tuple(Document.Kind.values)]
 LicenceWord = Literal[tuple(Document.Licence.values)]
 Year = Annotated[int, Field(ge=services.FIRST_YEAR, le=services.LAST_YEAR)]
 MAX_FILE_BASE64 = (MAX_FILE_BYTES // 3 + 1) * 4
-
-
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
 
 
 def _act(action):
@@ -176,7 +172,7 @@ def _region(code: str | None) -> Region | None:
         return None
     region = Region.objects.filter(istat_code=code).first()
     if region is None:
-        raise _refused("region", "unknown_region", _("No region has this ISTAT code."))
+        raise refused("region", "unknown_region", _("No region has this ISTAT code."))
     return region
 
 
@@ -258,7 +254,7 @@ def _actors(items: list[ActorIn]) -> list:
     found = {o.slug: o for o in Organization.objects.filter(slug__in=slugs)}
     missing = sorted(set(slugs) - set(found))
     if missing:
-        raise _refused(
+        raise refused(
             "actors",
             "unknown_organization",
             _("No organisation has the short name “%(slug)s”.") % {"slug": missing[0]},
@@ -272,10 +268,10 @@ def _practice_fields(payload) -> dict:
     if payload.program:
         program = Program.objects.filter(slug=payload.program).first()
         if program is None:
-            raise _refused("program", "unknown_program", _("No program has this short name."))
+            raise refused("program", "unknown_program", _("No program has this short name."))
     documents = list(Document.objects.filter(pk__in=payload.documents))
     if len(documents) != len(set(payload.documents)):
-        raise _refused("documents", "unknown_document", _("No library document has this id."))
+        raise refused("documents", "unknown_document", _("No library document has this id."))
     amounts = bounded(
         declared_public=(payload.declared_public, services.AMOUNT),
         declared_additional=(payload.declared_additional, services.AMOUNT),
@@ -472,13 +468,9 @@ def list_documents(request, filters: Query[DocumentFilters]):
     if filters.tag:
         tag = Tag.objects.filter(slug=filters.tag).first()
         if tag is None:
-            raise _refused("tag", "unknown_tag", _("No tag has this short name."))
+            raise refused("tag", "unknown_tag", _("No tag has this short name."))
     if filters.body:
-        body = Organization.objects.filter(slug=filters.body).first()
-        if body is None:
-            raise _refused(
-                "body", "unknown_organization", _("No organisation has this short name.")
-            )
+        body = organization_named(filters.body, "body")
     return Document.objects.filtered(
         kind=filters.kind or "", tag=tag, body=body, licence=filters.licence or ""
     ).for_list()
@@ -517,16 +509,10 @@ def create_document(request, payload: DocumentIn):
     try:
         data = base64.b64decode(payload.file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
     body = None
     if payload.body:
-        body = Organization.objects.filter(slug=payload.body).first()
-        if body is None:
-            raise _refused(
-                "body", "unknown_organization", _("No organisation has this short name.")
-            )
+        body = organization_named(payload.body, "body")
     document = _act(
         lambda: services.create_document(
             by=request.user,
@@ -563,9 +549,7 @@ def add_document_version(request, document_id: Id, payload: DocumentVersionIn):
     try:
         data = base64.b64decode(payload.file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
     version = _act(
         lambda: services.add_version(
             document,
@@ -598,7 +582,7 @@ def use_call_template(request, document_id: Id, payload: UseTemplateIn):
     document = access_document(document_id)
     program = Program.objects.filter(slug=payload.program).first()
     if program is None:
-        raise _refused("program", "unknown_program", _("No program has this short name."))
+        raise refused("program", "unknown_program", _("No program has this short name."))
     call = services.use_call_template(
         document,
         by=request.user,

@@ -23,7 +23,6 @@ from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
 from trama.lib.numbers import AMOUNT, POINTS
-from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import (
     TABLE_STATES,
@@ -51,7 +50,7 @@ from .bounds import (
     Year,
     bounded,
 )
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 from .schemas import ProcedureOut
 
 router = Router(tags=["procedures"])
@@ -253,7 +252,7 @@ def _call_fields(payload: CallIn | CallRevisionIn) -> dict:
         budget = {}
         for row in data["budget"]:
             if row["year"] in budget:
-                raise _refused("budget", "duplicate_year", _("Give each year once."))
+                raise refused("budget", "duplicate_year", _("Give each year once."))
             budget[row["year"]] = bounded(budget=(row["amount"], AMOUNT))["budget"]
         data["budget"] = budget
     return data
@@ -272,24 +271,11 @@ def _check_may(access, act: str) -> None:
         raise ApiError(400, "wrong_state", message)
 
 
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
-
-
-def _organization(slug: str, field: str) -> Organization:
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        raise _refused(field, "unknown_organization", _("No such organisation."))
-    return organization
-
-
 def _decoded(file_base64: str) -> bytes:
     try:
         return base64.b64decode(file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
 
 
 @router.get(
@@ -386,15 +372,7 @@ def create_proposal(request, call_id: Id, payload: ProposalIn):
     text. Partners, the budget plan and files are added on the proposal's page."""
     procedure = access_procedure(request.user, call_id).procedure
     budget_total = bounded(budget_total=(payload.budget_total, AMOUNT))["budget_total"]
-    lead = Organization.objects.filter(slug=payload.lead).first()
-    if lead is None:
-        message = _("No such organisation.")
-        raise ApiError(
-            400,
-            "unknown_organization",
-            message,
-            {"lead": [{"code": "unknown_organization", "message": message}]},
-        )
+    lead = organization_named(payload.lead, "lead")
     with transaction.atomic():  # a refused section or total leaves no draft behind
         proposal = services.start_proposal(
             procedure, by=request.user, lead=lead, title=payload.title
@@ -648,7 +626,7 @@ def express_interest(request, call_id: Id, payload: InterestIn):
     (`already_interested`). A public body only where the call admits non-ETS partners
     (`third_sector_only`)."""
     procedure = access_procedure(request.user, call_id).procedure
-    organization = _organization(payload.organization, "organization")
+    organization = organization_named(payload.organization, "organization")
     participation = services.express_interest(
         procedure, by=request.user, organization=organization, motivation=payload.motivation
     )
@@ -696,9 +674,9 @@ def admit_participants(request, call_id: Id, payload: AdmissionIn):
     for row in payload.decisions:
         participation = participations.get(row.organization)
         if participation is None:
-            raise _refused("decisions", "not_interested", _("This body did not express interest."))
+            raise refused("decisions", "not_interested", _("This body did not express interest."))
         if participation.pk in decisions:
-            raise _refused("decisions", "duplicate", _("Decide on each body once."))
+            raise refused("decisions", "duplicate", _("Decide on each body once."))
         decisions[participation.pk] = (row.admit, row.reason)
     services.admit_participants(
         procedure, by=request.user, decisions=decisions, protocol_number=payload.protocol_number
@@ -776,7 +754,7 @@ def record_thematic_minutes(request, call_id: Id, meeting_id: Id, payload: Thema
         raise ApiError(404, "not_found", _("Not found."))
     attendees = list(access.procedure.participants.filter(slug__in=payload.attendees))
     if len(attendees) != len(set(payload.attendees)):
-        raise _refused(
+        raise refused(
             "attendees", "not_a_participant", _("Only admitted participants attend the tables.")
         )
     return services.record_minutes(
@@ -819,7 +797,7 @@ def add_contribution(request, call_id: Id, payload: ContributionIn):
     (`wrong_state`)."""
     access = access_procedure(request.user, call_id)
     _check_may(access, "contribute")
-    organization = _organization(payload.organization, "organization")
+    organization = organization_named(payload.organization, "organization")
     contribution = services.add_contribution(
         access.procedure,
         by=request.user,

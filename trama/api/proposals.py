@@ -18,7 +18,6 @@ from ninja import Field, Router, Schema, Status
 
 from trama.ledger.vocabulary import Category
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE
-from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import access_proposal
 from trama.procedures.models import BudgetLine, ProposalFile, ProposalPartner
@@ -27,7 +26,7 @@ from trama.procedures.services.uploads import MAX_FILE_BYTES
 
 from .auth import TokenAuth
 from .bounds import Amount, Id, InputSchema, Quantity, Slug, Text, UnitValue, Year, bounded
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named, refused
 from .procedures import ProposalOut
 from .schemas import money
 
@@ -152,25 +151,12 @@ def _draft(request, proposal_id):
     return access_proposal(request.user, proposal_id, edit=True).proposal
 
 
-def _refused(field: str, code: str, message: str) -> ApiError:
-    return ApiError(400, code, message, {field: [{"code": code, "message": message}]})
-
-
-def _organization(slug: str, field: str) -> Organization:
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        raise _refused(field, "unknown_organization", _("No such organisation."))
-    return organization
-
-
 def _upload(payload: FileIn) -> SimpleUploadedFile:
     """The file as the page would receive it: the service checks its type, size and content."""
     try:
         content = base64.b64decode(payload.file_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(
-            "file_base64", "invalid_base64", _("The file is not valid Base64.")
-        ) from None
+        raise refused("file_base64", "invalid_base64", _("The file is not valid Base64.")) from None
     return SimpleUploadedFile(payload.file_name, content)
 
 
@@ -200,7 +186,7 @@ def invite_partner(request, proposal_id: Id, payload: PartnerIn):
     registered in RUNTS, or not public bodies), `already_partner`, `not_a_draft`,
     `call_not_open`, `deadline_passed`."""
     proposal = _draft(request, proposal_id)
-    organization = _organization(payload.organization, "organization")
+    organization = organization_named(payload.organization, "organization")
     partner = services.invite_partner(proposal, by=request.user, organization=organization)
     return Status(201, _partner_out(partner))
 
@@ -267,8 +253,8 @@ def add_budget_line(request, proposal_id: Id, payload: BudgetLineIn):
         quantity=(payload.quantity, QUANTITY),
         unit_value=(payload.unit_value, UNIT_VALUE),
     )
-    contributor = _organization(payload.contributor, "contributor")
-    funder = _organization(payload.funder, "funder") if payload.funder else None
+    contributor = organization_named(payload.contributor, "contributor")
+    funder = organization_named(payload.funder, "funder") if payload.funder else None
     line = services.add_budget_line(
         proposal,
         by=request.user,

@@ -14,7 +14,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from trama.organizations.models import Organization
 from trama.procedures import services
 from trama.procedures.access import access_procedure
 from trama.procedures.models import Meeting, MinutesReview, SectionComment
@@ -22,7 +21,7 @@ from trama.procedures.services.table import latest_version
 
 from .auth import TokenAuth
 from .bounds import LONG_TEXT, NO_NUL, Id, InputSchema, Slug, Text
-from .errors import ApiError, errors
+from .errors import ApiError, errors, organization_named
 
 router = Router(tags=["co-design table"])
 WRITE = {"auth": TokenAuth(write=True)}
@@ -188,19 +187,6 @@ def _table(request, call_id):
     return access
 
 
-def _organization(slug: str, field: str) -> Organization:
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        message = _("No such organisation.")
-        raise ApiError(
-            400,
-            "unknown_organization",
-            message,
-            {field: [{"code": "unknown_organization", "message": message}]},
-        )
-    return organization
-
-
 def _meeting(request, meeting_id) -> Meeting:
     meeting = Meeting.objects.select_related("procedure").filter(pk=meeting_id).first()
     if meeting is None:
@@ -249,7 +235,7 @@ def record_minutes(request, meeting_id: Id, payload: MinutesIn):
     (`minutes_approved`) once every body has approved."""
     meeting = _meeting(request, meeting_id)
     attendance = [
-        (_organization(row.organization, "attendance"), row.person_name, None)
+        (organization_named(row.organization, "attendance"), row.person_name, None)
         for row in payload.attendance
     ]
     return services.record_table_minutes(
@@ -267,7 +253,7 @@ def review_minutes(request, meeting_id: Id, payload: ReviewIn):
     """An administrator of a body that attended, for that body (403 `forbidden` for anyone
     else); a comment is required when not approving. `already_approved` (409)."""
     meeting = _meeting(request, meeting_id)
-    organization = _organization(payload.organization, "organization")
+    organization = organization_named(payload.organization, "organization")
     review = services.review_minutes(
         meeting,
         by=request.user,

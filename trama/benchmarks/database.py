@@ -4,8 +4,10 @@ A benchmark empties or drops its database, so only a PostgreSQL database whose n
 with `trama_bench` is accepted.
 """
 
+import json
 import os
 import platform
+import time
 from contextlib import contextmanager
 
 import dj_database_url
@@ -139,3 +141,50 @@ def environment() -> dict:
         # Other work on the machine skews timings: the load average when measuring began.
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+class Timer:
+    """Each phase of a generation timed and logged: `with timer.phase("name"): …`."""
+
+    def __init__(self, log):
+        self.phases = {}
+        self.log = log
+
+    @contextmanager
+    def phase(self, name):
+        self.log(f"  {name} …")
+        started = time.perf_counter()
+        yield
+        self.phases[name] = round(time.perf_counter() - started, 2)
+        self.log(f"  {name}: {self.phases[name]:.1f} s")
+
+
+def record_generation(table: str, size: str, seed: int, phases: dict) -> None:
+    """Note in the benchmark's own table what was generated, so `--reuse` can tell."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} "
+            "(size text, seed int, generated_at timestamptz, phases jsonb)"
+        )
+        cursor.execute(f"TRUNCATE {table}")
+        cursor.execute(
+            f"INSERT INTO {table} (size, seed, generated_at, phases) "  # noqa: S608 - a constant
+            "VALUES (%s, %s, now(), %s)",
+            [size, seed, json.dumps(phases)],
+        )
+
+
+def read_generation(table: str) -> dict | None:
+    """The size, seed, time and phase timings of the data in the database, if generated."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"SELECT size, seed, generated_at, phases FROM {table}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    size, seed, at, phases = row
+    if isinstance(phases, str):
+        phases = json.loads(phases)
+    return {"size": size, "seed": seed, "generated_at": at.isoformat(), "phases": phases}

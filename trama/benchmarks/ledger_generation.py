@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from trama.benchmarks.database import empty_database
+from trama.benchmarks.database import Timer, empty_database
 from trama.ledger.measure import measure_sql
 from trama.ledger.vocabulary import additional_sources_sql
 from trama.organizations.models import Organization
@@ -470,20 +470,6 @@ def _execute(cursor, sql: str) -> None:
     for statement in sql.split(";\n"):
         if statement.strip():
             cursor.execute(statement)
-
-
-class Timer:
-    def __init__(self, log):
-        self.phases = {}
-        self.log = log
-
-    @contextmanager
-    def phase(self, name):
-        self.log(f"  {name} …")
-        started = time.perf_counter()
-        yield
-        self.phases[name] = round(time.perf_counter() - started, 2)
-        self.log(f"  {name}: {self.phases[name]:.1f} s")
 
 
 def originals_for(entries: int) -> tuple[int, int]:

@@ -48,7 +48,13 @@ from stdnum import luhn
 
 from trama.agreements.models import Agreement, Party, Payment, Report, ReportingPeriod, Tranche
 from trama.benchmarks import database
-from trama.benchmarks.database import empty_database, environment
+from trama.benchmarks.database import (
+    Timer,
+    empty_database,
+    environment,
+    read_generation,
+    record_generation,
+)
 from trama.benchmarks.search import summary
 from trama.ledger.models import Kind, LedgerEntry
 from trama.ledger.vocabulary import Source
@@ -98,24 +104,6 @@ def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 
 def _bulk(model, rows):
     return model.objects.bulk_create(rows, batch_size=BATCH)
-
-
-class Timer:
-    def __init__(self, log):
-        self.log, self.phases = log, {}
-
-    def phase(self, name):
-        timer = self
-
-        class Phase:
-            def __enter__(self):
-                self.started = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.phases[name] = round(time.perf_counter() - self.started, 1)
-                timer.log(f"  {name}: {timer.phases[name]} s")
-
-        return Phase()
 
 
 def _bodies(size: Size, rng) -> tuple[list, list, Organization]:
@@ -479,33 +467,15 @@ def generate(size: Size, *, seed: int, log) -> dict:
         log(f"  the large body's art. 27 rows in {ART27_YEAR}: {art27}")
     with timer.phase("vacuum analyze"), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
-        cursor.execute(BENCH_META)
-        cursor.execute("TRUNCATE bench_opendata_meta")
-        cursor.execute(
-            "INSERT INTO bench_opendata_meta (size, seed, generated_at, phases) "
-            "VALUES (%s, %s, now(), %s)",
-            [size.name, seed, json.dumps(timer.phases)],
-        )
+    record_generation(META_TABLE, size.name, seed, timer.phases)
     return timer.phases
 
 
-BENCH_META = """CREATE TABLE IF NOT EXISTS bench_opendata_meta
-    (size text, seed int, generated_at timestamptz, phases jsonb)"""
+META_TABLE = "bench_opendata_meta"
 
 
 def generated() -> dict | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('bench_opendata_meta') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return None
-        cursor.execute("SELECT size, seed, generated_at, phases FROM bench_opendata_meta")
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    size, seed, generated_at, phases = row
-    if isinstance(phases, str):
-        phases = json.loads(phases)
-    return {"size": size, "seed": seed, "generated_at": generated_at.isoformat(), "phases": phases}
+    return read_generation(META_TABLE)
 
 
 def counts() -> dict:

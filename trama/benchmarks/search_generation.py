@@ -14,9 +14,7 @@ nowhere else, so the benchmark can check that nobody ever finds them.
 """
 
 import datetime
-import json
 import random
-import time
 from dataclasses import dataclass
 from html import escape
 from itertools import accumulate
@@ -27,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from trama.benchmarks.database import empty_database
+from trama.benchmarks.database import Timer, empty_database, read_generation, record_generation
 from trama.community.discussions.models import Category, Post, State, Thread
 from trama.community.events.models import Event, Session
 from trama.community.models import CONSENT_VERSION, Member, Topic
@@ -104,25 +102,6 @@ class Writer:
 
     def title(self, low=3, high=9) -> str:
         return " ".join(self.words_(self.rng.randint(low, high))).capitalize()[:190]
-
-
-class Timer:
-    def __init__(self, log):
-        self.log = log
-        self.phases = {}
-
-    def phase(self, name):
-        timer = self
-
-        class _Phase:
-            def __enter__(self):
-                self.started = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.phases[name] = round(time.perf_counter() - self.started, 2)
-                timer.log(f"  {name}: {timer.phases[name]:.1f} s")
-
-        return _Phase()
 
 
 def _people(size: Size, now) -> tuple[list[Member], dict]:
@@ -385,34 +364,15 @@ def generate(size: Size, *, seed: int, log) -> dict:
         index.rebuild()
     with timer.phase("vacuum analyze"), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
-        cursor.execute(BENCH_META)
-        cursor.execute("TRUNCATE bench_search_meta")
-        cursor.execute(
-            "INSERT INTO bench_search_meta (size, seed, generated_at, phases) "
-            "VALUES (%s, %s, now(), %s)",
-            [size.name, seed, json.dumps(timer.phases)],
-        )
+    record_generation(META_TABLE, size.name, seed, timer.phases)
     return timer.phases
 
 
-BENCH_META = """CREATE TABLE IF NOT EXISTS bench_search_meta
-    (size text, seed int, generated_at timestamptz, phases jsonb)"""
+META_TABLE = "bench_search_meta"
 
 
 def generated() -> dict | None:
-    """The size, seed, time and phase timings of the data in the database, if generated."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('bench_search_meta') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return None
-        cursor.execute("SELECT size, seed, generated_at, phases FROM bench_search_meta")
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    size, seed, at, phases = row
-    if isinstance(phases, str):
-        phases = json.loads(phases)
-    return {"size": size, "seed": seed, "generated_at": at.isoformat(), "phases": phases}
+    return read_generation(META_TABLE)
 
 
 def counts() -> dict:
