@@ -19,7 +19,7 @@ from trama.procedures.models import Procedure
 
 from .models import Agreement, Party
 
-__all__ = ["AgreementAccess", "access_agreement", "table_bodies"]
+__all__ = ["AgreementAccess", "PlanAccess", "access_agreement", "access_plan", "table_bodies"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,45 @@ def access_agreement(user, pk, *, officer: bool = False, rup: bool = False) -> A
     if rup and not access.is_rup:
         raise PermissionDenied(_("Only the procedure manager (RUP) can do this."))
     return access
+
+
+# The co-design table's budget plan, shared by its page and the API.
+State = Procedure.State
+# The plan exists from the table on; what was agreed stays readable afterwards.
+PLAN_STATES = {
+    State.TABLE,
+    State.AGREED,
+    State.IN_PROGRESS,
+    State.COMPLETED,
+    State.TERMINATED,
+    State.CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class PlanAccess:
+    procedure: Procedure
+    is_officer: bool
+    bodies: frozenset  # the table's bodies (the agreement's active parties once drafted)
+    editable: frozenset  # contributors whose lines the user enters and removes
+
+
+def access_plan(user, pk) -> PlanAccess:
+    """The plan of a procedure at the table or later: for its officers and the table's bodies
+    (404 for anyone else)."""
+    procedure = Procedure.objects.select_related("owner", "program").filter(pk=pk).first()
+    if procedure is None or procedure.state not in PLAN_STATES or procedure.ranked_at is None:
+        raise Http404(_("No such budget plan."))
+    orgs = member_org_ids(user)
+    is_officer = procedure.owner_id in orgs
+    from .services import plan  # the plan's services read this module's table_bodies
+
+    bodies = frozenset(plan.plan_bodies(procedure))
+    if not is_officer and not (bodies & orgs):
+        raise Http404(_("No such budget plan."))
+    editable = (
+        frozenset(plan.editable_contributors(procedure, user, bodies))
+        if user.is_authenticated
+        else frozenset()
+    )
+    return PlanAccess(procedure, is_officer, bodies, editable)

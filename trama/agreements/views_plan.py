@@ -1,62 +1,20 @@
 """The co-design table's budget plan page: every line, the totals and leverage, and the forms
 with which each body enters its own lines (officers: the public contribution)."""
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trama.lib.refusals import attempt, form_page
-from trama.organizations.access import member_org_ids
-from trama.procedures.models import Procedure
 
+from .access import PlanAccess, access_plan
 from .forms import PlanLineForm
 from .models import Agreement, PlanLine
 from .services import plan
-
-State = Procedure.State
-# The plan exists from the table on; what was agreed stays readable afterwards.
-PLAN_STATES = {
-    State.TABLE,
-    State.AGREED,
-    State.IN_PROGRESS,
-    State.COMPLETED,
-    State.TERMINATED,
-    State.CANCELLED,
-}
-
-
-@dataclass(frozen=True)
-class PlanAccess:
-    procedure: Procedure
-    is_officer: bool
-    bodies: frozenset  # the table's bodies (the agreement's active parties once drafted)
-    editable: frozenset  # contributors whose lines the user enters and removes
-
-
-def access_plan(user, pk) -> PlanAccess:
-    """The plan of a procedure at the table or later: for its officers and the table's bodies
-    (404 for anyone else)."""
-    procedure = Procedure.objects.select_related("owner", "program").filter(pk=pk).first()
-    if procedure is None or procedure.state not in PLAN_STATES or procedure.ranked_at is None:
-        raise Http404(_("No such budget plan."))
-    orgs = member_org_ids(user)
-    is_officer = procedure.owner_id in orgs
-    bodies = frozenset(plan.plan_bodies(procedure))
-    if not is_officer and not (bodies & orgs):
-        raise Http404(_("No such budget plan."))
-    editable = (
-        frozenset(plan.editable_contributors(procedure, user, bodies))
-        if user.is_authenticated
-        else frozenset()
-    )
-    return PlanAccess(procedure, is_officer, bodies, editable)
 
 
 def _context(access: PlanAccess, form=None, notice="", pending=None) -> dict:

@@ -18,11 +18,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from trama.agreements.access import access_agreement
+from trama.agreements.access import access_agreement, access_plan
 from trama.agreements.models import Agreement, Indicator, Party, PlanLine
 from trama.agreements.services import agreement as drafting
 from trama.agreements.services import plan, signing
-from trama.agreements.views_plan import access_plan
 from trama.ledger.models import ReferenceRate
 from trama.lib.numbers import AMOUNT, QUANTITY, UNIT_VALUE
 from trama.procedures.access import access_procedure

@@ -17,9 +17,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from trama.notifications import services as notifications
+from trama.notifications.access import access_notification
 from trama.notifications.models import Delivery, Notification
 from trama.notifications.models import Kind as NotificationKind
-from trama.notifications.views import access_notification
 from trama.organizations import services
 from trama.organizations.access import ADMIN, MEMBER, access_organization, memberships_of
 from trama.organizations.models import Invitation, Membership, Organization

@@ -2,22 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
+from .access import access_notification
 from .forms import ActForm, PreferencesForm
 from .models import Notification
 
 PAGE_SIZE = 20
-
-
-def access_notification(user, pk: int) -> Notification:
-    """A notification of the signed-in person; anyone else's does not exist for them."""
-    return get_object_or_404(Notification.objects.for_user(user), pk=pk)
 
 
 @login_required
